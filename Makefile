@@ -1,0 +1,53 @@
+# eryx: the two commands of the README.
+#   make demo   builds everything (installing what it needs) and runs a sandboxed demo
+#   make test   builds everything and runs every test suite
+# Heavy third-party builds are cached under ~/.cache/eryx, keyed by their recipes.
+
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= $(shell nproc)
+
+.PHONY: all deps build demo test test-unit-sanitized bench format clean
+
+all: build
+
+deps:
+	@scripts/bootstrap.sh
+
+$(BUILD)/.deps.cmake: deps FORCE
+	@mkdir -p $(BUILD)
+	@wasmtime_dir=$$(scripts/build-wasmtime.sh) && \
+	 guest_deps_dir=$$(scripts/build-guest-deps.sh) && \
+	 printf 'set(ERYX_WASMTIME_DIR "%s" CACHE PATH "")\nset(ERYX_GUEST_DEPS_DIR "%s" CACHE PATH "")\n' \
+	   "$$wasmtime_dir" "$$guest_deps_dir" > $@.new && \
+	 if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+build: $(BUILD)/.deps.cmake
+	@cmake -S . -B $(BUILD) -G Ninja -C $(BUILD)/.deps.cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@echo '$$ build/eryx -c "import sys; print(sys.version_info[:2], sys.platform)"'
+	@$(BUILD)/eryx -c "import sys; print(sys.version_info[:2], sys.platform)"
+	@echo '$$ build/eryx -c "import os; print(os.listdir(\"/\")); open(\"/etc/passwd\")"'
+	@$(BUILD)/eryx -c "import os; print(os.listdir('/')); open('/etc/passwd')" || true
+
+test: build test-unit-sanitized
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The engine-free layers (WASI, VFS) again under AddressSanitizer and UBSan.
+test-unit-sanitized: deps
+	@cmake -S . -B $(BUILD_ASAN) -G Ninja -DERYX_ENGINE=OFF -DERYX_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build $(BUILD_ASAN) -j $(JOBS)
+	@ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
+
+bench: build
+	@$(BUILD)/bench/eryx_bench --benchmark_min_warmup_time=0.2
+
+format:
+	@clang-format-19 -i $$(git ls-files '*.cpp' '*.h' '*.hpp' '*.c')
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)
+
+FORCE:

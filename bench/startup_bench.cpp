@@ -1,0 +1,66 @@
+// Start-up costs of the foundation: engine, module compile vs load, interpreter start, and one
+// execute of `pass` on a fresh interpreter. Run: make bench (or build/bench/eryx_bench).
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+
+#include "engine/guest_module.h"
+#include "eryx/eryx.hpp"
+
+namespace {
+
+const std::filesystem::path kGuestDir = ERYX_BENCH_GUEST_DIR;
+
+void BM_EngineCreate(benchmark::State& state) {
+  for (auto _ : state) {
+    wasmtime::Engine engine(eryx::engine::make_engine_config());
+    benchmark::DoNotOptimize(engine);
+  }
+}
+BENCHMARK(BM_EngineCreate)->Unit(benchmark::kMicrosecond);
+
+void BM_ModuleCompile(benchmark::State& state) {
+  wasmtime::Engine engine(eryx::engine::make_engine_config());
+  for (auto _ : state) {
+    auto module = eryx::engine::load_guest_module(engine, kGuestDir / "eryx-guest.wasm",
+                                                  kGuestDir / "does-not-exist.cwasm");
+    benchmark::DoNotOptimize(module);
+  }
+}
+BENCHMARK(BM_ModuleCompile)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+void BM_ModuleLoadPrecompiled(benchmark::State& state) {
+  wasmtime::Engine engine(eryx::engine::make_engine_config());
+  for (auto _ : state) {
+    auto module = eryx::engine::load_guest_module(engine, kGuestDir / "eryx-guest.wasm",
+                                                  kGuestDir / "eryx-guest.cwasm");
+    benchmark::DoNotOptimize(module);
+  }
+}
+BENCHMARK(BM_ModuleLoadPrecompiled)->Unit(benchmark::kMillisecond);
+
+// Engine + module load + instantiate + Py_Initialize + capture of the pristine image.
+void BM_RuntimeCreateWithInterpreterStart(benchmark::State& state) {
+  for (auto _ : state) {
+    auto runtime = eryx::Runtime::create({.guest_dir = kGuestDir, .module_cache_dir = {}});
+    benchmark::DoNotOptimize(runtime);
+  }
+}
+BENCHMARK(BM_RuntimeCreateWithInterpreterStart)->Unit(benchmark::kMillisecond);
+
+void BM_SandboxExecutePass(benchmark::State& state) {
+  eryx::Sandbox sandbox;
+  for (auto _ : state) benchmark::DoNotOptimize(sandbox.execute("pass"));
+}
+BENCHMARK(BM_SandboxExecutePass)->Unit(benchmark::kMillisecond);
+
+void BM_SandboxCreateAndExecutePass(benchmark::State& state) {
+  auto runtime = eryx::Runtime::shared();
+  for (auto _ : state) {
+    eryx::Sandbox sandbox({}, runtime);
+    benchmark::DoNotOptimize(sandbox.execute("pass"));
+  }
+}
+BENCHMARK(BM_SandboxCreateAndExecutePass)->Unit(benchmark::kMillisecond);
+
+}  // namespace

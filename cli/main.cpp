@@ -1,0 +1,97 @@
+// The eryx command: runs Python code in a sandbox.
+//   eryx -c CODE | eryx SCRIPT | eryx -   (stdin)
+// Exit status: 0 success, 1 the code failed (traceback or error on stderr), 2 usage error.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "eryx/eryx.hpp"
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+std::optional<std::string> read_source(const std::string& script) {
+  if (script == "-") {
+    return std::string(std::istreambuf_iterator<char>(std::cin), {});
+  }
+  std::ifstream in(script, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_out(const std::string& text, std::FILE* stream) {
+  std::fwrite(text.data(), 1, text.size(), stream);
+  std::fflush(stream);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"eryx: run untrusted Python in a WebAssembly sandbox"};
+  std::optional<std::string> command;
+  std::string script;
+  uint64_t timeout_ms = 30'000;
+  uint64_t max_memory_mb = 128;
+  app.add_option("-c", command, "Python code to run");
+  app.add_option("script", script, "Python file to run, or - for standard input");
+  app.add_option("--timeout-ms", timeout_ms, "Execution timeout in milliseconds (0: none)");
+  app.add_option("--max-memory-mb", max_memory_mb, "Guest memory limit in MiB (0: none)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  if (command.has_value() == !script.empty()) {
+    std::cerr << "eryx: give exactly one of -c CODE, a script path, or - for stdin\n"
+              << app.help();
+    return kExitUsage;
+  }
+
+  std::string code;
+  if (command) {
+    code = *command;
+  } else if (auto source = read_source(script)) {
+    code = std::move(*source);
+  } else {
+    std::cerr << "eryx: cannot read " << script << "\n";
+    return kExitUsage;
+  }
+
+  eryx::SandboxOptions options;
+  if (timeout_ms == 0) options.limits.execution_timeout_ms.reset();
+  else options.limits.execution_timeout_ms = timeout_ms;
+  if (max_memory_mb == 0) options.limits.max_memory_bytes.reset();
+  else options.limits.max_memory_bytes = max_memory_mb * 1024 * 1024;
+  // Stream output as the guest writes it, so long-running scripts show progress.
+  options.on_stdout = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
+  options.on_stderr = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stderr); };
+
+  try {
+    eryx::Sandbox sandbox(std::move(options));
+    sandbox.execute(code);
+    std::fflush(stdout);
+    return 0;
+  } catch (const eryx::ExecutionError& e) {
+    std::fflush(stdout);
+    write_out(e.traceback().empty() ? std::string(e.what()) + "\n" : e.traceback(), stderr);
+    return kExitFailure;
+  } catch (const eryx::InvalidArgumentError& e) {
+    std::cerr << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::cerr << e.what() << "\n";
+    return kExitFailure;
+  }
+}

@@ -1,0 +1,8 @@
+// eryx: run untrusted Python safely and fast. Umbrella header of the public C++ API.
+#pragma once
+
+#include "eryx/errors.hpp"
+#include "eryx/options.hpp"
+#include "eryx/result.hpp"
+#include "eryx/runtime.hpp"
+#include "eryx/sandbox.hpp"

@@ -1,0 +1,48 @@
+// Options for creating sandboxes.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace eryx {
+
+// Limits applied to each execution. std::nullopt disables a limit.
+struct ResourceLimits {
+  std::optional<uint64_t> execution_timeout_ms = 30'000;
+  std::optional<uint64_t> max_memory_bytes = 128ull * 1024 * 1024;
+  // Bytes of stdout and of stderr kept per execution; output past the cap is dropped and the result
+  // is flagged as truncated. The host's memory never grows with guest output beyond this.
+  uint64_t max_output_bytes = 1024 * 1024;
+
+  static ResourceLimits unlimited() {
+    ResourceLimits limits;
+    limits.execution_timeout_ms.reset();
+    limits.max_memory_bytes.reset();
+    return limits;
+  }
+};
+
+// Receives guest output as it is written (per write call).
+using OutputHandler = std::function<void(std::string_view)>;
+
+struct SandboxOptions {
+  ResourceLimits limits;
+  OutputHandler on_stdout;
+  OutputHandler on_stderr;
+};
+
+// Where the runtime finds the guest artefacts. The defaults point at the build tree; an
+// installation passes its own directory.
+struct RuntimeOptions {
+  // Directory holding eryx-guest.wasm, eryx-guest.cwasm (optional, pre-compiled) and the stdlib zip.
+  std::filesystem::path guest_dir;
+  // Where a compiled module is cached when no usable .cwasm ships with the guest.
+  std::optional<std::filesystem::path> module_cache_dir;
+};
+
+}  // namespace eryx

@@ -1,0 +1,36 @@
+// The Runtime owns what sandboxes share: the Wasm engine, the compiled guest module, the stdlib
+// image and the pristine interpreter state every execution starts from. It is thread-safe and is
+// shared by reference (std::shared_ptr) between sandboxes.
+#pragma once
+
+#include <memory>
+
+#include "eryx/options.hpp"
+
+namespace eryx {
+
+namespace detail {
+class RuntimeCore;
+}
+
+class Runtime {
+ public:
+  // Loads the guest from options.guest_dir. Throws InitializationError.
+  static std::shared_ptr<Runtime> create(RuntimeOptions options);
+
+  // The process-wide default runtime: the guest of the build tree, or of the directory named by the
+  // ERYX_GUEST_DIR environment variable. Created on first use.
+  static std::shared_ptr<Runtime> shared();
+
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  detail::RuntimeCore& core() const { return *core_; }
+
+ private:
+  explicit Runtime(std::unique_ptr<detail::RuntimeCore> core);
+  std::unique_ptr<detail::RuntimeCore> core_;
+};
+
+}  // namespace eryx

@@ -1,0 +1,32 @@
+// A Sandbox runs Python code in isolation. Every execute() starts from a fresh interpreter: nothing
+// carries over between executions. A Sandbox is cheap to copy (copies share the configuration) and
+// execute() may be called from several threads at once.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "eryx/options.hpp"
+#include "eryx/result.hpp"
+#include "eryx/runtime.hpp"
+
+namespace eryx {
+
+class Sandbox {
+ public:
+  // Uses Runtime::shared() when runtime is null. Throws InitializationError.
+  explicit Sandbox(SandboxOptions options = {}, std::shared_ptr<Runtime> runtime = nullptr);
+
+  // Runs `code` (UTF-8 Python source). Returns the captured output and statistics, or throws:
+  // ExecutionError (the code raised), TimeoutError, ResourceLimitError, InvalidArgumentError (code
+  // with a NUL byte or invalid UTF-8), Error (anything else).
+  ExecuteResult execute(std::string_view code) const;
+
+  const SandboxOptions& options() const { return *options_; }
+
+ private:
+  std::shared_ptr<const SandboxOptions> options_;
+  std::shared_ptr<Runtime> runtime_;
+};
+
+}  // namespace eryx

@@ -1,0 +1,48 @@
+#include "api/code_validation.h"
+
+#include <string>
+
+#include "eryx/errors.hpp"
+
+namespace eryx::detail {
+
+bool is_valid_utf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    size_t extra;
+    char32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      extra = 1, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (static_cast<size_t>(end - p) <= extra) return false;
+    for (size_t i = 1; i <= extra; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    constexpr char32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLength[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    p += extra + 1;
+  }
+  return true;
+}
+
+void validate_code(std::string_view code) {
+  if (auto nul = code.find('\0'); nul != std::string_view::npos) {
+    throw InvalidArgumentError("eryx: code contains a NUL byte at offset " + std::to_string(nul));
+  }
+  if (!is_valid_utf8(code)) throw InvalidArgumentError("eryx: code is not valid UTF-8");
+}
+
+}  // namespace eryx::detail

@@ -1,0 +1,17 @@
+#include "eryx/sandbox.hpp"
+
+#include "api/code_validation.h"
+#include "engine/runtime_core.h"
+
+namespace eryx {
+
+Sandbox::Sandbox(SandboxOptions options, std::shared_ptr<Runtime> runtime)
+    : options_(std::make_shared<const SandboxOptions>(std::move(options))),
+      runtime_(runtime ? std::move(runtime) : Runtime::shared()) {}
+
+ExecuteResult Sandbox::execute(std::string_view code) const {
+  detail::validate_code(code);
+  return runtime_->core().execute_fresh(code, *options_, nullptr);
+}
+
+}  // namespace eryx

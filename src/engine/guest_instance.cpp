@@ -1,0 +1,189 @@
+#include "engine/guest_instance.h"
+
+#include <cstring>
+#include <string>
+
+#include "eryx/errors.hpp"
+
+namespace eryx::engine {
+namespace {
+
+constexpr uint64_t kWasmPageSize = 64 * 1024;
+
+// Globals that carry state between calls and must travel with a memory image. With a non-PIC,
+// single-threaded link the shadow stack pointer is the only mutable global, and it is back at its
+// initial value whenever no call is running; it is restored anyway when the guest exports it.
+constexpr std::string_view kStateGlobals[] = {"__stack_pointer"};
+
+std::string trap_text(const wasmtime::TrapError& error) { return error.message(); }
+
+bool is_stack_overflow(const wasmtime::TrapError& error) {
+  if (auto* trap = std::get_if<wasmtime::Trap>(&error.data)) {
+    auto code = trap->code();
+    return code && *code == WASMTIME_TRAP_CODE_STACK_OVERFLOW;
+  }
+  return false;
+}
+
+}  // namespace
+
+GuestInstance::GuestInstance(wasmtime::Engine& engine, const wasmtime::Linker& linker,
+                             const wasmtime::Module& module,
+                             std::unique_ptr<wasi::WasiContext> wasi, const InstanceLimits& limits)
+    : state_(std::make_unique<StoreState>()), store_(engine) {
+  state_->wasi = std::move(wasi);
+  StoreState* state = state_.get();
+  store_.context().set_data(state);
+  state->wasi->set_interrupt_check([state] { return state->should_stop(); });
+  if (limits.max_memory_bytes) {
+    store_.limiter(static_cast<int64_t>(*limits.max_memory_bytes), -1, -1, -1, -1);
+  }
+  store_.epoch_deadline_callback(
+      [state](wasmtime::Store::Context, uint64_t& delta) -> wasmtime::Result<wasmtime::DeadlineKind> {
+        if (state->should_stop()) return wasmtime::Error("eryx: execution interrupted");
+        delta = 1;
+        return wasmtime::DeadlineKind::Continue;
+      });
+  store_.context().set_epoch_deadline(1);
+
+  auto instance = const_cast<wasmtime::Linker&>(linker).instantiate(store_, module);
+  if (!instance) {
+    throw InitializationError("eryx: instantiating the guest failed: " + instance.err().message());
+  }
+  instance_ = instance.ok();
+  auto memory = instance_->get(store_, "memory");
+  if (!memory || !std::holds_alternative<wasmtime::Memory>(*memory)) {
+    throw InitializationError("eryx: the guest module exports no memory");
+  }
+  memory_ = std::get<wasmtime::Memory>(*memory);
+  state->memory = memory_;
+}
+
+wasmtime::Func GuestInstance::export_func(std::string_view name) {
+  auto item = instance_->get(store_, name);
+  if (!item || !std::holds_alternative<wasmtime::Func>(*item)) {
+    throw InitializationError("eryx: the guest module does not export " + std::string(name));
+  }
+  return std::get<wasmtime::Func>(*item);
+}
+
+void GuestInstance::set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  state_->deadline = deadline;
+  state_->stop_reason = StopReason::kNone;
+}
+
+void GuestInstance::set_cancel_flag(const std::atomic<bool>* cancel) { state_->cancel = cancel; }
+
+uint64_t GuestInstance::memory_size() { return memory_->data(store_).size(); }
+
+void GuestInstance::throw_trap(const wasmtime::TrapError& error, std::string_view during) {
+  switch (state_->stop_reason) {
+    case StopReason::kTimeout:
+      throw TimeoutError("eryx: execution timed out");
+    case StopReason::kCancelled:
+      throw CancelledError("eryx: execution cancelled");
+    case StopReason::kNone:
+      break;
+  }
+  if (auto code = state_->wasi->exit_code()) {
+    throw ExecutionError("SystemExit", std::to_string(*code),
+                         "SystemExit: the guest exited with status " + std::to_string(*code));
+  }
+  if (is_stack_overflow(error)) {
+    throw ResourceLimitError("eryx: the guest exhausted its call stack during " +
+                             std::string(during));
+  }
+  throw Error("eryx: the guest trapped during " + std::string(during) + ": " + trap_text(error));
+}
+
+void GuestInstance::initialize() {
+  auto start = export_func("_initialize").typed<std::monostate, std::monostate>(store_);
+  if (!start) throw InitializationError("eryx: _initialize has an unexpected type");
+  if (auto r = start.ok().call(store_, std::monostate()); !r) {
+    throw InitializationError("eryx: guest _initialize trapped: " + trap_text(r.err()));
+  }
+  auto init = export_func("eryx_init").typed<std::monostate, int32_t>(store_);
+  if (!init) throw InitializationError("eryx: eryx_init has an unexpected type");
+  auto status = init.ok().call(store_, std::monostate());
+  if (!status) throw InitializationError("eryx: interpreter start-up trapped: " + trap_text(status.err()));
+  if (status.ok() != 0) {
+    std::string detail = state_->wasi->stderr_capture().take();
+    throw InitializationError("eryx: the interpreter failed to start: " + detail);
+  }
+}
+
+ExecStatus GuestInstance::execute(std::string_view code) {
+  auto alloc = export_func("eryx_alloc").typed<int32_t, int32_t>(store_);
+  auto run = export_func("eryx_execute").typed<std::tuple<int32_t, int32_t>, int32_t>(store_);
+  auto release = export_func("eryx_free").typed<int32_t, std::monostate>(store_);
+  if (!alloc || !run || !release) throw Error("eryx: guest exports have unexpected types");
+
+  if (code.size() > static_cast<size_t>(INT32_MAX)) throw ResourceLimitError("eryx: code too large");
+  auto length = static_cast<int32_t>(code.size());
+  auto ptr = alloc.ok().call(store_, length == 0 ? 1 : length);
+  if (!ptr) throw_trap(ptr.err(), "allocation");
+  if (ptr.ok() == 0) throw ResourceLimitError("eryx: the guest could not allocate memory for the code");
+
+  // Fetch the span after the call: memory may have grown (and moved) during it.
+  auto data = memory_->data(store_);
+  auto offset = static_cast<uint32_t>(ptr.ok());
+  if (static_cast<uint64_t>(offset) + code.size() > data.size()) {
+    throw Error("eryx: guest allocator returned an out-of-bounds buffer");
+  }
+  std::memcpy(data.data() + offset, code.data(), code.size());
+
+  state_->exception.reset();
+  auto status = run.ok().call(store_, {ptr.ok(), length});
+  if (!status) throw_trap(status.err(), "execution");
+  if (auto r = release.ok().call(store_, ptr.ok()); !r) throw_trap(r.err(), "deallocation");
+
+  switch (status.ok()) {
+    case 0:
+      return ExecStatus::kOk;
+    case 1:
+      return ExecStatus::kException;
+    default:
+      return ExecStatus::kInternalError;
+  }
+}
+
+MemoryImage GuestInstance::capture() {
+  MemoryImage image;
+  auto data = memory_->data(store_);
+  image.memory.assign(data.begin(), data.end());
+  for (auto name : kStateGlobals) {
+    auto item = instance_->get(store_, name);
+    if (item && std::holds_alternative<wasmtime::Global>(*item)) {
+      auto value = std::get<wasmtime::Global>(*item).get(store_);
+      image.globals.emplace_back(std::string(name), static_cast<uint64_t>(value.i32()));
+    }
+  }
+  image.wasi = state_->wasi->clone();
+  return image;
+}
+
+void GuestInstance::restore(const MemoryImage& image) {
+  uint64_t have = memory_->data(store_).size();
+  if (image.memory.size() > have) {
+    auto grown = memory_->grow(store_, (image.memory.size() - have) / kWasmPageSize);
+    if (!grown) {
+      throw ResourceLimitError("eryx: max_memory_bytes is below the interpreter's baseline of " +
+                               std::to_string(image.memory.size()) + " bytes");
+    }
+  }
+  auto data = memory_->data(store_);
+  std::memcpy(data.data(), image.memory.data(), image.memory.size());
+  for (const auto& [name, value] : image.globals) {
+    auto item = instance_->get(store_, name);
+    if (item && std::holds_alternative<wasmtime::Global>(*item)) {
+      auto set = std::get<wasmtime::Global>(*item).set(
+          store_, wasmtime::Val(static_cast<int32_t>(value)));
+      if (!set) throw Error("eryx: restoring global " + name + ": " + set.err().message());
+    }
+  }
+  StoreState* state = state_.get();
+  state->wasi = image.wasi->clone();
+  state->wasi->set_interrupt_check([state] { return state->should_stop(); });
+}
+
+}  // namespace eryx::engine

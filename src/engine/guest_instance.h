@@ -1,0 +1,65 @@
+// One instance of the guest in its own Store, with limits, deadline and host state attached.
+// This is the only place that calls into the guest.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include <wasmtime.hh>
+
+#include "engine/memory_image.h"
+#include "engine/store_state.h"
+
+namespace eryx::engine {
+
+// How a call into the guest's execute export ended (traps are thrown as eryx errors instead).
+enum class ExecStatus { kOk = 0, kException = 1, kInternalError = 2 };
+
+struct InstanceLimits {
+  std::optional<uint64_t> max_memory_bytes;
+};
+
+class GuestInstance {
+ public:
+  // Instantiates `module` in a new store. Does not run any guest code.
+  GuestInstance(wasmtime::Engine& engine, const wasmtime::Linker& linker,
+                const wasmtime::Module& module, std::unique_ptr<wasi::WasiContext> wasi,
+                const InstanceLimits& limits);
+  GuestInstance(const GuestInstance&) = delete;
+  GuestInstance& operator=(const GuestInstance&) = delete;
+
+  // Runs the reactor's _initialize and the interpreter's start-up (eryx_init).
+  // Throws InitializationError.
+  void initialize();
+
+  // Runs `code` in the interpreter. Throws TimeoutError, CancelledError, ResourceLimitError or
+  // Error when the guest traps; returns the status otherwise.
+  ExecStatus execute(std::string_view code);
+
+  // Sets the deadline and cancel flag for the next calls.
+  void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline);
+  void set_cancel_flag(const std::atomic<bool>* cancel);
+
+  MemoryImage capture();
+  // Replaces this instance's state with `image` (memory, globals, a clone of its WASI state).
+  // Throws ResourceLimitError when the image does not fit the memory limit.
+  void restore(const MemoryImage& image);
+
+  StoreState& state() { return *state_; }
+  uint64_t memory_size();
+
+ private:
+  wasmtime::Func export_func(std::string_view name);
+  // Converts a trap or error from a guest call into the matching eryx exception.
+  [[noreturn]] void throw_trap(const wasmtime::TrapError& error, std::string_view during);
+
+  std::unique_ptr<StoreState> state_;
+  wasmtime::Store store_;
+  std::optional<wasmtime::Instance> instance_;
+  std::optional<wasmtime::Memory> memory_;
+};
+
+}  // namespace eryx::engine

@@ -1,0 +1,26 @@
+// Loading the guest module: from a pre-compiled .cwasm (memory-mapped) when one matches this engine,
+// otherwise by compiling the .wasm with Cranelift.
+#pragma once
+
+#include <filesystem>
+
+#include <wasmtime.hh>
+
+namespace eryx::engine {
+
+// The engine configuration every eryx module is compiled for.
+// Native stack the guest may use; executions run where that much stack is free (large_stack.h).
+inline constexpr size_t kMaxWasmStack = 4 * 1024 * 1024;
+
+wasmtime::Config make_engine_config();
+
+// Loads `cwasm` when it exists and was compiled for this engine, else compiles `wasm`.
+// Throws InitializationError.
+wasmtime::Module load_guest_module(wasmtime::Engine& engine, const std::filesystem::path& wasm,
+                                   const std::filesystem::path& cwasm);
+
+// Compiles `wasm` and writes the serialized module to `cwasm` (used at build time).
+void precompile_guest_module(wasmtime::Engine& engine, const std::filesystem::path& wasm,
+                             const std::filesystem::path& cwasm);
+
+}  // namespace eryx::engine

@@ -1,0 +1,152 @@
+#include "engine/host_functions.h"
+
+#include <string>
+
+#include "engine/store_state.h"
+#include "wasi/guest_memory.h"
+
+namespace eryx::engine {
+namespace {
+
+using wasi::GuestMemory;
+using wasi::WasiContext;
+
+// Longest string kept from one report_exception field; the rest is cut with a marker so a guest
+// cannot make the host allocate without bound.
+constexpr size_t kMaxReportedField = 256 * 1024;
+
+GuestMemory memory_view(wasmtime::Caller& caller, StoreState& state) {
+  auto data = state.memory->data(caller.context());
+  return GuestMemory(data.data(), data.size());
+}
+
+// Adapts a WasiContext member `uint32_t f(GuestMemory&, A...)` to a Wasm host function. The
+// parameter types (uint32_t for i32, uint64_t for i64) define the import's signature.
+template <auto Method>
+struct WasiBinding;
+
+template <typename... A, uint32_t (WasiContext::*Method)(GuestMemory&, A...)>
+struct WasiBinding<Method> {
+  static auto function() {
+    return [](wasmtime::Caller caller, A... args) -> wasmtime::Result<uint32_t, wasmtime::Trap> {
+      StoreState& state = store_state(caller);
+      if (!state.memory) return wasmtime::Trap("eryx: WASI call before the memory was bound");
+      GuestMemory memory = memory_view(caller, state);
+      uint32_t err = ((*state.wasi).*Method)(memory, args...);
+      if (state.wasi->interrupted()) return wasmtime::Trap("eryx: execution interrupted");
+      return err;
+    };
+  }
+};
+
+void check(wasmtime::Result<std::monostate> result, std::string_view name) {
+  if (!result) {
+    throw std::runtime_error("defining host function " + std::string(name) + ": " +
+                             result.err().message());
+  }
+}
+
+std::string read_field(GuestMemory& memory, uint32_t ptr, uint32_t len, bool& ok) {
+  uint32_t kept = len > kMaxReportedField ? static_cast<uint32_t>(kMaxReportedField) : len;
+  auto bytes = memory.bytes(ptr, len);
+  if (!bytes) {
+    ok = false;
+    return {};
+  }
+  std::string text(reinterpret_cast<const char*>(bytes->data()), kept);
+  if (kept < len) text += "\n... [truncated by eryx]";
+  return text;
+}
+
+void define_wasi(wasmtime::Linker& linker) {
+  constexpr std::string_view kModule = "wasi_snapshot_preview1";
+#define ERYX_BIND_WASI(name) \
+  check(linker.func_wrap(kModule, #name, WasiBinding<&WasiContext::name>::function()), #name);
+  ERYX_BIND_WASI(args_get)
+  ERYX_BIND_WASI(args_sizes_get)
+  ERYX_BIND_WASI(environ_get)
+  ERYX_BIND_WASI(environ_sizes_get)
+  ERYX_BIND_WASI(clock_res_get)
+  ERYX_BIND_WASI(clock_time_get)
+  ERYX_BIND_WASI(fd_advise)
+  ERYX_BIND_WASI(fd_allocate)
+  ERYX_BIND_WASI(fd_close)
+  ERYX_BIND_WASI(fd_datasync)
+  ERYX_BIND_WASI(fd_fdstat_get)
+  ERYX_BIND_WASI(fd_fdstat_set_flags)
+  ERYX_BIND_WASI(fd_fdstat_set_rights)
+  ERYX_BIND_WASI(fd_filestat_get)
+  ERYX_BIND_WASI(fd_filestat_set_size)
+  ERYX_BIND_WASI(fd_filestat_set_times)
+  ERYX_BIND_WASI(fd_pread)
+  ERYX_BIND_WASI(fd_prestat_get)
+  ERYX_BIND_WASI(fd_prestat_dir_name)
+  ERYX_BIND_WASI(fd_pwrite)
+  ERYX_BIND_WASI(fd_read)
+  ERYX_BIND_WASI(fd_readdir)
+  ERYX_BIND_WASI(fd_renumber)
+  ERYX_BIND_WASI(fd_seek)
+  ERYX_BIND_WASI(fd_sync)
+  ERYX_BIND_WASI(fd_tell)
+  ERYX_BIND_WASI(fd_write)
+  ERYX_BIND_WASI(path_create_directory)
+  ERYX_BIND_WASI(path_filestat_get)
+  ERYX_BIND_WASI(path_filestat_set_times)
+  ERYX_BIND_WASI(path_link)
+  ERYX_BIND_WASI(path_open)
+  ERYX_BIND_WASI(path_readlink)
+  ERYX_BIND_WASI(path_remove_directory)
+  ERYX_BIND_WASI(path_rename)
+  ERYX_BIND_WASI(path_symlink)
+  ERYX_BIND_WASI(path_unlink_file)
+  ERYX_BIND_WASI(poll_oneoff)
+  ERYX_BIND_WASI(proc_raise)
+  ERYX_BIND_WASI(random_get)
+  ERYX_BIND_WASI(sched_yield)
+  ERYX_BIND_WASI(sock_accept)
+  ERYX_BIND_WASI(sock_recv)
+  ERYX_BIND_WASI(sock_send)
+  ERYX_BIND_WASI(sock_shutdown)
+#undef ERYX_BIND_WASI
+
+  // proc_exit never returns to the guest: the code is recorded, then the call traps (a host
+  // function cannot build a trap that carries an exit status).
+  check(linker.func_wrap(kModule, "proc_exit",
+                         [](wasmtime::Caller caller,
+                            uint32_t code) -> wasmtime::Result<std::monostate, wasmtime::Trap> {
+                           StoreState& state = store_state(caller);
+                           GuestMemory memory = memory_view(caller, state);
+                           state.wasi->proc_exit(memory, code);
+                           return wasmtime::Trap("eryx: guest called proc_exit");
+                         }),
+        "proc_exit");
+}
+
+void define_eryx(wasmtime::Linker& linker) {
+  check(linker.func_wrap(
+            "eryx", "report_exception",
+            [](wasmtime::Caller caller, uint32_t type_ptr, uint32_t type_len, uint32_t msg_ptr,
+               uint32_t msg_len, uint32_t tb_ptr,
+               uint32_t tb_len) -> wasmtime::Result<std::monostate, wasmtime::Trap> {
+              StoreState& state = store_state(caller);
+              GuestMemory memory = memory_view(caller, state);
+              bool ok = true;
+              GuestException exception;
+              exception.type_name = read_field(memory, type_ptr, type_len, ok);
+              exception.message = read_field(memory, msg_ptr, msg_len, ok);
+              exception.traceback = read_field(memory, tb_ptr, tb_len, ok);
+              if (!ok) return wasmtime::Trap("eryx: report_exception with an out-of-bounds string");
+              state.exception = std::move(exception);
+              return std::monostate();
+            }),
+        "report_exception");
+}
+
+}  // namespace
+
+void define_host_functions(wasmtime::Linker& linker) {
+  define_wasi(linker);
+  define_eryx(linker);
+}
+
+}  // namespace eryx::engine

@@ -1,0 +1,97 @@
+// Limits hold: output caps, timeouts, memory.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+
+#include "eryx/eryx.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Resident set size of this process in bytes.
+uint64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+TEST(Limits, HugePrintIsTruncatedAtTheCap) {
+  eryx::SandboxOptions options;
+  options.limits.max_output_bytes = 4096;
+  auto result = eryx::Sandbox(options).execute("print('x' * 100000)");
+  EXPECT_EQ(result.stdout_text.size(), 4096u);
+  EXPECT_TRUE(result.stdout_truncated);
+  EXPECT_FALSE(result.stderr_truncated);
+}
+
+TEST(Limits, OutputUnderTheCapIsNotFlaggedTruncated) {
+  auto result = eryx::Sandbox().execute("print('short')");
+  EXPECT_FALSE(result.stdout_truncated);
+}
+
+TEST(Limits, TwoHundredMegabytePrintDoesNotGrowHostMemory) {
+  eryx::Sandbox sandbox;
+  sandbox.execute("pass");  // warm the runtime so its own memory is already counted
+  uint64_t before = resident_bytes();
+  auto result = sandbox.execute(
+      "chunk = 'y' * (1024 * 1024)\nfor _ in range(200):\n    print(chunk, end='')");
+  uint64_t growth = resident_bytes() - before;
+  EXPECT_TRUE(result.stdout_truncated);
+  EXPECT_EQ(result.stdout_text.size(), eryx::ResourceLimits{}.max_output_bytes);
+  EXPECT_LT(growth, 64u * 1024 * 1024) << "host RSS grew by " << growth << " bytes";
+}
+
+TEST(Limits, InfiniteLoopTimesOut) {
+  eryx::SandboxOptions options;
+  options.limits.execution_timeout_ms = 300;
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(eryx::Sandbox(options).execute("while True:\n    pass"), eryx::TimeoutError);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+}
+
+TEST(Limits, SleepInTheHostIsInterruptedByTheTimeout) {
+  eryx::SandboxOptions options;
+  options.limits.execution_timeout_ms = 300;
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(eryx::Sandbox(options).execute("import time; time.sleep(30)"), eryx::TimeoutError);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(elapsed, 300ms);
+  EXPECT_LT(elapsed, 20s);  // far below the 30 s sleep: the wait was interrupted
+}
+
+TEST(Limits, ShortSleepCompletes) {
+  auto result = eryx::Sandbox().execute(
+      "import time\nt = time.monotonic()\ntime.sleep(0.05)\nprint(time.monotonic() - t >= 0.05)");
+  EXPECT_EQ(result.stdout_text, "True\n");
+}
+
+TEST(Limits, MemoryLimitStopsRunawayAllocation) {
+  eryx::SandboxOptions options;
+  options.limits.max_memory_bytes = 64ull * 1024 * 1024;
+  EXPECT_THROW(eryx::Sandbox(options).execute("x = bytearray(512 * 1024 * 1024)"),
+               eryx::ResourceLimitError);
+}
+
+TEST(Limits, GuestCanCatchMemoryError) {
+  eryx::SandboxOptions options;
+  options.limits.max_memory_bytes = 64ull * 1024 * 1024;
+  auto result = eryx::Sandbox(options).execute(
+      "try:\n    x = bytearray(512 * 1024 * 1024)\nexcept MemoryError:\n    print('caught')");
+  EXPECT_EQ(result.stdout_text, "caught\n");
+}
+
+TEST(Limits, SandboxIsUsableAfterATimeout) {
+  eryx::SandboxOptions options;
+  options.limits.execution_timeout_ms = 200;
+  eryx::Sandbox sandbox(options);
+  EXPECT_THROW(sandbox.execute("while True: pass"), eryx::TimeoutError);
+  EXPECT_EQ(sandbox.execute("print('ok')").stdout_text, "ok\n");
+}
+
+}  // namespace

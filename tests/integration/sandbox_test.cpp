@@ -1,0 +1,167 @@
+// Behaviour of Sandbox::execute with real Python in a real sandbox.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "eryx/eryx.hpp"
+
+namespace {
+
+using eryx::Sandbox;
+
+TEST(Sandbox, ReportsGuestPythonVersionAndPlatform) {
+  auto result = Sandbox().execute("import sys; print(sys.version_info[:2], sys.platform)");
+  EXPECT_EQ(result.stdout_text, "(3, 13) wasi\n");
+}
+
+TEST(Sandbox, CapturesPrintOnStdout) {
+  auto result = Sandbox().execute("print('Hello!')");
+  EXPECT_EQ(result.stdout_text, "Hello!\n");
+  EXPECT_EQ(result.stderr_text, "");
+}
+
+TEST(Sandbox, CapturesStderrSeparately) {
+  auto result = Sandbox().execute("import sys; print('out'); print('err', file=sys.stderr)");
+  EXPECT_EQ(result.stdout_text, "out\n");
+  EXPECT_EQ(result.stderr_text, "err\n");
+}
+
+TEST(Sandbox, CapturesOsWriteToFileDescriptorOne) {
+  auto result = Sandbox().execute("import os; os.write(1, b'raw bytes\\n'); os.write(2, b'e')");
+  EXPECT_EQ(result.stdout_text, "raw bytes\n");
+  EXPECT_EQ(result.stderr_text, "e");
+}
+
+TEST(Sandbox, KeepsOrderOfPrintAndOsWrite) {
+  auto result = Sandbox().execute("import os\nprint('a', flush=True)\nos.write(1, b'b\\n')");
+  EXPECT_EQ(result.stdout_text, "a\nb\n");
+}
+
+TEST(Sandbox, EachExecuteStartsFromFreshState) {
+  Sandbox sandbox;
+  sandbox.execute("x = 42\nimport json\njson.marker = 1");
+  auto result = sandbox.execute(
+      "try:\n    print(x)\nexcept NameError:\n    print('x is not defined')\n"
+      "import sys\nprint('json' in sys.modules)");
+  EXPECT_EQ(result.stdout_text, "x is not defined\nFalse\n");
+}
+
+TEST(Sandbox, FileWrittenInOneExecuteIsGoneInTheNext) {
+  Sandbox sandbox;
+  sandbox.execute("open('/tmp/state.txt', 'w').write('kept?')");
+  auto result = sandbox.execute("import os; print(os.path.exists('/tmp/state.txt'))");
+  EXPECT_EQ(result.stdout_text, "False\n");
+}
+
+TEST(Sandbox, PythonExceptionBecomesExecutionErrorWithTraceback) {
+  try {
+    Sandbox().execute("def f():\n    raise ValueError('oops')\nf()");
+    FAIL() << "expected ExecutionError";
+  } catch (const eryx::ExecutionError& e) {
+    EXPECT_EQ(e.type_name(), "ValueError");
+    EXPECT_EQ(e.message(), "oops");
+    EXPECT_NE(e.traceback().find("Traceback (most recent call last)"), std::string::npos);
+    EXPECT_NE(e.traceback().find("raise ValueError('oops')"), std::string::npos) << e.traceback();
+    EXPECT_NE(std::string(e.what()).find("ValueError: oops"), std::string::npos);
+  }
+}
+
+TEST(Sandbox, ExceptionTypeNameIsQualifiedForNonBuiltins) {
+  try {
+    Sandbox().execute("import json; json.loads('{')");
+    FAIL() << "expected ExecutionError";
+  } catch (const eryx::ExecutionError& e) {
+    EXPECT_EQ(e.type_name(), "json.decoder.JSONDecodeError");
+  }
+}
+
+TEST(Sandbox, SyntaxErrorBecomesExecutionError) {
+  try {
+    Sandbox().execute("def broken(:\n    pass");
+    FAIL() << "expected ExecutionError";
+  } catch (const eryx::ExecutionError& e) {
+    EXPECT_EQ(e.type_name(), "SyntaxError");
+  }
+}
+
+TEST(Sandbox, OutputBeforeAnExceptionIsNotLost) {
+  // The output is streamed to handlers even though the execute fails.
+  std::string streamed;
+  eryx::SandboxOptions options;
+  options.on_stdout = [&](std::string_view s) { streamed += s; };
+  EXPECT_THROW(Sandbox(options).execute("print('partial')\n1/0"), eryx::ExecutionError);
+  EXPECT_EQ(streamed, "partial\n");
+}
+
+TEST(Sandbox, SystemExitZeroIsSuccess) {
+  auto result = Sandbox().execute("import sys\nprint('bye')\nsys.exit(0)");
+  EXPECT_EQ(result.stdout_text, "bye\n");
+}
+
+TEST(Sandbox, SystemExitNonZeroIsAnError) {
+  EXPECT_THROW(Sandbox().execute("import sys; sys.exit(3)"), eryx::ExecutionError);
+}
+
+TEST(Sandbox, OsExitDoesNotKillTheHost) {
+  EXPECT_THROW(Sandbox().execute("import os; os._exit(7)"), eryx::ExecutionError);
+  EXPECT_EQ(Sandbox().execute("print(1)").stdout_text, "1\n");
+}
+
+TEST(Sandbox, CodeWithNulByteIsRefusedBeforeReachingTheGuest) {
+  using namespace std::string_literals;
+  EXPECT_THROW(Sandbox().execute("print(1)\0print(2)"s), eryx::InvalidArgumentError);
+}
+
+TEST(Sandbox, CodeThatIsNotUtf8IsRefused) {
+  EXPECT_THROW(Sandbox().execute("print('\xff\xfe')"), eryx::InvalidArgumentError);
+  EXPECT_THROW(Sandbox().execute("x = '\xed\xa0\x80'"), eryx::InvalidArgumentError);  // surrogate
+}
+
+TEST(Sandbox, UnicodeRoundTripsThroughOutput) {
+  auto result = Sandbox().execute("print('héllo wörld ✓ 😀')");
+  EXPECT_EQ(result.stdout_text, "héllo wörld ✓ 😀\n");
+}
+
+TEST(Sandbox, ReportsDurationAndPeakMemory) {
+  auto result = Sandbox().execute("x = sum(range(1000))");
+  EXPECT_GT(result.stats.duration.count(), 0);
+  EXPECT_GT(result.stats.peak_memory_bytes, 1024u * 1024u);
+  EXPECT_FALSE(result.stats.fuel_consumed.has_value());
+}
+
+TEST(Sandbox, DeepRecursionRaisesRecursionError) {
+  try {
+    Sandbox().execute("def f(n):\n    return f(n + 1)\nf(0)");
+    FAIL() << "expected ExecutionError";
+  } catch (const eryx::ExecutionError& e) {
+    EXPECT_EQ(e.type_name(), "RecursionError");
+  }
+}
+
+TEST(Sandbox, DeeplyNestedDataDoesNotCrashTheHost) {
+  // C-level recursion (repr of nested lists) must end in a Python error or a limit error.
+  try {
+    Sandbox().execute("x = []\nfor _ in range(100000):\n    x = [x]\nrepr(x)");
+  } catch (const eryx::ExecutionError& e) {
+    EXPECT_EQ(e.type_name(), "RecursionError");
+  } catch (const eryx::ResourceLimitError&) {
+  }
+  EXPECT_EQ(Sandbox().execute("print('alive')").stdout_text, "alive\n");
+}
+
+TEST(Sandbox, ConcurrentExecutesOnOneSandboxAreIndependent) {
+  Sandbox sandbox;
+  std::vector<std::thread> threads;
+  std::vector<std::string> outputs(4);
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      outputs[i] = sandbox.execute("x = " + std::to_string(i) + "\nprint(x * 10)").stdout_text;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(outputs[i], std::to_string(i * 10) + "\n");
+}
+
+}  // namespace
