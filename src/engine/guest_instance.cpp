@@ -34,7 +34,8 @@ GuestInstance::GuestInstance(wasmtime::Engine& engine, const wasmtime::Linker& l
   state_->wasi = std::move(wasi);
   StoreState* state = state_.get();
   store_.context().set_data(state);
-  state->wasi->set_interrupt_check([state] { return state->should_stop(); });
+  // A null context is allowed when restore() will bring one.
+  if (state->wasi) state->wasi->set_interrupt_check([state] { return state->should_stop(); });
   if (limits.max_memory_bytes) {
     store_.limiter(static_cast<int64_t>(*limits.max_memory_bytes), -1, -1, -1, -1);
   }

@@ -24,7 +24,8 @@ struct InstanceLimits {
 
 class GuestInstance {
  public:
-  // Instantiates `module` in a new store. Does not run any guest code.
+  // Instantiates `module` in a new store. Does not run any guest code. `wasi` may be null when
+  // restore() provides the WASI state before the first call.
   GuestInstance(wasmtime::Engine& engine, const wasmtime::Linker& linker,
                 const wasmtime::Module& module, std::unique_ptr<wasi::WasiContext> wasi,
                 const InstanceLimits& limits);

@@ -10,7 +10,8 @@ namespace eryx::engine {
 
 // The engine configuration every eryx module is compiled for.
 // Native stack the guest may use; executions run where that much stack is free (large_stack.h).
-inline constexpr size_t kMaxWasmStack = 4 * 1024 * 1024;
+// Wasmtime caps it at its async stack size (2 MiB by default).
+inline constexpr size_t kMaxWasmStack = 2 * 1024 * 1024;
 
 wasmtime::Config make_engine_config();
 
