@@ -4,6 +4,7 @@
 
 #include "engine/store_state.h"
 #include "wasi/guest_memory.h"
+#include "wasi/preview1_functions.h"
 
 namespace eryx::engine {
 namespace {
@@ -39,6 +40,21 @@ struct WasiBinding<Method> {
   }
 };
 
+// proc_exit never returns to the guest: the context records the code, then the call traps (a host
+// function cannot build a trap that carries an exit status).
+template <typename... A, void (WasiContext::*Method)(GuestMemory&, A...)>
+struct WasiBinding<Method> {
+  static auto function() {
+    return [](wasmtime::Caller caller,
+              A... args) -> wasmtime::Result<std::monostate, wasmtime::Trap> {
+      StoreState& state = store_state(caller);
+      GuestMemory memory = memory_view(caller, state);
+      ((*state.wasi).*Method)(memory, args...);
+      return wasmtime::Trap("eryx: guest called proc_exit");
+    };
+  }
+};
+
 void check(wasmtime::Result<std::monostate> result, std::string_view name) {
   if (!result) {
     throw std::runtime_error("defining host function " + std::string(name) + ": " +
@@ -62,64 +78,8 @@ void define_wasi(wasmtime::Linker& linker) {
   constexpr std::string_view kModule = "wasi_snapshot_preview1";
 #define ERYX_BIND_WASI(name) \
   check(linker.func_wrap(kModule, #name, WasiBinding<&WasiContext::name>::function()), #name);
-  ERYX_BIND_WASI(args_get)
-  ERYX_BIND_WASI(args_sizes_get)
-  ERYX_BIND_WASI(environ_get)
-  ERYX_BIND_WASI(environ_sizes_get)
-  ERYX_BIND_WASI(clock_res_get)
-  ERYX_BIND_WASI(clock_time_get)
-  ERYX_BIND_WASI(fd_advise)
-  ERYX_BIND_WASI(fd_allocate)
-  ERYX_BIND_WASI(fd_close)
-  ERYX_BIND_WASI(fd_datasync)
-  ERYX_BIND_WASI(fd_fdstat_get)
-  ERYX_BIND_WASI(fd_fdstat_set_flags)
-  ERYX_BIND_WASI(fd_fdstat_set_rights)
-  ERYX_BIND_WASI(fd_filestat_get)
-  ERYX_BIND_WASI(fd_filestat_set_size)
-  ERYX_BIND_WASI(fd_filestat_set_times)
-  ERYX_BIND_WASI(fd_pread)
-  ERYX_BIND_WASI(fd_prestat_get)
-  ERYX_BIND_WASI(fd_prestat_dir_name)
-  ERYX_BIND_WASI(fd_pwrite)
-  ERYX_BIND_WASI(fd_read)
-  ERYX_BIND_WASI(fd_readdir)
-  ERYX_BIND_WASI(fd_renumber)
-  ERYX_BIND_WASI(fd_seek)
-  ERYX_BIND_WASI(fd_sync)
-  ERYX_BIND_WASI(fd_tell)
-  ERYX_BIND_WASI(fd_write)
-  ERYX_BIND_WASI(path_create_directory)
-  ERYX_BIND_WASI(path_filestat_get)
-  ERYX_BIND_WASI(path_filestat_set_times)
-  ERYX_BIND_WASI(path_link)
-  ERYX_BIND_WASI(path_open)
-  ERYX_BIND_WASI(path_readlink)
-  ERYX_BIND_WASI(path_remove_directory)
-  ERYX_BIND_WASI(path_rename)
-  ERYX_BIND_WASI(path_symlink)
-  ERYX_BIND_WASI(path_unlink_file)
-  ERYX_BIND_WASI(poll_oneoff)
-  ERYX_BIND_WASI(proc_raise)
-  ERYX_BIND_WASI(random_get)
-  ERYX_BIND_WASI(sched_yield)
-  ERYX_BIND_WASI(sock_accept)
-  ERYX_BIND_WASI(sock_recv)
-  ERYX_BIND_WASI(sock_send)
-  ERYX_BIND_WASI(sock_shutdown)
+  ERYX_WASI_PREVIEW1_FUNCTIONS(ERYX_BIND_WASI)
 #undef ERYX_BIND_WASI
-
-  // proc_exit never returns to the guest: the code is recorded, then the call traps (a host
-  // function cannot build a trap that carries an exit status).
-  check(linker.func_wrap(kModule, "proc_exit",
-                         [](wasmtime::Caller caller,
-                            uint32_t code) -> wasmtime::Result<std::monostate, wasmtime::Trap> {
-                           StoreState& state = store_state(caller);
-                           GuestMemory memory = memory_view(caller, state);
-                           state.wasi->proc_exit(memory, code);
-                           return wasmtime::Trap("eryx: guest called proc_exit");
-                         }),
-        "proc_exit");
 }
 
 void define_eryx(wasmtime::Linker& linker) {

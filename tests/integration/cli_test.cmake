@@ -1,3 +1,4 @@
+# (Code passed on the command line avoids ';', which CMake treats as a list separator.)
 # Runs one CLI case: cmake -DERYX=<path> -DCASE=<name> -DWORK=<dir> -P cli_test.cmake
 function(run_eryx)
   cmake_parse_arguments(R "" "INPUT" "ARGS" ${ARGN})
@@ -25,11 +26,11 @@ function(expect_match what actual regex)
 endfunction()
 
 if(CASE STREQUAL "version")
-  run_eryx(ARGS -c "import sys; print(sys.version_info[:2], sys.platform)")
+  run_eryx(ARGS -c "import sys\nprint(sys.version_info[:2], sys.platform)")
   expect("exit status" "${rc}" "0")
   expect_match("stdout" "${out}" "^\\(3, 1[3-9]\\) wasi\n$")
 elseif(CASE STREQUAL "exception_exit_1")
-  run_eryx(ARGS -c "print('before'); raise ValueError('boom')")
+  run_eryx(ARGS -c "print('before')\nraise ValueError('boom')")
   expect("exit status" "${rc}" "1")
   expect("stdout" "${out}" "before\n")
   expect_match("stderr" "${err}" "Traceback \\(most recent call last\\):.*ValueError: boom")

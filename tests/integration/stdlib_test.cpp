@@ -1,6 +1,7 @@
 // The guest's standard library: the modules users rely on import and work.
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 #include "eryx/eryx.hpp"
@@ -12,6 +13,9 @@ struct StdlibCase {
   const char* code;
   const char* expected;
 };
+
+// Keeps test names readable in ctest output (the default prints the struct's bytes).
+void PrintTo(const StdlibCase& c, std::ostream* os) { *os << c.name; }
 
 class Stdlib : public testing::TestWithParam<StdlibCase> {};
 
