@@ -1,5 +1,6 @@
 #include "engine/guest_instance.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -9,6 +10,8 @@ namespace eryx::engine {
 namespace {
 
 constexpr uint64_t kWasmPageSize = 64 * 1024;
+// Granularity of the image diff: the host's page size, so skipped pages are never touched.
+constexpr size_t kDiffPage = 4096;
 
 // Globals that carry state between calls and must travel with a memory image. With a non-PIC,
 // single-threaded link the shadow stack pointer is the only mutable global, and it is back at its
@@ -148,10 +151,26 @@ ExecStatus GuestInstance::execute(std::string_view code) {
   }
 }
 
-MemoryImage GuestInstance::capture() {
-  MemoryImage image;
+std::vector<uint8_t> GuestInstance::memory_copy() {
   auto data = memory_->data(store_);
-  image.memory.assign(data.begin(), data.end());
+  return std::vector<uint8_t>(data.begin(), data.end());
+}
+
+MemoryImage GuestInstance::capture(const std::vector<uint8_t>& baseline) {
+  MemoryImage image;
+  image.memory = memory_copy();
+  for (size_t offset = 0; offset < image.memory.size(); offset += kDiffPage) {
+    size_t length = std::min(kDiffPage, image.memory.size() - offset);
+    bool same = offset + length <= baseline.size() &&
+                std::memcmp(image.memory.data() + offset, baseline.data() + offset, length) == 0;
+    if (same) continue;
+    auto& ranges = image.dirty_ranges;
+    if (!ranges.empty() && ranges.back().first + ranges.back().second == offset) {
+      ranges.back().second += static_cast<uint32_t>(length);
+    } else {
+      ranges.emplace_back(static_cast<uint32_t>(offset), static_cast<uint32_t>(length));
+    }
+  }
   for (auto name : kStateGlobals) {
     auto item = instance_->get(store_, name);
     if (item && std::holds_alternative<wasmtime::Global>(*item)) {
@@ -173,7 +192,9 @@ void GuestInstance::restore(const MemoryImage& image) {
     }
   }
   auto data = memory_->data(store_);
-  std::memcpy(data.data(), image.memory.data(), image.memory.size());
+  for (const auto& [offset, length] : image.dirty_ranges) {
+    std::memcpy(data.data() + offset, image.memory.data() + offset, length);
+  }
   for (const auto& [name, value] : image.globals) {
     auto item = instance_->get(store_, name);
     if (item && std::holds_alternative<wasmtime::Global>(*item)) {

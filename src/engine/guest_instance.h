@@ -44,8 +44,13 @@ class GuestInstance {
   void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline);
   void set_cancel_flag(const std::atomic<bool>* cancel);
 
-  MemoryImage capture();
-  // Replaces this instance's state with `image` (memory, globals, a clone of its WASI state).
+  // Copies the linear memory as it is now (e.g. before initialisation, as a diff baseline).
+  std::vector<uint8_t> memory_copy();
+  // Captures the whole state; `baseline` is the memory of a freshly instantiated module, so that
+  // restore() into a fresh instance copies only what differs from it.
+  MemoryImage capture(const std::vector<uint8_t>& baseline);
+  // Replaces the state of this freshly instantiated instance with `image` (memory, globals, a clone
+  // of its WASI state).
   // Throws ResourceLimitError when the image does not fit the memory limit.
   void restore(const MemoryImage& image);
 

@@ -15,6 +15,10 @@ namespace eryx::engine {
 
 struct MemoryImage {
   std::vector<uint8_t> memory;
+  // The page ranges [offset, offset + length) where `memory` differs from a freshly instantiated
+  // module's memory. Restoring into a fresh instance copies only these, which skips the untouched
+  // stack and heap pages (most of the image) and keeps them unfaulted.
+  std::vector<std::pair<uint32_t, uint32_t>> dirty_ranges;
   std::vector<std::pair<std::string, uint64_t>> globals;  // exported mutable i32/i64 globals
   std::unique_ptr<wasi::WasiContext> wasi;
 };

@@ -56,10 +56,11 @@ RuntimeCore::RuntimeCore(const RuntimeOptions& options)
   engine::run_with_stack(engine::kMaxWasmStack, [&] {
     engine::EpochTicker::Activity activity(*ticker_);
     engine::GuestInstance instance(engine_, linker_, module_, make_wasi(), {});
+    auto baseline = instance.memory_copy();
     instance.initialize();
     instance.state().wasi->stdout_capture().reset();
     instance.state().wasi->stderr_capture().reset();
-    pristine_ = instance.capture();
+    pristine_ = instance.capture(baseline);
   });
 }
 
