@@ -71,6 +71,12 @@ wasmtime::Func GuestInstance::export_func(std::string_view name) {
   return std::get<wasmtime::Func>(*item);
 }
 
+wasmtime::TrapResult<int32_t> GuestInstance::call_export_i32(std::string_view name) {
+  auto func = export_func(name).typed<std::monostate, int32_t>(store_);
+  if (!func) return wasmtime::TrapError(func.err());
+  return func.ok().call(store_, std::monostate());
+}
+
 void GuestInstance::set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
   state_->deadline = deadline;
   state_->stop_reason = StopReason::kNone;

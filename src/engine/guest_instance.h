@@ -40,6 +40,9 @@ class GuestInstance {
   // Error when the guest traps; returns the status otherwise.
   ExecStatus execute(std::string_view code);
 
+  // Calls an export of type () -> i32 and returns its result or trap as is (for tests and tools).
+  wasmtime::TrapResult<int32_t> call_export_i32(std::string_view name);
+
   // Sets the deadline and cancel flag for the next calls.
   void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline);
   void set_cancel_flag(const std::atomic<bool>* cancel);
