@@ -42,7 +42,7 @@ BENCHMARK(BM_ModuleLoadPrecompiled)->Unit(benchmark::kMillisecond);
 // Engine + module load + instantiate + Py_Initialize + capture of the pristine image.
 void BM_RuntimeCreateWithInterpreterStart(benchmark::State& state) {
   for (auto _ : state) {
-    auto runtime = eryx::Runtime::create({.guest_dir = kGuestDir, .module_cache_dir = {}});
+    auto runtime = eryx::Runtime::create({.guest_dir = kGuestDir});
     benchmark::DoNotOptimize(runtime);
   }
 }

@@ -14,7 +14,11 @@ namespace eryx {
 // Limits applied to each execution. std::nullopt disables a limit.
 struct ResourceLimits {
   std::optional<uint64_t> execution_timeout_ms = 30'000;
+  // Linear-memory size the guest may grow to; the guest sees MemoryError past it.
   std::optional<uint64_t> max_memory_bytes = 128ull * 1024 * 1024;
+  // Deterministic instruction budget (Wasmtime fuel). Setting it runs the execution on the
+  // fuel-metering engine, which is somewhat slower.
+  std::optional<uint64_t> max_fuel;
   // Bytes of stdout and of stderr kept per execution; output past the cap is dropped and the result
   // is flagged as truncated. The host's memory never grows with guest output beyond this.
   uint64_t max_output_bytes = 1024 * 1024;
@@ -39,10 +43,10 @@ struct SandboxOptions {
 // Where the runtime finds the guest artefacts. The defaults point at the build tree; an
 // installation passes its own directory.
 struct RuntimeOptions {
-  // Directory holding eryx-guest.wasm, eryx-guest.cwasm (optional, pre-compiled) and the stdlib zip.
+  // Directory holding eryx-guest.wasm, the pre-compiled
+  // eryx-guest.cwasm / eryx-guest-metered.cwasm (compiled on load when absent or stale) and the
+  // stdlib zip.
   std::filesystem::path guest_dir;
-  // Where a compiled module is cached when no usable .cwasm ships with the guest.
-  std::optional<std::filesystem::path> module_cache_dir;
 };
 
 }  // namespace eryx

@@ -20,10 +20,10 @@ constexpr std::string_view kStateGlobals[] = {"__stack_pointer"};
 
 std::string trap_text(const wasmtime::TrapError& error) { return error.message(); }
 
-bool is_stack_overflow(const wasmtime::TrapError& error) {
+bool has_trap_code(const wasmtime::TrapError& error, wasmtime_trap_code_t wanted) {
   if (auto* trap = std::get_if<wasmtime::Trap>(&error.data)) {
     auto code = trap->code();
-    return code && *code == WASMTIME_TRAP_CODE_STACK_OVERFLOW;
+    return code && *code == wanted;
   }
   return false;
 }
@@ -86,7 +86,19 @@ void GuestInstance::set_cancel_flag(const std::atomic<bool>* cancel) { state_->c
 
 uint64_t GuestInstance::memory_size() { return memory_->data(store_).size(); }
 
+void GuestInstance::set_fuel(uint64_t fuel) {
+  auto result = store_.context().set_fuel(fuel);
+  if (!result) throw Error("eryx: setting fuel: " + result.err().message());
+}
+
+uint64_t GuestInstance::fuel_remaining() {
+  auto fuel = store_.context().get_fuel();
+  if (!fuel) throw Error("eryx: reading fuel: " + fuel.err().message());
+  return fuel.ok();
+}
+
 void GuestInstance::throw_trap(const wasmtime::TrapError& error, std::string_view during) {
+  torn_ = true;
   switch (state_->stop_reason) {
     case StopReason::kTimeout:
       throw TimeoutError("eryx: execution timed out");
@@ -99,7 +111,10 @@ void GuestInstance::throw_trap(const wasmtime::TrapError& error, std::string_vie
     throw ExecutionError("SystemExit", std::to_string(*code),
                          "SystemExit: the guest exited with status " + std::to_string(*code));
   }
-  if (is_stack_overflow(error)) {
+  if (has_trap_code(error, WASMTIME_TRAP_CODE_OUT_OF_FUEL)) {
+    throw ResourceLimitError("eryx: fuel limit exhausted during " + std::string(during));
+  }
+  if (has_trap_code(error, WASMTIME_TRAP_CODE_STACK_OVERFLOW)) {
     throw ResourceLimitError("eryx: the guest exhausted its call stack during " +
                              std::string(during));
   }

@@ -43,6 +43,13 @@ class GuestInstance {
   // Calls an export of type () -> i32 and returns its result or trap as is (for tests and tools).
   wasmtime::TrapResult<int32_t> call_export_i32(std::string_view name);
 
+  // Fuel (metered engines only): sets the budget for the next calls / reads what is left.
+  void set_fuel(uint64_t fuel);
+  uint64_t fuel_remaining();
+
+  // True once a call trapped: the interpreter may be mid-execution and must not be reused.
+  bool torn() const { return torn_; }
+
   // Sets the deadline and cancel flag for the next calls.
   void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline);
   void set_cancel_flag(const std::atomic<bool>* cancel);
@@ -69,6 +76,7 @@ class GuestInstance {
   wasmtime::Store store_;
   std::optional<wasmtime::Instance> instance_;
   std::optional<wasmtime::Memory> memory_;
+  bool torn_ = false;
 };
 
 }  // namespace eryx::engine

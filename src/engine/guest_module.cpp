@@ -26,8 +26,9 @@ wasmtime::Module compile(wasmtime::Engine& engine, const std::filesystem::path& 
 
 }  // namespace
 
-wasmtime::Config make_engine_config() {
+wasmtime::Config make_engine_config(bool metered) {
   wasmtime::Config config;
+  config.consume_fuel(metered);
   config.epoch_interruption(true);
   config.max_wasm_stack(kMaxWasmStack);
   config.cranelift_opt_level(wasmtime::OptLevel::Speed);

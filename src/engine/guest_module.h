@@ -13,7 +13,14 @@ namespace eryx::engine {
 // Wasmtime caps it at its async stack size (2 MiB by default).
 inline constexpr size_t kMaxWasmStack = 2 * 1024 * 1024;
 
-wasmtime::Config make_engine_config();
+// `metered` turns on fuel metering (deterministic instruction budgets); it costs speed, so the
+// runtime keeps a second, metered engine for executions that ask for a fuel limit.
+wasmtime::Config make_engine_config(bool metered = false);
+
+// The file name of the pre-compiled guest for each engine flavour.
+inline const char* precompiled_name(bool metered) {
+  return metered ? "eryx-guest-metered.cwasm" : "eryx-guest.cwasm";
+}
 
 // Loads `cwasm` when it exists and was compiled for this engine, else compiles `wasm`.
 // Throws InitializationError.

@@ -1,23 +1,13 @@
 #include "engine/runtime_core.h"
 
-#include <chrono>
 #include <fstream>
 #include <iterator>
 
-#include "engine/guest_instance.h"
-#include "engine/guest_module.h"
-#include "engine/host_functions.h"
-#include "engine/large_stack.h"
+#include "engine/execution.h"
 #include "eryx/errors.hpp"
-#include "vfs/vfs.h"
 
 namespace eryx::detail {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// The epoch tick: the granularity of timeouts and cancellation.
-constexpr std::chrono::microseconds kEpochPeriod{1000};
 
 std::shared_ptr<const std::string> read_shared(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -34,87 +24,34 @@ std::filesystem::path find_stdlib_zip(const std::filesystem::path& dir) {
     auto name = entry.path().filename().string();
     if (name.starts_with("python3") && name.ends_with(".zip")) return entry.path();
   }
-  throw InitializationError("eryx: no python3*.zip stdlib in " + dir.string());
+  throw InitializationError("eryx: no python3*.zip stdlib in " + dir.string() +
+                            " (build the guest with `make build`, or set ERYX_GUEST_DIR)");
 }
-
-wasmtime::Engine make_engine() { return wasmtime::Engine(engine::make_engine_config()); }
 
 }  // namespace
 
-RuntimeCore::RuntimeCore(const RuntimeOptions& options)
-    : engine_(make_engine()),
-      module_(engine::load_guest_module(engine_, options.guest_dir / "eryx-guest.wasm",
-                                        options.guest_dir / "eryx-guest.cwasm")),
-      linker_(engine_) {
-  engine::define_host_functions(linker_);
+RuntimeCore::RuntimeCore(const RuntimeOptions& options) {
   auto zip = find_stdlib_zip(options.guest_dir);
-  stdlib_zip_ = read_shared(zip);
-  stdlib_zip_name_ = zip.filename().string();
-  ticker_ = std::make_unique<engine::EpochTicker>(engine_, kEpochPeriod);
-
-  // Start one interpreter and keep its state: every fresh execution begins from this image.
-  engine::run_with_stack(engine::kMaxWasmStack, [&] {
-    engine::EpochTicker::Activity activity(*ticker_);
-    engine::GuestInstance instance(engine_, linker_, module_, make_wasi(), {});
-    auto baseline = instance.memory_copy();
-    instance.initialize();
-    instance.state().wasi->stdout_capture().reset();
-    instance.state().wasi->stderr_capture().reset();
-    pristine_ = instance.capture(baseline);
-  });
+  files_ = {options.guest_dir, zip.filename().string(), read_shared(zip)};
+  plain_ = std::make_unique<engine::EngineVariant>(files_, /*metered=*/false);
 }
 
 RuntimeCore::~RuntimeCore() = default;
 
-std::unique_ptr<wasi::WasiContext> RuntimeCore::make_wasi() const {
-  wasi::WasiOptions options;
-  options.vfs = vfs::make_default_layout(stdlib_zip_name_, stdlib_zip_);
-  return std::make_unique<wasi::WasiContext>(std::move(options));
+const engine::EngineVariant& RuntimeCore::variant_for(const ResourceLimits& limits) const {
+  if (!limits.max_fuel) return *plain_;
+  std::lock_guard lock(metered_mutex_);
+  if (!metered_) metered_ = std::make_unique<engine::EngineVariant>(files_, /*metered=*/true);
+  return *metered_;
 }
 
 ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOptions& options,
                                          const std::atomic<bool>* cancel) const {
-  ExecuteResult result;
-  auto& engine = const_cast<wasmtime::Engine&>(engine_);
-  engine::run_with_stack(engine::kMaxWasmStack, [&] {
-    auto start = Clock::now();
-    engine::EpochTicker::Activity activity(*ticker_);
-    engine::GuestInstance instance(engine, linker_, module_, nullptr,
-                                   {.max_memory_bytes = options.limits.max_memory_bytes});
-    instance.restore(pristine_);
-    auto& wasi = *instance.state().wasi;
-    wasi.stdout_capture().configure(options.limits.max_output_bytes, options.on_stdout);
-    wasi.stderr_capture().configure(options.limits.max_output_bytes, options.on_stderr);
-    if (options.limits.execution_timeout_ms) {
-      instance.set_deadline(start + std::chrono::milliseconds(*options.limits.execution_timeout_ms));
-    }
-    instance.set_cancel_flag(cancel);
-
-    auto status = instance.execute(code);
-
-    result.stdout_text = wasi.stdout_capture().take();
-    result.stderr_text = wasi.stderr_capture().take();
-    result.stdout_truncated = wasi.stdout_capture().truncated();
-    result.stderr_truncated = wasi.stderr_capture().truncated();
-    result.stats.peak_memory_bytes = instance.memory_size();
-    result.stats.duration = Clock::now() - start;
-
-    if (status == engine::ExecStatus::kException) {
-      auto& exception = instance.state().exception;
-      if (!exception) throw Error("eryx: the guest reported a failure without an exception");
-      if (exception->type_name == "MemoryError" && options.limits.max_memory_bytes) {
-        throw ResourceLimitError("eryx: memory limit of " +
-                                 std::to_string(*options.limits.max_memory_bytes) +
-                                 " bytes exceeded (MemoryError in the guest)\n" +
-                                 exception->traceback);
-      }
-      throw ExecutionError(exception->type_name, exception->message, exception->traceback);
-    }
-    if (status == engine::ExecStatus::kInternalError) {
-      throw Error("eryx: internal error in the guest runtime: " + result.stderr_text);
-    }
-  });
-  return result;
+  const auto& variant = variant_for(options.limits);
+  auto instance = variant.fresh_instance({.max_memory_bytes = options.limits.max_memory_bytes});
+  return engine::run_execution(*instance, code, options,
+                               {.ticker = variant.ticker(), .metered = variant.metered(),
+                                .cancel = cancel});
 }
 
 }  // namespace eryx::detail

@@ -1,17 +1,14 @@
-// What all sandboxes of one runtime share: the Wasm engine and its epoch ticker, the compiled guest,
-// the linker with every host function, the stdlib image, and the pristine interpreter state that
-// each fresh execution is restored from.
+// What all sandboxes of one runtime share: the guest files (module, stdlib image) and the engine
+// variants compiled for them. The plain engine starts with the runtime; the fuel-metering one on
+// first use of a fuel limit.
 #pragma once
 
 #include <atomic>
 #include <memory>
-#include <string>
+#include <mutex>
 #include <string_view>
 
-#include <wasmtime.hh>
-
-#include "engine/epoch_ticker.h"
-#include "engine/memory_image.h"
+#include "engine/engine_variant.h"
 #include "eryx/options.hpp"
 #include "eryx/result.hpp"
 
@@ -24,23 +21,18 @@ class RuntimeCore {
   explicit RuntimeCore(const RuntimeOptions& options);
   ~RuntimeCore();
 
-  // Runs `code` (already validated) in a fresh interpreter restored from the pristine state.
+  // The engine variant for executions with these limits (metered when a fuel limit is set).
+  const engine::EngineVariant& variant_for(const ResourceLimits& limits) const;
+
+  // Runs `code` (already validated) in a fresh interpreter.
   ExecuteResult execute_fresh(std::string_view code, const SandboxOptions& options,
                               const std::atomic<bool>* cancel) const;
 
-  // Size of the pristine interpreter's linear memory.
-  size_t baseline_memory_bytes() const { return pristine_.memory.size(); }
-
  private:
-  std::unique_ptr<wasi::WasiContext> make_wasi() const;
-
-  wasmtime::Engine engine_;
-  wasmtime::Module module_;
-  wasmtime::Linker linker_;
-  std::shared_ptr<const std::string> stdlib_zip_;
-  std::string stdlib_zip_name_;
-  std::unique_ptr<engine::EpochTicker> ticker_;
-  engine::MemoryImage pristine_;
+  engine::GuestFiles files_;
+  std::unique_ptr<engine::EngineVariant> plain_;
+  mutable std::mutex metered_mutex_;
+  mutable std::unique_ptr<engine::EngineVariant> metered_;
 };
 
 }  // namespace eryx::detail

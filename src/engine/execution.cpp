@@ -1,0 +1,70 @@
+#include "engine/execution.h"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "engine/guest_module.h"
+#include "engine/large_stack.h"
+#include "eryx/errors.hpp"
+
+namespace eryx::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void throw_guest_exception(const GuestException& exception,
+                                        const SandboxOptions& options) {
+  if (exception.type_name == "MemoryError" && options.limits.max_memory_bytes) {
+    throw ResourceLimitError("eryx: memory limit of " +
+                             std::to_string(*options.limits.max_memory_bytes) +
+                             " bytes exceeded (MemoryError in the guest)\n" + exception.traceback);
+  }
+  throw ExecutionError(exception.type_name, exception.message, exception.traceback);
+}
+
+}  // namespace
+
+ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
+                            const SandboxOptions& options, const ExecutionContext& context) {
+  ExecuteResult result;
+  run_with_stack(kMaxWasmStack, [&] {
+    auto start = Clock::now();
+    EpochTicker::Activity activity(context.ticker);
+    auto& wasi = *instance.state().wasi;
+    wasi.stdout_capture().reset();
+    wasi.stderr_capture().reset();
+    wasi.stdout_capture().configure(options.limits.max_output_bytes, options.on_stdout);
+    wasi.stderr_capture().configure(options.limits.max_output_bytes, options.on_stderr);
+    std::optional<Clock::time_point> deadline;
+    if (options.limits.execution_timeout_ms) {
+      deadline = start + std::chrono::milliseconds(*options.limits.execution_timeout_ms);
+    }
+    instance.set_deadline(deadline);
+    instance.set_cancel_flag(context.cancel);
+    uint64_t fuel_budget = options.limits.max_fuel.value_or(UINT64_MAX);
+    if (context.metered) instance.set_fuel(fuel_budget);
+
+    auto status = instance.execute(code);
+
+    result.stdout_text = wasi.stdout_capture().take();
+    result.stderr_text = wasi.stderr_capture().take();
+    result.stdout_truncated = wasi.stdout_capture().truncated();
+    result.stderr_truncated = wasi.stderr_capture().truncated();
+    result.stats.peak_memory_bytes = instance.memory_size();
+    if (context.metered) result.stats.fuel_consumed = fuel_budget - instance.fuel_remaining();
+    result.stats.duration = Clock::now() - start;
+
+    if (status == ExecStatus::kException) {
+      auto& exception = instance.state().exception;
+      if (!exception) throw Error("eryx: the guest reported a failure without an exception");
+      throw_guest_exception(*exception, options);
+    }
+    if (status == ExecStatus::kInternalError) {
+      throw Error("eryx: internal error in the guest runtime: " + result.stderr_text);
+    }
+  });
+  return result;
+}
+
+}  // namespace eryx::engine

@@ -1,0 +1,26 @@
+// Runs one execution in an instance: limits, deadline, output capture, statistics, and the
+// translation of the guest's outcome into an ExecuteResult or a typed error.
+#pragma once
+
+#include <atomic>
+#include <string_view>
+
+#include "engine/epoch_ticker.h"
+#include "engine/guest_instance.h"
+#include "eryx/options.hpp"
+#include "eryx/result.hpp"
+
+namespace eryx::engine {
+
+struct ExecutionContext {
+  EpochTicker& ticker;
+  bool metered;  // the instance belongs to a fuel-metering engine
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// Runs `code` (already validated) in `instance`. Throws ExecutionError, TimeoutError,
+// CancelledError, ResourceLimitError or Error; after a trap `instance.torn()` is true.
+ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
+                            const SandboxOptions& options, const ExecutionContext& context);
+
+}  // namespace eryx::engine
