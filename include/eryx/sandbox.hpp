@@ -6,6 +6,7 @@
 #include <memory>
 #include <string_view>
 
+#include "eryx/cancellation.hpp"
 #include "eryx/options.hpp"
 #include "eryx/result.hpp"
 #include "eryx/runtime.hpp"
@@ -19,8 +20,9 @@ class Sandbox {
 
   // Runs `code` (UTF-8 Python source). Returns the captured output and statistics, or throws:
   // ExecutionError (the code raised), TimeoutError, ResourceLimitError, InvalidArgumentError (code
-  // with a NUL byte or invalid UTF-8), Error (anything else).
-  ExecuteResult execute(std::string_view code) const;
+  // with a NUL byte or invalid UTF-8), CancelledError (`cancel` was cancelled), Error (anything
+  // else).
+  ExecuteResult execute(std::string_view code, const CancellationToken& cancel = {}) const;
 
   const SandboxOptions& options() const { return *options_; }
 

@@ -9,9 +9,9 @@ Sandbox::Sandbox(SandboxOptions options, std::shared_ptr<Runtime> runtime)
     : options_(std::make_shared<const SandboxOptions>(std::move(options))),
       runtime_(runtime ? std::move(runtime) : Runtime::shared()) {}
 
-ExecuteResult Sandbox::execute(std::string_view code) const {
+ExecuteResult Sandbox::execute(std::string_view code, const CancellationToken& cancel) const {
   detail::validate_code(code);
-  return runtime_->core().execute_fresh(code, *options_, nullptr);
+  return runtime_->core().execute_fresh(code, *options_, cancel.flag());
 }
 
 }  // namespace eryx

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "eryx/eryx.hpp"
 
@@ -92,6 +94,88 @@ TEST(Limits, SandboxIsUsableAfterATimeout) {
   eryx::Sandbox sandbox(options);
   EXPECT_THROW(sandbox.execute("while True: pass"), eryx::TimeoutError);
   EXPECT_EQ(sandbox.execute("print('ok')").stdout_text, "ok\n");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Fuel, IsNotMeteredByDefault) {
+  EXPECT_FALSE(eryx::Sandbox().execute("pass").stats.fuel_consumed.has_value());
+}
+
+TEST(Fuel, ConsumptionIsReportedAndDeterministic) {
+  eryx::SandboxOptions options;
+  options.limits.max_fuel = 10'000'000'000ull;
+  eryx::Sandbox sandbox(options);
+  const char* code = "total = 0\nfor i in range(10000):\n    total += i * i";
+  auto first = sandbox.execute(code).stats.fuel_consumed;
+  auto second = sandbox.execute(code).stats.fuel_consumed;
+  ASSERT_TRUE(first.has_value());
+  EXPECT_GT(*first, 10'000u);
+  EXPECT_EQ(first, second);
+}
+
+TEST(Fuel, ExhaustionRaisesResourceLimitError) {
+  eryx::SandboxOptions options;
+  options.limits.max_fuel = 1'000'000;
+  EXPECT_THROW(eryx::Sandbox(options).execute("while True: pass"), eryx::ResourceLimitError);
+}
+
+TEST(Cancellation, CancelFromAnotherThreadEndsTheExecution) {
+  eryx::CancellationToken token;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    token.cancel();
+  });
+  EXPECT_THROW(eryx::Sandbox().execute("while True: pass", token), eryx::CancelledError);
+  canceller.join();
+}
+
+TEST(Cancellation, CancelInterruptsASleep) {
+  eryx::CancellationToken token;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    token.cancel();
+  });
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(eryx::Sandbox().execute("import time; time.sleep(60)", token), eryx::CancelledError);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  canceller.join();
+}
+
+TEST(Cancellation, CancellingOneExecutionLeavesOthersRunning) {
+  eryx::CancellationToken cancelled;
+  eryx::Sandbox sandbox;
+  std::string other_output;
+  std::thread other([&] {
+    other_output = sandbox.execute("import time\ntime.sleep(0.3)\nprint('finished')").stdout_text;
+  });
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    cancelled.cancel();
+  });
+  EXPECT_THROW(sandbox.execute("while True: pass", cancelled), eryx::CancelledError);
+  canceller.join();
+  other.join();
+  EXPECT_EQ(other_output, "finished\n");
+}
+
+TEST(Timeouts, ConcurrentExecutionsEachTimeOutOnTheirOwnDeadline) {
+  eryx::SandboxOptions options;
+  options.limits.execution_timeout_ms = 1000;
+  eryx::Sandbox sandbox(options);
+  std::vector<std::thread> threads;
+  std::vector<std::chrono::steady_clock::duration> elapsed(4);
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      auto start = std::chrono::steady_clock::now();
+      EXPECT_THROW(sandbox.execute("while True: pass"), eryx::TimeoutError);
+      elapsed[i] = std::chrono::steady_clock::now() - start;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (auto e : elapsed) EXPECT_GE(e, std::chrono::milliseconds(1000));  // never early
 }
 
 }  // namespace

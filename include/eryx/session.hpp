@@ -1,0 +1,48 @@
+// A Session keeps one live interpreter between executions: variables, functions, classes and
+// imports persist. Executions on one Session run one at a time (concurrent calls wait their turn).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "eryx/cancellation.hpp"
+#include "eryx/options.hpp"
+#include "eryx/result.hpp"
+#include "eryx/runtime.hpp"
+
+namespace eryx {
+
+namespace detail {
+class SessionCore;
+}
+
+class Session {
+ public:
+  // Uses Runtime::shared() when runtime is null. Throws InitializationError, or ResourceLimitError
+  // when the interpreter does not fit options.limits.max_memory_bytes.
+  explicit Session(SandboxOptions options = {}, std::shared_ptr<Runtime> runtime = nullptr);
+  ~Session();
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
+
+  // Runs `code` in the session's interpreter. Errors as Sandbox::execute. A Python exception leaves
+  // the state intact. When the host stops an execution (timeout, cancellation, fuel, a trap) the
+  // interpreter is torn mid-way: the next execute starts over from a fresh interpreter.
+  ExecuteResult execute(std::string_view code, const CancellationToken& cancel = {});
+
+  // Replaces the interpreter with a fresh one.
+  void reset();
+
+  // Executions run since creation or the last reset().
+  uint64_t execution_count() const;
+
+  std::optional<uint64_t> execution_timeout_ms() const;
+  void set_execution_timeout_ms(std::optional<uint64_t> timeout_ms);
+
+ private:
+  std::unique_ptr<detail::SessionCore> core_;
+};
+
+}  // namespace eryx

@@ -1,0 +1,94 @@
+#include "eryx/session.hpp"
+
+#include <mutex>
+
+#include "api/code_validation.h"
+#include "engine/execution.h"
+#include "engine/runtime_core.h"
+#include "eryx/errors.hpp"
+
+namespace eryx {
+namespace detail {
+
+// The live interpreter of a Session and the lock that serialises its executions.
+class SessionCore {
+ public:
+  SessionCore(SandboxOptions options, std::shared_ptr<Runtime> runtime)
+      : runtime_(std::move(runtime)),
+        options_(std::move(options)),
+        variant_(runtime_->core().variant_for(options_.limits)) {
+    start_fresh();
+  }
+
+  ExecuteResult execute(std::string_view code, const CancellationToken& cancel) {
+    validate_code(code);
+    std::lock_guard lock(mutex_);
+    if (!instance_) start_fresh();
+    ++execution_count_;
+    try {
+      return engine::run_execution(
+          *instance_, code, options_,
+          {.ticker = variant_.ticker(), .metered = variant_.metered(), .cancel = cancel.flag()});
+    } catch (const ExecutionError&) {
+      throw;  // a Python exception leaves the interpreter intact
+    } catch (...) {
+      if (instance_->torn()) instance_.reset();  // rebuilt on the next execute
+      throw;
+    }
+  }
+
+  void reset() {
+    std::lock_guard lock(mutex_);
+    start_fresh();
+  }
+
+  uint64_t execution_count() const {
+    std::lock_guard lock(mutex_);
+    return execution_count_;
+  }
+
+  std::optional<uint64_t> timeout() const {
+    std::lock_guard lock(mutex_);
+    return options_.limits.execution_timeout_ms;
+  }
+
+  void set_timeout(std::optional<uint64_t> timeout_ms) {
+    std::lock_guard lock(mutex_);
+    options_.limits.execution_timeout_ms = timeout_ms;
+  }
+
+ private:
+  void start_fresh() {
+    instance_ = variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
+    execution_count_ = 0;
+  }
+
+  std::shared_ptr<Runtime> runtime_;  // keeps the engine variant alive
+  SandboxOptions options_;
+  const engine::EngineVariant& variant_;
+  mutable std::mutex mutex_;
+  std::unique_ptr<engine::GuestInstance> instance_;
+  uint64_t execution_count_ = 0;
+};
+
+}  // namespace detail
+
+Session::Session(SandboxOptions options, std::shared_ptr<Runtime> runtime)
+    : core_(std::make_unique<detail::SessionCore>(std::move(options),
+                                                  runtime ? std::move(runtime)
+                                                          : Runtime::shared())) {}
+Session::~Session() = default;
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+
+ExecuteResult Session::execute(std::string_view code, const CancellationToken& cancel) {
+  return core_->execute(code, cancel);
+}
+void Session::reset() { core_->reset(); }
+uint64_t Session::execution_count() const { return core_->execution_count(); }
+std::optional<uint64_t> Session::execution_timeout_ms() const { return core_->timeout(); }
+void Session::set_execution_timeout_ms(std::optional<uint64_t> timeout_ms) {
+  core_->set_timeout(timeout_ms);
+}
+
+}  // namespace eryx

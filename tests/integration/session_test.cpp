@@ -1,0 +1,92 @@
+// Sessions keep a live interpreter between executions.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "eryx/eryx.hpp"
+
+namespace {
+
+using eryx::Session;
+
+TEST(Session, VariablesPersistBetweenExecutes) {
+  Session session;
+  session.execute("x = 41");
+  EXPECT_EQ(session.execute("x += 1\nprint(x)").stdout_text, "42\n");
+}
+
+TEST(Session, FunctionsClassesAndImportsPersist) {
+  Session session;
+  session.execute("import json\nclass P:\n    def __init__(self, v): self.v = v\n"
+                  "def dump(p): return json.dumps({'v': p.v})");
+  EXPECT_EQ(session.execute("print(dump(P(3)))").stdout_text, "{\"v\": 3}\n");
+}
+
+TEST(Session, FilesInTmpPersist) {
+  Session session;
+  session.execute("open('/tmp/notes.txt', 'w').write('kept')");
+  EXPECT_EQ(session.execute("print(open('/tmp/notes.txt').read())").stdout_text, "kept\n");
+}
+
+TEST(Session, OutputIsPerExecute) {
+  Session session;
+  EXPECT_EQ(session.execute("print('first')").stdout_text, "first\n");
+  EXPECT_EQ(session.execute("print('second')").stdout_text, "second\n");
+}
+
+TEST(Session, PythonExceptionKeepsState) {
+  Session session;
+  session.execute("x = 1");
+  EXPECT_THROW(session.execute("x = 2\nraise KeyError('k')"), eryx::ExecutionError);
+  EXPECT_EQ(session.execute("print(x)").stdout_text, "2\n");
+}
+
+TEST(Session, ResetStartsAFreshInterpreter) {
+  Session session;
+  session.execute("x = 1");
+  session.reset();
+  EXPECT_EQ(session.execute("print('x' in globals())").stdout_text, "False\n");
+}
+
+TEST(Session, CountsExecutionsAndResetsTheCount) {
+  Session session;
+  session.execute("pass");
+  EXPECT_THROW(session.execute("1/0"), eryx::ExecutionError);
+  EXPECT_EQ(session.execution_count(), 2u);
+  session.reset();
+  EXPECT_EQ(session.execution_count(), 0u);
+}
+
+TEST(Session, IsUsableAfterATimeoutWithAFreshInterpreter) {
+  eryx::SandboxOptions options;
+  options.limits.execution_timeout_ms = 200;
+  Session session(options);
+  session.execute("x = 1");
+  EXPECT_THROW(session.execute("while True: pass"), eryx::TimeoutError);
+  EXPECT_EQ(session.execute("print('x' in globals())").stdout_text, "False\n");
+}
+
+TEST(Session, ExecutionTimeoutCanBeChanged) {
+  Session session;
+  EXPECT_EQ(session.execution_timeout_ms(), 30'000u);
+  session.set_execution_timeout_ms(100);
+  EXPECT_EQ(session.execution_timeout_ms(), 100u);
+  EXPECT_THROW(session.execute("import time; time.sleep(5)"), eryx::TimeoutError);
+}
+
+TEST(Session, ConcurrentExecutesAreSerialised) {
+  Session session;
+  session.execute("counter = 0");
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      for (int j = 0; j < 5; ++j) session.execute("counter += 1");
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(session.execute("print(counter)").stdout_text, "20\n");
+}
+
+}  // namespace
