@@ -19,6 +19,9 @@ struct ResourceLimits {
   // Deterministic instruction budget (Wasmtime fuel). Setting it runs the execution on the
   // fuel-metering engine, which is somewhat slower.
   std::optional<uint64_t> max_fuel;
+  // Bytes of file data the guest may store in its virtual filesystem (/tmp); ENOSPC past it.
+  // Unset means the VFS default of 64 MiB.
+  std::optional<uint64_t> max_vfs_bytes;
   // Bytes of stdout and of stderr kept per execution; output past the cap is dropped and the result
   // is flagged as truncated. The host's memory never grows with guest output beyond this.
   uint64_t max_output_bytes = 1024 * 1024;

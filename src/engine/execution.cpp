@@ -36,6 +36,7 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
     wasi.stderr_capture().reset();
     wasi.stdout_capture().configure(options.limits.max_output_bytes, options.on_stdout);
     wasi.stderr_capture().configure(options.limits.max_output_bytes, options.on_stderr);
+    if (options.limits.max_vfs_bytes) wasi.vfs().set_quota_bytes(*options.limits.max_vfs_bytes);
     std::optional<Clock::time_point> deadline;
     if (options.limits.execution_timeout_ms) {
       deadline = start + std::chrono::milliseconds(*options.limits.execution_timeout_ms);

@@ -69,6 +69,8 @@ class Vfs {
   uint64_t used_bytes() const { return accounting_->used_bytes; }
   uint64_t entry_count() const { return accounting_->entries; }
   const AccountingPtr& accounting() const { return accounting_; }
+  // Changes the byte quota for what is written from now on (bytes already stored stay).
+  void set_quota_bytes(uint64_t quota) { accounting_->quota_bytes = quota; }
 
   // ---- Host side ----
   // Creates the directory and missing parents (parents read-only); an existing directory gets

@@ -179,3 +179,16 @@ TEST(Timeouts, ConcurrentExecutionsEachTimeOutOnTheirOwnDeadline) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(VfsQuota, WritingPastMaxVfsBytesFailsWithNoSpace) {
+  eryx::SandboxOptions options;
+  options.limits.max_vfs_bytes = 64 * 1024;
+  auto result = eryx::Sandbox(options).execute(
+      "import errno\ntry:\n    open('/tmp/big', 'wb').write(b'x' * 200000)\n"
+      "except OSError as e:\n    print(e.errno == errno.ENOSPC)");
+  EXPECT_EQ(result.stdout_text, "True\n");
+}
+
+}  // namespace
