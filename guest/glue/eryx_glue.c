@@ -1,0 +1,366 @@
+/*
+ * eryx guest glue: the WASI reactor's exports over CPython's embedding API.
+ * Implements docs/guest-abi.md (version 0).
+ *
+ * Exports: eryx_init, eryx_alloc, eryx_free, eryx_execute (plus memory and _initialize from the
+ * toolchain). Imports: eryx.report_exception. Everything else the module imports comes from
+ * wasi_snapshot_preview1 through wasi-libc.
+ *
+ * Invariants: no export returns with a Python error pending; sys.stdout and sys.stderr are flushed
+ * before eryx_execute returns; strings crossing the boundary are UTF-8 (ptr, len) pairs.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ERYX_EXPORT(name) __attribute__((export_name(name), visibility("default")))
+
+/* (type_ptr, type_len, msg_ptr, msg_len, tb_ptr, tb_len) */
+__attribute__((import_module("eryx"), import_name("report_exception"))) extern void
+eryx_host_report_exception(const char *type, size_t type_len, const char *msg, size_t msg_len,
+                           const char *tb, size_t tb_len);
+
+enum { ERYX_OK = 0, ERYX_RAISED = 1, ERYX_INTERNAL = 2 };
+
+#define ERYX_STR2(x) #x
+#define ERYX_STR(x) ERYX_STR2(x)
+/* /usr/local/lib/python313.zip for 3.13: derived from the headers' version. (Overridable only so
+ * that guest/tests/ can run this file natively against a local zip; the guest build never does.) */
+#ifndef ERYX_STDLIB_ZIP
+#define ERYX_STDLIB_ZIP \
+    L"/usr/local/lib/python" ERYX_STR(PY_MAJOR_VERSION) ERYX_STR(PY_MINOR_VERSION) ".zip"
+#endif
+#define ERYX_HOME L"/usr/local"
+#define ERYX_EXECUTABLE L"/usr/local/bin/python3"
+#define ERYX_FILENAME "<exec>"
+
+/* ---- fd 2 messages (used when Python itself cannot report) -------------------------------- */
+
+static void write_all(int fd, const char *s, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+static void fd2(const char *a, const char *b) {
+    write_all(2, "eryx guest: ", 12);
+    write_all(2, a, strlen(a));
+    if (b) {
+        write_all(2, ": ", 2);
+        write_all(2, b, strlen(b));
+    }
+    write_all(2, "\n", 1);
+}
+
+/* ---- memory --------------------------------------------------------------------------------- */
+
+ERYX_EXPORT("eryx_alloc") void *eryx_alloc(size_t size) {
+    return malloc(size ? size : 1);
+}
+
+ERYX_EXPORT("eryx_free") void eryx_free(void *ptr) {
+    free(ptr);
+}
+
+/* ---- init ----------------------------------------------------------------------------------- */
+
+static int status_failed(PyStatus st, PyConfig *config) {
+    if (config)
+        PyConfig_Clear(config);
+    fd2(st.func ? st.func : "Python initialisation failed", st.err_msg ? st.err_msg : "unknown error");
+    return 1;
+}
+
+ERYX_EXPORT("eryx_init") int32_t eryx_init(void) {
+    if (Py_IsInitialized())
+        return 0;
+
+    PyPreConfig pre;
+    PyPreConfig_InitIsolatedConfig(&pre);
+    pre.utf8_mode = 1;
+    PyStatus st = Py_PreInitialize(&pre);
+    if (PyStatus_Exception(st))
+        return status_failed(st, NULL);
+
+    PyConfig config;
+    PyConfig_InitIsolatedConfig(&config);
+    config.site_import = 0;
+    config.install_signal_handlers = 0;
+    config.write_bytecode = 0;
+    config.user_site_directory = 0;
+    config.parse_argv = 0;
+    config.pathconfig_warnings = 0;
+
+    config.module_search_paths_set = 1;
+    st = PyWideStringList_Append(&config.module_search_paths, ERYX_STDLIB_ZIP);
+    if (PyStatus_Exception(st))
+        return status_failed(st, &config);
+#ifdef ERYX_TEST_EXTRA_SEARCH_PATH /* native test harness only: the host's lib-dynload */
+    st = PyWideStringList_Append(&config.module_search_paths, ERYX_TEST_EXTRA_SEARCH_PATH);
+    if (PyStatus_Exception(st))
+        return status_failed(st, &config);
+#endif
+    st = PyConfig_SetString(&config, &config.home, ERYX_HOME);
+    if (PyStatus_Exception(st))
+        return status_failed(st, &config);
+    st = PyConfig_SetString(&config, &config.program_name, ERYX_EXECUTABLE);
+    if (PyStatus_Exception(st))
+        return status_failed(st, &config);
+    st = PyConfig_SetString(&config, &config.executable, ERYX_EXECUTABLE);
+    if (PyStatus_Exception(st))
+        return status_failed(st, &config);
+    wchar_t *argv[] = {L"python"};
+    st = PyConfig_SetArgv(&config, 1, argv);
+    if (PyStatus_Exception(st))
+        return status_failed(st, &config);
+
+    st = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+    if (PyStatus_Exception(st))
+        return status_failed(st, NULL);
+    if (PyErr_Occurred()) { /* defensive: never leave an error behind */
+        PyErr_Print();
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+/* Flushes sys.stdout and sys.stderr; any error from flushing is discarded. */
+static void flush_std_streams(void) {
+    PyObject *exc = PyErr_GetRaisedException(); /* keep a pending error (if any) intact */
+    static const char *const names[] = {"stdout", "stderr"};
+    for (int i = 0; i < 2; i++) {
+        PyObject *f = PySys_GetObject(names[i]); /* borrowed */
+        if (f && f != Py_None) {
+            PyObject *r = PyObject_CallMethod(f, "flush", NULL);
+            if (r)
+                Py_DECREF(r);
+            else
+                PyErr_Clear();
+        }
+    }
+    PyErr_SetRaisedException(exc);
+}
+
+/* linecache.cache[filename] = (len(src), None, src.splitlines(True), filename), so tracebacks show
+ * the user's lines. mtime None keeps linecache.checkcache() from evicting it. Errors are cleared. */
+static void register_source(PyObject *src, const char *filename) {
+    PyObject *linecache = NULL, *cache = NULL, *lines = NULL, *entry = NULL, *key = NULL;
+    linecache = PyImport_ImportModule("linecache");
+    if (!linecache)
+        goto done;
+    cache = PyObject_GetAttrString(linecache, "cache");
+    if (!cache)
+        goto done;
+    lines = PyUnicode_Splitlines(src, 1);
+    if (!lines)
+        goto done;
+    entry = Py_BuildValue("(nOOs)", PyUnicode_GET_LENGTH(src), Py_None, lines, filename);
+    if (!entry)
+        goto done;
+    key = PyUnicode_FromString(filename);
+    if (key)
+        (void)PyObject_SetItem(cache, key, entry);
+done:
+    Py_XDECREF(key);
+    Py_XDECREF(entry);
+    Py_XDECREF(lines);
+    Py_XDECREF(cache);
+    Py_XDECREF(linecache);
+    PyErr_Clear();
+}
+
+/* Qualified name of an exception type: "ValueError", "json.decoder.JSONDecodeError". New ref. */
+static PyObject *qualified_type_name(PyObject *exc) {
+    PyObject *type = (PyObject *)Py_TYPE(exc);
+    PyObject *qualname = PyObject_GetAttrString(type, "__qualname__");
+    if (!qualname)
+        return NULL;
+    PyObject *module = PyObject_GetAttrString(type, "__module__");
+    if (!module) {
+        PyErr_Clear();
+        return qualname;
+    }
+    PyObject *out;
+    if (PyUnicode_Check(module) && !PyUnicode_EqualToUTF8(module, "builtins") &&
+        !PyUnicode_EqualToUTF8(module, "__main__"))
+        out = PyUnicode_FromFormat("%U.%U", module, qualname);
+    else
+        out = Py_NewRef(qualname);
+    Py_DECREF(module);
+    Py_DECREF(qualname);
+    return out;
+}
+
+/* "".join(traceback.format_exception(exc)). New ref. */
+static PyObject *format_traceback(PyObject *exc) {
+    PyObject *traceback = PyImport_ImportModule("traceback");
+    if (!traceback)
+        return NULL;
+    PyObject *parts = PyObject_CallMethod(traceback, "format_exception", "O", exc);
+    Py_DECREF(traceback);
+    if (!parts)
+        return NULL;
+    PyObject *empty = PyUnicode_FromStringAndSize("", 0);
+    PyObject *out = empty ? PyUnicode_Join(empty, parts) : NULL;
+    Py_XDECREF(empty);
+    Py_DECREF(parts);
+    return out;
+}
+
+static void report(const char *type, Py_ssize_t type_len, const char *msg, Py_ssize_t msg_len,
+                   const char *tb, Py_ssize_t tb_len) {
+    eryx_host_report_exception(type, (size_t)type_len, msg, (size_t)msg_len, tb, (size_t)tb_len);
+}
+
+/* Reports exc through eryx.report_exception. Consumes nothing; leaves no error set. Falls back to
+ * fixed strings when formatting fails (e.g. MemoryError while reporting). */
+static void report_exception(PyObject *exc) {
+    PyObject *type = qualified_type_name(exc);
+    if (!type)
+        PyErr_Clear();
+    PyObject *msg = PyObject_Str(exc);
+    if (!msg)
+        PyErr_Clear();
+    PyObject *tb = format_traceback(exc);
+    if (!tb)
+        PyErr_Clear();
+
+    Py_ssize_t tl = 0, ml = 0, bl = 0;
+    const char *t = type ? PyUnicode_AsUTF8AndSize(type, &tl) : NULL;
+    if (!t) {
+        PyErr_Clear();
+        int is_mem = PyErr_GivenExceptionMatches(exc, PyExc_MemoryError);
+        t = is_mem ? "MemoryError" : "BaseException";
+        tl = (Py_ssize_t)strlen(t);
+    }
+    const char *m = msg ? PyUnicode_AsUTF8AndSize(msg, &ml) : NULL;
+    if (!m) {
+        PyErr_Clear();
+        m = "";
+        ml = 0;
+    }
+    const char *b = tb ? PyUnicode_AsUTF8AndSize(tb, &bl) : NULL;
+    char fallback[256];
+    if (!b) {
+        PyErr_Clear();
+        /* "Type: msg\n" with fixed storage (no allocation), truncated if needed. */
+        size_t n = 0, cap = sizeof fallback - 2;
+        for (Py_ssize_t i = 0; i < tl && n < cap; i++)
+            fallback[n++] = t[i];
+        if (ml > 0 && n + 2 < cap) {
+            fallback[n++] = ':';
+            fallback[n++] = ' ';
+            for (Py_ssize_t i = 0; i < ml && n < cap; i++)
+                fallback[n++] = m[i];
+        }
+        fallback[n++] = '\n';
+        fallback[n] = '\0';
+        b = fallback;
+        bl = (Py_ssize_t)n;
+    }
+    report(t, tl, m, ml, b, bl);
+    Py_XDECREF(type);
+    Py_XDECREF(msg);
+    Py_XDECREF(tb);
+    PyErr_Clear();
+}
+
+/* SystemExit with code None or 0 (also False) counts as success. */
+static int is_clean_exit(PyObject *exc) {
+    if (!PyErr_GivenExceptionMatches(exc, PyExc_SystemExit))
+        return 0;
+    PyObject *code = PyObject_GetAttrString(exc, "code");
+    if (!code) {
+        PyErr_Clear();
+        return 0;
+    }
+    int clean = 0;
+    if (code == Py_None) {
+        clean = 1;
+    } else if (PyLong_Check(code)) {
+        int overflow = 0;
+        long v = PyLong_AsLongAndOverflow(code, &overflow);
+        if (v == -1 && PyErr_Occurred())
+            PyErr_Clear();
+        clean = (overflow == 0 && v == 0);
+    }
+    Py_DECREF(code);
+    return clean;
+}
+
+/* ---- execute -------------------------------------------------------------------------------- */
+
+static PyObject *builtin_compile; /* builtins.compile, looked up once */
+
+ERYX_EXPORT("eryx_execute") int32_t eryx_execute(const char *code, size_t code_len) {
+    if (!Py_IsInitialized()) {
+        fd2("eryx_execute called before a successful eryx_init", NULL);
+        return ERYX_INTERNAL;
+    }
+    if (code_len > (size_t)PY_SSIZE_T_MAX || (code == NULL && code_len != 0)) {
+        fd2("eryx_execute: bad code buffer", NULL);
+        return ERYX_INTERNAL;
+    }
+    PyErr_Clear();
+
+    int32_t status = ERYX_OK;
+    PyObject *src = NULL, *compiled = NULL, *result = NULL, *exc = NULL;
+
+    PyObject *main_module = PyImport_AddModule("__main__"); /* borrowed */
+    PyObject *globals = main_module ? PyModule_GetDict(main_module) : NULL; /* borrowed */
+    if (!builtin_compile && globals) {
+        PyObject *builtins = PyImport_ImportModule("builtins");
+        if (builtins) {
+            builtin_compile = PyObject_GetAttrString(builtins, "compile");
+            Py_DECREF(builtins);
+        }
+    }
+    if (!globals || !builtin_compile) {
+        PyErr_Print(); /* message on fd 2, error cleared */
+        PyErr_Clear();
+        fd2("eryx_execute: cannot set up __main__", NULL);
+        status = ERYX_INTERNAL;
+        goto out;
+    }
+
+    src = PyUnicode_DecodeUTF8(code ? code : "", (Py_ssize_t)code_len, "strict");
+    if (src) {
+        register_source(src, ERYX_FILENAME);
+        compiled = PyObject_CallFunction(builtin_compile, "Ossii", src, ERYX_FILENAME, "exec", 0, 1);
+    }
+    if (compiled)
+        result = PyEval_EvalCode(compiled, globals, globals);
+
+    if (!result) {
+        exc = PyErr_GetRaisedException();
+        if (!exc) {
+            fd2("eryx_execute: failure without an exception", NULL);
+            status = ERYX_INTERNAL;
+        } else if (is_clean_exit(exc)) {
+            status = ERYX_OK;
+        } else {
+            report_exception(exc);
+            status = ERYX_RAISED;
+        }
+    }
+
+out:
+    Py_XDECREF(result);
+    Py_XDECREF(compiled);
+    Py_XDECREF(src);
+    Py_XDECREF(exc); /* drops the traceback and its frames */
+    flush_std_streams();
+    PyErr_Clear();
+    return status;
+}
