@@ -79,6 +79,59 @@ static int status_failed(PyStatus st, PyConfig *config) {
     return 1;
 }
 
+/* Python run once after start-up (so its effects are part of the pristine state). Kept small:
+ * everything it imports is paid for by every fresh interpreter.
+ * - asyncio's selector loop needs socket.socketpair() for its self-pipe, which WASI lacks. The guest
+ *   is single-threaded and has no signals, so a loop without the self-pipe loses nothing: when
+ *   asyncio.selector_events is first imported, a meta-path hook turns the self-pipe into no-ops.
+ * - _eryx_runtime.run_coroutine runs code that uses top-level await. */
+static const char kRuntimeSetup[] =
+    "import sys\n"
+    "def _no_self_pipe(module):\n"
+    "    loop = module.BaseSelectorEventLoop\n"
+    "    loop._make_self_pipe = loop._close_self_pipe = loop._write_to_self = lambda self: None\n"
+    "class _PatchingLoader:\n"
+    "    def __init__(self, inner, patch): self.inner, self.patch = inner, patch\n"
+    "    def create_module(self, spec): return self.inner.create_module(spec)\n"
+    "    def exec_module(self, module):\n"
+    "        self.inner.exec_module(module)\n"
+    "        self.patch(module)\n"
+    "class _EryxAsyncioHook:\n"
+    "    @classmethod\n"
+    "    def find_spec(cls, name, path=None, target=None):\n"
+    "        if name != 'asyncio.selector_events': return None\n"
+    "        for finder in sys.meta_path:\n"
+    "            if finder is cls or not hasattr(finder, 'find_spec'): continue\n"
+    "            spec = finder.find_spec(name, path, target)\n"
+    "            if spec is not None:\n"
+    "                spec.loader = _PatchingLoader(spec.loader, _no_self_pipe)\n"
+    "                return spec\n"
+    "        return None\n"
+    "sys.meta_path.insert(0, _EryxAsyncioHook)\n"
+    "class _Runtime:\n"
+    "    @staticmethod\n"
+    "    def run_coroutine(coroutine):\n"
+    "        import asyncio\n"
+    "        return asyncio.run(coroutine)\n"
+    "sys.modules['_eryx_runtime'] = _Runtime\n";
+
+static int run_runtime_setup(void) {
+    PyObject *globals = PyDict_New();
+    if (!globals)
+        return 1;
+    PyObject *builtins = PyEval_GetBuiltins(); /* borrowed */
+    if (builtins)
+        PyDict_SetItemString(globals, "__builtins__", builtins);
+    PyObject *result = PyRun_String(kRuntimeSetup, Py_file_input, globals, globals);
+    Py_DECREF(globals);
+    if (!result) {
+        PyErr_Print();
+        return 1;
+    }
+    Py_DECREF(result);
+    return 0;
+}
+
 ERYX_EXPORT("eryx_init") int32_t eryx_init(void) {
     if (Py_IsInitialized())
         return 0;
@@ -130,7 +183,7 @@ ERYX_EXPORT("eryx_init") int32_t eryx_init(void) {
         PyErr_Print();
         return 1;
     }
-    return 0;
+    return run_runtime_setup();
 }
 
 /* ---- helpers -------------------------------------------------------------------------------- */
@@ -337,10 +390,22 @@ ERYX_EXPORT("eryx_execute") int32_t eryx_execute(const char *code, size_t code_l
     src = PyUnicode_DecodeUTF8(code ? code : "", (Py_ssize_t)code_len, "strict");
     if (src) {
         register_source(src, ERYX_FILENAME);
-        compiled = PyObject_CallFunction(builtin_compile, "Ossii", src, ERYX_FILENAME, "exec", 0, 1);
+        compiled = PyObject_CallFunction(builtin_compile, "Ossii", src, ERYX_FILENAME, "exec",
+                                         PyCF_ALLOW_TOP_LEVEL_AWAIT, 1);
     }
     if (compiled)
         result = PyEval_EvalCode(compiled, globals, globals);
+    /* Code with top-level await evaluates to a coroutine: run it to completion. */
+    if (result && PyCoro_CheckExact(result)) {
+        PyObject *coroutine = result;
+        result = NULL;
+        PyObject *runtime = PyImport_ImportModule("_eryx_runtime");
+        if (runtime) {
+            result = PyObject_CallMethod(runtime, "run_coroutine", "O", coroutine);
+            Py_DECREF(runtime);
+        }
+        Py_DECREF(coroutine);
+    }
 
     if (!result) {
         exc = PyErr_GetRaisedException();

@@ -22,6 +22,10 @@ class Runtime {
   // ERYX_GUEST_DIR environment variable. Created on first use.
   static std::shared_ptr<Runtime> shared();
 
+  // Sets the options shared() will use, if it has not been created yet (returns false otherwise).
+  // Language bindings use it to point at the guest files they ship.
+  static bool configure_shared(RuntimeOptions options);
+
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;

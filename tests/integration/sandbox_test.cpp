@@ -165,3 +165,23 @@ TEST(Sandbox, ConcurrentExecutesOnOneSandboxAreIndependent) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Sandbox, TopLevelAwaitRunsTheCoroutine) {
+  auto result = eryx::Sandbox().execute(
+      "import asyncio\nr = await asyncio.gather(asyncio.sleep(0.01, 'a'), asyncio.sleep(0, 'b'))\n"
+      "print(r)");
+  EXPECT_EQ(result.stdout_text, "['a', 'b']\n");
+}
+
+TEST(Sandbox, ExceptionAfterTopLevelAwaitIsReported) {
+  try {
+    eryx::Sandbox().execute("import asyncio\nawait asyncio.sleep(0)\nraise KeyError('late')");
+    FAIL() << "expected ExecutionError";
+  } catch (const eryx::ExecutionError& e) {
+    EXPECT_EQ(e.type_name(), "KeyError");
+  }
+}
+
+}  // namespace
