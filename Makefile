@@ -7,7 +7,10 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build demo test test-unit-sanitized bench format clean
+.PHONY: all deps build python demo test test-unit-sanitized bench format clean
+
+VENV       ?= .venv
+PY_TOOLS   := nanobind==3.1.0 scikit-build-core==1.1.2 pytest==9.2.0
 
 all: build
 
@@ -26,14 +29,29 @@ build: $(BUILD)/.deps.cmake
 	@cmake -S . -B $(BUILD) -G Ninja -C $(BUILD)/.deps.cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# The Python package, built by scikit-build-core into $(VENV) (build dir build/python, incremental).
+$(VENV)/.tools:
+	@python3 -m venv $(VENV)
+	@$(VENV)/bin/pip install -q --upgrade pip
+	@$(VENV)/bin/pip install -q $(PY_TOOLS)
+	@touch $@
+
+python: build $(VENV)/.tools
+	@echo "[eryx] installing the Python package into $(VENV)"
+	@$(VENV)/bin/pip install -q --no-build-isolation \
+	  -Ccmake.define.ERYX_WASMTIME_DIR=$$(sed -n 's/^set(ERYX_WASMTIME_DIR "\(.*\)" CACHE.*/\1/p' $(BUILD)/.deps.cmake) \
+	  -Ccmake.define.ERYX_GUEST_DEPS_DIR=$$(sed -n 's/^set(ERYX_GUEST_DEPS_DIR "\(.*\)" CACHE.*/\1/p' $(BUILD)/.deps.cmake) \
+	  .
+
 demo: build
 	@echo '$$ build/eryx -c "import sys; print(sys.version_info[:2], sys.platform)"'
 	@$(BUILD)/eryx -c "import sys; print(sys.version_info[:2], sys.platform)"
 	@echo '$$ build/eryx -c "import os; print(os.listdir(\"/\")); open(\"/etc/passwd\")"'
 	@$(BUILD)/eryx -c "import os; print(os.listdir('/')); open('/etc/passwd')" || true
 
-test: build test-unit-sanitized
+test: build test-unit-sanitized python
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	@$(VENV)/bin/python -m pytest -q python/tests
 
 # The engine-free layers (WASI, VFS) again under AddressSanitizer and UBSan.
 test-unit-sanitized: deps
@@ -48,6 +66,6 @@ format:
 	@clang-format-19 -i $$(git ls-files '*.cpp' '*.h' '*.hpp' '*.c')
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(VENV)
 
 FORCE:

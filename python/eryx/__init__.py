@@ -1,0 +1,66 @@
+"""eryx: run untrusted Python safely and fast, in a WebAssembly sandbox.
+
+    import eryx
+    sandbox = eryx.Sandbox()
+    print(sandbox.execute("print('Hello!')").stdout)
+"""
+
+import asyncio as _asyncio
+from pathlib import Path as _Path
+
+from eryx.errors import (
+    CancelledError,
+    EryxError,
+    ExecutionError,
+    InitializationError,
+    InvalidArgumentError,
+    ResourceLimitError,
+    TimeoutError,
+)
+from eryx import _eryx
+
+# Guest files installed with the package (wheel installs); a development build finds its own.
+_GUEST_DIR = _Path(__file__).with_name("_guest")
+if (_GUEST_DIR / "eryx-guest.wasm").is_file():
+    _eryx._configure_guest_dir(str(_GUEST_DIR))
+
+ExecuteResult = _eryx.ExecuteResult
+ResourceLimits = _eryx.ResourceLimits
+
+
+async def _execute_async(self, code):
+    """Runs execute() on a worker thread; cancelling the awaiting task cancels the execution."""
+    loop = _asyncio.get_running_loop()
+    future = loop.run_in_executor(None, self.execute, code)
+    try:
+        return await future
+    except _asyncio.CancelledError:
+        self.cancel()
+        raise
+
+
+class Sandbox(_eryx.Sandbox):
+    """An isolated Python environment; each execute() starts from a fresh interpreter."""
+
+    execute_async = _execute_async
+
+
+class Session(_eryx.Session):
+    """A live interpreter kept between executions: variables, functions and imports persist."""
+
+    execute_async = _execute_async
+
+
+__all__ = [
+    "CancelledError",
+    "EryxError",
+    "ExecuteResult",
+    "ExecutionError",
+    "InitializationError",
+    "InvalidArgumentError",
+    "ResourceLimitError",
+    "ResourceLimits",
+    "Sandbox",
+    "Session",
+    "TimeoutError",
+]

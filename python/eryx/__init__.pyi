@@ -1,0 +1,79 @@
+from collections.abc import Callable
+from typing import Optional
+
+from eryx.errors import (
+    CancelledError as CancelledError,
+    EryxError as EryxError,
+    ExecutionError as ExecutionError,
+    InitializationError as InitializationError,
+    InvalidArgumentError as InvalidArgumentError,
+    ResourceLimitError as ResourceLimitError,
+    TimeoutError as TimeoutError,
+)
+
+OutputHandler = Callable[[str], object]
+
+class ResourceLimits:
+    execution_timeout_ms: Optional[int]
+    callback_timeout_ms: Optional[int]
+    max_memory_bytes: Optional[int]
+    max_callback_invocations: Optional[int]
+    max_fuel: Optional[int]
+    max_vfs_bytes: Optional[int]
+    def __init__(
+        self,
+        execution_timeout_ms: Optional[int] = 30000,
+        callback_timeout_ms: Optional[int] = 10000,
+        max_memory_bytes: Optional[int] = 134217728,
+        max_callback_invocations: Optional[int] = 1000,
+        max_fuel: Optional[int] = None,
+        max_vfs_bytes: Optional[int] = None,
+    ) -> None: ...
+    @staticmethod
+    def unlimited() -> ResourceLimits: ...
+
+class ExecuteResult:
+    @property
+    def stdout(self) -> str: ...
+    @property
+    def stderr(self) -> str: ...
+    @property
+    def duration_ms(self) -> float: ...
+    @property
+    def peak_memory_bytes(self) -> int: ...
+    @property
+    def fuel_consumed(self) -> Optional[int]: ...
+    @property
+    def callback_invocations(self) -> int: ...
+    @property
+    def stdout_truncated(self) -> bool: ...
+    @property
+    def stderr_truncated(self) -> bool: ...
+
+class Sandbox:
+    def __init__(
+        self,
+        *,
+        resource_limits: Optional[ResourceLimits] = None,
+        on_stdout: Optional[OutputHandler] = None,
+        on_stderr: Optional[OutputHandler] = None,
+    ) -> None: ...
+    def execute(self, code: str) -> ExecuteResult: ...
+    async def execute_async(self, code: str) -> ExecuteResult: ...
+    def cancel(self) -> None: ...
+
+class Session:
+    execution_timeout_ms: Optional[int]
+    def __init__(
+        self,
+        *,
+        resource_limits: Optional[ResourceLimits] = None,
+        on_stdout: Optional[OutputHandler] = None,
+        on_stderr: Optional[OutputHandler] = None,
+    ) -> None: ...
+    def execute(self, code: str) -> ExecuteResult: ...
+    async def execute_async(self, code: str) -> ExecuteResult: ...
+    def reset(self) -> None: ...
+    def cancel(self) -> None: ...
+    @property
+    def execution_count(self) -> int: ...

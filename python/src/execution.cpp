@@ -1,0 +1,24 @@
+#include "execution.h"
+
+namespace eryx::python {
+
+SandboxOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object on_stdout,
+                            nb::object on_stderr) {
+  SandboxOptions options;
+  if (limits) options.limits = limits->core;
+  options.on_stdout = make_output_handler(std::move(on_stdout));
+  options.on_stderr = make_output_handler(std::move(on_stderr));
+  return options;
+}
+
+std::string code_bytes(const nb::str& code) {
+  Py_ssize_t size = 0;
+  const char* data = PyUnicode_AsUTF8AndSize(code.ptr(), &size);
+  if (data == nullptr) {
+    PyErr_Clear();
+    throw InvalidArgumentError("eryx: code is not valid Unicode (it contains a lone surrogate)");
+  }
+  return std::string(data, static_cast<size_t>(size));
+}
+
+}  // namespace eryx::python

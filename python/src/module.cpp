@@ -1,0 +1,18 @@
+// eryx._eryx: the native core of the Python package (the pure-Python eryx package re-exports it).
+#include <nanobind/stl/string.h>
+
+#include "bindings.h"
+
+NB_MODULE(_eryx, m) {
+  namespace nb = nanobind;
+  m.doc() = "eryx: run untrusted Python in a WebAssembly sandbox (native core)";
+  eryx::python::init_errors(m);
+  eryx::python::init_limits(m);
+  eryx::python::init_results(m);
+  eryx::python::init_sandbox(m);
+  eryx::python::init_session(m);
+  m.def(
+      "_configure_guest_dir",
+      [](const std::string& dir) { return eryx::Runtime::configure_shared({.guest_dir = dir}); },
+      nb::arg("dir"), "Points the default runtime at the guest files shipped with the package.");
+}

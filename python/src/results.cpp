@@ -1,0 +1,30 @@
+// eryx.ExecuteResult: the seeds' field names over the C++ result.
+#include <nanobind/stl/optional.h>
+
+#include "bindings.h"
+
+namespace eryx::python {
+
+void init_results(nb::module_& m) {
+  nb::class_<ExecuteResult>(m, "ExecuteResult")
+      .def_prop_ro("stdout", [](const ExecuteResult& r) { return to_str(r.stdout_text); })
+      .def_prop_ro("stderr", [](const ExecuteResult& r) { return to_str(r.stderr_text); })
+      .def_prop_ro("duration_ms",
+                   [](const ExecuteResult& r) {
+                     return std::chrono::duration<double, std::milli>(r.stats.duration).count();
+                   })
+      .def_prop_ro("peak_memory_bytes", [](const ExecuteResult& r) { return r.stats.peak_memory_bytes; })
+      .def_prop_ro("fuel_consumed", [](const ExecuteResult& r) { return r.stats.fuel_consumed; })
+      .def_prop_ro("callback_invocations",
+                   [](const ExecuteResult& r) { return r.stats.callback_invocations; })
+      .def_ro("stdout_truncated", &ExecuteResult::stdout_truncated)
+      .def_ro("stderr_truncated", &ExecuteResult::stderr_truncated)
+      .def("__repr__", [](const ExecuteResult& r) {
+        nb::str out = to_str(r.stdout_text);
+        return nb::str("ExecuteResult(stdout={!r}, duration_ms={:.3f}, peak_memory_bytes={})")
+            .format(out, std::chrono::duration<double, std::milli>(r.stats.duration).count(),
+                    r.stats.peak_memory_bytes);
+      });
+}
+
+}  // namespace eryx::python

@@ -1,0 +1,44 @@
+// eryx.Sandbox: a fresh interpreter for every execute().
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+
+#include "execution.h"
+
+namespace eryx::python {
+namespace {
+
+struct PySandbox {
+  std::unique_ptr<Sandbox> sandbox;
+  InFlight in_flight;
+};
+
+}  // namespace
+
+void init_sandbox(nb::module_& m) {
+  nb::class_<PySandbox>(m, "Sandbox")
+      .def(
+          "__init__",
+          [](PySandbox* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
+             nb::object on_stderr) {
+            auto options = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr));
+            auto* py = new (self) PySandbox();
+            nb::gil_scoped_release release;  // the first sandbox starts the shared runtime
+            py->sandbox = std::make_unique<Sandbox>(std::move(options));
+          },
+          nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
+          nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none())
+      .def(
+          "execute",
+          [](PySandbox& self, const nb::str& code) {
+            std::string text = code_bytes(code);
+            return run_cancellable(self.in_flight, [&](const CancellationToken& token) {
+              return self.sandbox->execute(text, token);
+            });
+          },
+          nb::arg("code"), "Runs code in a fresh interpreter and returns an ExecuteResult.")
+      .def(
+          "cancel", [](PySandbox& self) { self.in_flight.cancel_all(); },
+          "Cancels every execution running on this sandbox (they raise CancelledError).");
+}
+
+}  // namespace eryx::python

@@ -1,0 +1,60 @@
+// eryx.Session: one live interpreter kept between executions.
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+
+#include "execution.h"
+
+namespace eryx::python {
+namespace {
+
+struct PySession {
+  std::unique_ptr<Session> session;
+  InFlight in_flight;
+};
+
+}  // namespace
+
+void init_session(nb::module_& m) {
+  nb::class_<PySession>(m, "Session")
+      .def(
+          "__init__",
+          [](PySession* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
+             nb::object on_stderr) {
+            auto options = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr));
+            auto* py = new (self) PySession();
+            nb::gil_scoped_release release;
+            py->session = std::make_unique<Session>(std::move(options));
+          },
+          nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
+          nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none())
+      .def(
+          "execute",
+          [](PySession& self, const nb::str& code) {
+            std::string text = code_bytes(code);
+            return run_cancellable(self.in_flight, [&](const CancellationToken& token) {
+              return self.session->execute(text, token);
+            });
+          },
+          nb::arg("code"), "Runs code in the session's interpreter; state persists.")
+      .def(
+          "reset",
+          [](PySession& self) {
+            nb::gil_scoped_release release;
+            self.session->reset();
+          },
+          "Replaces the interpreter with a fresh one.")
+      .def(
+          "cancel", [](PySession& self) { self.in_flight.cancel_all(); },
+          "Cancels the running execution (it raises CancelledError).")
+      .def_prop_ro("execution_count",
+                   [](const PySession& self) { return self.session->execution_count(); })
+      .def_prop_rw(
+          "execution_timeout_ms",
+          [](const PySession& self) { return self.session->execution_timeout_ms(); },
+          [](PySession& self, std::optional<uint64_t> value) {
+            self.session->set_execution_timeout_ms(value);
+          },
+          nb::arg("value").none());
+}
+
+}  // namespace eryx::python

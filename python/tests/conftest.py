@@ -1,0 +1,8 @@
+import pytest
+
+import eryx
+
+
+@pytest.fixture
+def sandbox():
+    return eryx.Sandbox()
