@@ -1,9 +1,10 @@
 /*
  * eryx guest glue: the WASI reactor's exports over CPython's embedding API.
- * Implements docs/guest-abi.md (version 0).
+ * Implements docs/guest-abi.md (version 1).
  *
- * Exports: eryx_init, eryx_alloc, eryx_free, eryx_execute (plus memory and _initialize from the
- * toolchain). Imports: eryx.report_exception. Everything else the module imports comes from
+ * Exports: eryx_init, eryx_alloc, eryx_free, eryx_execute, eryx_capture_result, eryx_clear_state
+ * (plus memory and _initialize from the toolchain). Imports: eryx.report_exception,
+ * eryx.report_result. Everything else the module imports comes from
  * wasi_snapshot_preview1 through wasi-libc.
  *
  * Invariants: no export returns with a Python error pending; sys.stdout and sys.stderr are flushed
@@ -23,6 +24,11 @@
 __attribute__((import_module("eryx"), import_name("report_exception"))) extern void
 eryx_host_report_exception(const char *type, size_t type_len, const char *msg, size_t msg_len,
                            const char *tb, size_t tb_len);
+
+/* (kind, ptr, len): kind 0 = JSON text, 1 = why the value could not be serialised, 2 = no such
+ * variable. */
+__attribute__((import_module("eryx"), import_name("report_result"))) extern void
+eryx_host_report_result(int32_t kind, const char *text, size_t text_len);
 
 enum { ERYX_OK = 0, ERYX_RAISED = 1, ERYX_INTERNAL = 2 };
 
@@ -113,6 +119,21 @@ static const char kRuntimeSetup[] =
     "    def run_coroutine(coroutine):\n"
     "        import asyncio\n"
     "        return asyncio.run(coroutine)\n"
+    "    @staticmethod\n"
+    "    def capture_result(name):\n"
+    "        import __main__\n"
+    "        if name not in __main__.__dict__: return (2, '')\n"
+    "        try:\n"
+    "            import json\n"
+    "            return (0, json.dumps(__main__.__dict__[name], allow_nan=False))\n"
+    "        except Exception as e:\n"
+    "            return (1, f'{type(e).__name__}: {e}')\n"
+    "    @staticmethod\n"
+    "    def clear_state():\n"
+    "        import __main__\n"
+    "        names = __main__.__dict__\n"
+    "        for key in [k for k in names if not (k.startswith('__') and k.endswith('__'))]:\n"
+    "            del names[key]\n"
     "sys.modules['_eryx_runtime'] = _Runtime\n";
 
 static int run_runtime_setup(void) {
@@ -429,3 +450,62 @@ out:
     PyErr_Clear();
     return status;
 }
+
+/* ---- result capture and state ---------------------------------------------------------------- */
+
+/* Calls _eryx_runtime.<method>(*args); returns a new reference or NULL with the error cleared. */
+static PyObject *call_runtime(const char *method, PyObject *arg) {
+    PyObject *runtime = PyImport_ImportModule("_eryx_runtime");
+    PyObject *result = NULL;
+    if (runtime) {
+        result = arg ? PyObject_CallMethod(runtime, method, "O", arg)
+                     : PyObject_CallMethod(runtime, method, NULL);
+        Py_DECREF(runtime);
+    }
+    if (!result) {
+        PyErr_Print();
+        PyErr_Clear();
+    }
+    return result;
+}
+
+/* Reports the variable `name` of __main__ as JSON through eryx.report_result. 0 on success. */
+ERYX_EXPORT("eryx_capture_result") int32_t eryx_capture_result(const char *name, size_t name_len) {
+    if (!Py_IsInitialized() || name_len > (size_t)PY_SSIZE_T_MAX)
+        return ERYX_INTERNAL;
+    PyObject *key = PyUnicode_DecodeUTF8(name, (Py_ssize_t)name_len, "strict");
+    if (!key) {
+        PyErr_Clear();
+        return ERYX_INTERNAL;
+    }
+    PyObject *pair = call_runtime("capture_result", key);
+    Py_DECREF(key);
+    int32_t status = ERYX_INTERNAL;
+    long kind = -1;
+    if (pair && PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2)
+        kind = PyLong_AsLong(PyTuple_GET_ITEM(pair, 0));
+    if (kind >= 0) {
+        Py_ssize_t len = 0;
+        const char *text = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(pair, 1), &len);
+        if (text) {
+            eryx_host_report_result((int32_t)kind, text, (size_t)len);
+            status = ERYX_OK;
+        }
+    }
+    PyErr_Clear();
+    Py_XDECREF(pair);
+    flush_std_streams();
+    return status;
+}
+
+/* Drops every user global of __main__ (keeps dunder names and imported modules' state). */
+ERYX_EXPORT("eryx_clear_state") int32_t eryx_clear_state(void) {
+    if (!Py_IsInitialized())
+        return ERYX_INTERNAL;
+    PyObject *done = call_runtime("clear_state", NULL);
+    if (!done)
+        return ERYX_INTERNAL;
+    Py_DECREF(done);
+    return ERYX_OK;
+}
+

@@ -16,6 +16,10 @@ void eryx_free(void *);
 static char last_type[256], last_msg[1024], last_tb[8192];
 static int reports;
 
+void eryx_host_report_result(int32_t kind, const char *t, size_t tl) {
+    (void)kind; (void)t; (void)tl;
+}
+
 void eryx_host_report_exception(const char *t, size_t tl, const char *m, size_t ml, const char *b, size_t bl) {
     reports++;
     snprintf(last_type, sizeof last_type, "%.*s", (int)tl, t);

@@ -39,6 +39,9 @@ using OutputHandler = std::function<void(std::string_view)>;
 
 struct SandboxOptions {
   ResourceLimits limits;
+  // After a successful execution, this __main__ variable is captured as JSON
+  // (ExecuteResult::result_json). Empty: no capture.
+  std::string result_variable = "result";
   OutputHandler on_stdout;
   OutputHandler on_stderr;
 };

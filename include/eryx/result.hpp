@@ -22,6 +22,11 @@ struct ExecuteResult {
   std::string stderr_text;
   bool stdout_truncated = false;
   bool stderr_truncated = false;
+  // The result variable (SandboxOptions::result_variable) serialised as JSON, when the code set it
+  // and it could be serialised; otherwise result_error says why not (unset when the variable was
+  // simply not defined). The execution succeeds either way.
+  std::optional<std::string> result_json;
+  std::optional<std::string> result_error;
   ExecuteStats stats;
 };
 

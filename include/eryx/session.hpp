@@ -35,6 +35,9 @@ class Session {
   // Replaces the interpreter with a fresh one.
   void reset();
 
+  // Drops the user's globals but keeps the interpreter (imported modules stay warm).
+  void clear_state();
+
   // Executions run since creation or the last reset().
   uint64_t execution_count() const;
 

@@ -3,8 +3,9 @@
 namespace eryx::python {
 
 SandboxOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object on_stdout,
-                            nb::object on_stderr) {
+                            nb::object on_stderr, std::optional<std::string> result_variable) {
   SandboxOptions options;
+  options.result_variable = result_variable.value_or("");
   if (limits) options.limits = limits->core;
   options.on_stdout = make_output_handler(std::move(on_stdout));
   options.on_stderr = make_output_handler(std::move(on_stderr));

@@ -17,6 +17,19 @@ void init_results(nb::module_& m) {
       .def_prop_ro("fuel_consumed", [](const ExecuteResult& r) { return r.stats.fuel_consumed; })
       .def_prop_ro("callback_invocations",
                    [](const ExecuteResult& r) { return r.stats.callback_invocations; })
+      .def_prop_ro("result",
+                   [](const ExecuteResult& r) -> nb::object {
+                     if (!r.result_json) return nb::none();
+                     return nb::module_::import_("json").attr("loads")(to_str(*r.result_json));
+                   })
+      .def_prop_ro("result_json",
+                   [](const ExecuteResult& r) -> nb::object {
+                     return r.result_json ? nb::object(to_str(*r.result_json)) : nb::none();
+                   })
+      .def_prop_ro("result_error",
+                   [](const ExecuteResult& r) -> nb::object {
+                     return r.result_error ? nb::object(to_str(*r.result_error)) : nb::none();
+                   })
       .def_ro("stdout_truncated", &ExecuteResult::stdout_truncated)
       .def_ro("stderr_truncated", &ExecuteResult::stderr_truncated)
       .def("__repr__", [](const ExecuteResult& r) {

@@ -19,14 +19,16 @@ void init_sandbox(nb::module_& m) {
       .def(
           "__init__",
           [](PySandbox* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
-             nb::object on_stderr) {
-            auto options = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr));
+             nb::object on_stderr, std::optional<std::string> result_variable) {
+            auto options = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
+                                        std::move(result_variable));
             auto* py = new (self) PySandbox();
             nb::gil_scoped_release release;  // the first sandbox starts the shared runtime
             py->sandbox = std::make_unique<Sandbox>(std::move(options));
           },
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
-          nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none())
+          nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
+          nb::arg("result_variable").none() = "result")
       .def(
           "execute",
           [](PySandbox& self, const nb::str& code) {

@@ -19,14 +19,16 @@ void init_session(nb::module_& m) {
       .def(
           "__init__",
           [](PySession* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
-             nb::object on_stderr) {
-            auto options = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr));
+             nb::object on_stderr, std::optional<std::string> result_variable) {
+            auto options = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
+                                        std::move(result_variable));
             auto* py = new (self) PySession();
             nb::gil_scoped_release release;
             py->session = std::make_unique<Session>(std::move(options));
           },
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
-          nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none())
+          nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
+          nb::arg("result_variable").none() = "result")
       .def(
           "execute",
           [](PySession& self, const nb::str& code) {
@@ -43,6 +45,13 @@ void init_session(nb::module_& m) {
             self.session->reset();
           },
           "Replaces the interpreter with a fresh one.")
+      .def(
+          "clear_state",
+          [](PySession& self) {
+            nb::gil_scoped_release release;
+            self.session->clear_state();
+          },
+          "Drops the user's globals; imported modules stay warm.")
       .def(
           "cancel", [](PySession& self) { self.in_flight.cancel_all(); },
           "Cancels the running execution (it raises CancelledError).")

@@ -104,3 +104,21 @@ def test_threads_share_one_sandbox():
     for t in threads:
         t.join()
     assert outputs == [f"{i * 10}\n" for i in range(4)]
+
+
+def test_result_variable_is_parsed_from_json(sandbox):
+    result = sandbox.execute("result = {'total': sum(range(5)), 'items': [1, 'a', None]}")
+    assert result.result == {"total": 10, "items": [1, "a", None]}
+    assert result.result_json == '{"total": 10, "items": [1, "a", null]}'
+    assert result.result_error is None
+
+
+def test_unserialisable_result_sets_result_error(sandbox):
+    result = sandbox.execute("result = {1, 2}")
+    assert result.result is None
+    assert "not JSON serializable" in result.result_error
+
+
+def test_result_variable_name_is_configurable():
+    assert eryx.Sandbox(result_variable="out").execute("out = [1]").result == [1]
+    assert eryx.Sandbox(result_variable=None).execute("result = 1").result is None

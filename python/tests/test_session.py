@@ -56,3 +56,10 @@ def test_cancelling_execute_async_cancels_the_guest():
 def test_top_level_await():
     out = eryx.Session().execute("import asyncio\nawait asyncio.sleep(0)\nprint('awaited')").stdout
     assert out == "awaited\n"
+
+
+def test_clear_state_keeps_imports():
+    session = eryx.Session()
+    session.execute("import json\nx = 1")
+    session.clear_state()
+    assert session.execute("import sys\nprint('x' in globals(), 'json' in sys.modules)").stdout == "False True\n"

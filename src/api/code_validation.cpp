@@ -38,6 +38,12 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
+void validate_name(std::string_view name, std::string_view what) {
+  if (name.find('\0') != std::string_view::npos || !is_valid_utf8(name)) {
+    throw InvalidArgumentError("eryx: " + std::string(what) + " must be UTF-8 without NUL bytes");
+  }
+}
+
 void validate_code(std::string_view code) {
   if (auto nul = code.find('\0'); nul != std::string_view::npos) {
     throw InvalidArgumentError("eryx: code contains a NUL byte at offset " + std::to_string(nul));

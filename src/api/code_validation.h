@@ -9,6 +9,10 @@ namespace eryx::detail {
 // (overlong forms, surrogates and code points past U+10FFFF are rejected, as Python does).
 void validate_code(std::string_view code);
 
+// Throws InvalidArgumentError when a host-supplied name (e.g. result_variable) has a NUL byte or
+// is not UTF-8; `what` names the option in the message.
+void validate_name(std::string_view name, std::string_view what);
+
 // True when `text` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view text);
 

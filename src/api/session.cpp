@@ -4,6 +4,8 @@
 
 #include "api/code_validation.h"
 #include "engine/execution.h"
+#include "engine/guest_module.h"
+#include "engine/large_stack.h"
 #include "engine/runtime_core.h"
 #include "eryx/errors.hpp"
 
@@ -17,6 +19,7 @@ class SessionCore {
       : runtime_(std::move(runtime)),
         options_(std::move(options)),
         variant_(runtime_->core().variant_for(options_.limits)) {
+    validate_name(options_.result_variable, "result_variable");
     start_fresh();
   }
 
@@ -40,6 +43,25 @@ class SessionCore {
   void reset() {
     std::lock_guard lock(mutex_);
     start_fresh();
+  }
+
+  void clear_state() {
+    std::lock_guard lock(mutex_);
+    if (!instance_) {
+      start_fresh();
+      return;
+    }
+    engine::run_with_stack(engine::kMaxWasmStack, [&] {
+      engine::EpochTicker::Activity activity(variant_.ticker());
+      instance_->set_deadline(std::nullopt);
+      instance_->set_cancel_flag(nullptr);
+      try {
+        instance_->clear_state();
+      } catch (...) {
+        if (instance_->torn()) instance_.reset();
+        throw;
+      }
+    });
   }
 
   uint64_t execution_count() const {
@@ -85,6 +107,7 @@ ExecuteResult Session::execute(std::string_view code, const CancellationToken& c
   return core_->execute(code, cancel);
 }
 void Session::reset() { core_->reset(); }
+void Session::clear_state() { core_->clear_state(); }
 uint64_t Session::execution_count() const { return core_->execution_count(); }
 std::optional<uint64_t> Session::execution_timeout_ms() const { return core_->timeout(); }
 void Session::set_execution_timeout_ms(std::optional<uint64_t> timeout_ms) {

@@ -47,6 +47,15 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
     if (context.metered) instance.set_fuel(fuel_budget);
 
     auto status = instance.execute(code);
+    if (status == ExecStatus::kOk && !options.result_variable.empty()) {
+      instance.capture_result(options.result_variable);
+      const auto& captured = *instance.state().result;
+      if (captured.kind == GuestResult::Kind::kJson) {
+        result.result_json = captured.text;
+      } else if (captured.kind != GuestResult::Kind::kAbsent) {
+        result.result_error = captured.text;
+      }
+    }
 
     result.stdout_text = wasi.stdout_capture().take();
     result.stderr_text = wasi.stderr_capture().take();

@@ -137,32 +137,51 @@ void GuestInstance::initialize() {
   }
 }
 
-ExecStatus GuestInstance::execute(std::string_view code) {
+int32_t GuestInstance::call_with_text(std::string_view export_name, std::string_view text,
+                                      std::string_view during) {
   auto alloc = export_func("eryx_alloc").typed<int32_t, int32_t>(store_);
-  auto run = export_func("eryx_execute").typed<std::tuple<int32_t, int32_t>, int32_t>(store_);
+  auto call = export_func(export_name).typed<std::tuple<int32_t, int32_t>, int32_t>(store_);
   auto release = export_func("eryx_free").typed<int32_t, std::monostate>(store_);
-  if (!alloc || !run || !release) throw Error("eryx: guest exports have unexpected types");
+  if (!alloc || !call || !release) throw Error("eryx: guest exports have unexpected types");
 
-  if (code.size() > static_cast<size_t>(INT32_MAX)) throw ResourceLimitError("eryx: code too large");
-  auto length = static_cast<int32_t>(code.size());
+  if (text.size() > static_cast<size_t>(INT32_MAX)) throw ResourceLimitError("eryx: input too large");
+  auto length = static_cast<int32_t>(text.size());
   auto ptr = alloc.ok().call(store_, length == 0 ? 1 : length);
   if (!ptr) throw_trap(ptr.err(), "allocation");
-  if (ptr.ok() == 0) throw ResourceLimitError("eryx: the guest could not allocate memory for the code");
+  if (ptr.ok() == 0) throw ResourceLimitError("eryx: the guest could not allocate memory for the input");
 
   // Fetch the span after the call: memory may have grown (and moved) during it.
   auto data = memory_->data(store_);
   auto offset = static_cast<uint32_t>(ptr.ok());
-  if (static_cast<uint64_t>(offset) + code.size() > data.size()) {
+  if (static_cast<uint64_t>(offset) + text.size() > data.size()) {
     throw Error("eryx: guest allocator returned an out-of-bounds buffer");
   }
-  std::memcpy(data.data() + offset, code.data(), code.size());
+  std::memcpy(data.data() + offset, text.data(), text.size());
 
-  state_->exception.reset();
-  auto status = run.ok().call(store_, {ptr.ok(), length});
-  if (!status) throw_trap(status.err(), "execution");
+  auto status = call.ok().call(store_, {ptr.ok(), length});
+  if (!status) throw_trap(status.err(), during);
   if (auto r = release.ok().call(store_, ptr.ok()); !r) throw_trap(r.err(), "deallocation");
+  return status.ok();
+}
 
-  switch (status.ok()) {
+void GuestInstance::capture_result(std::string_view name) {
+  state_->result.reset();
+  if (call_with_text("eryx_capture_result", name, "result capture") != 0 || !state_->result) {
+    throw Error("eryx: the guest could not report the result variable");
+  }
+}
+
+void GuestInstance::clear_state() {
+  auto clear = export_func("eryx_clear_state").typed<std::monostate, int32_t>(store_);
+  if (!clear) throw Error("eryx: eryx_clear_state has an unexpected type");
+  auto status = clear.ok().call(store_, std::monostate());
+  if (!status) throw_trap(status.err(), "clear_state");
+  if (status.ok() != 0) throw Error("eryx: the guest could not clear its state");
+}
+
+ExecStatus GuestInstance::execute(std::string_view code) {
+  state_->exception.reset();
+  switch (call_with_text("eryx_execute", code, "execution")) {
     case 0:
       return ExecStatus::kOk;
     case 1:

@@ -43,6 +43,12 @@ class GuestInstance {
   // Calls an export of type () -> i32 and returns its result or trap as is (for tests and tools).
   wasmtime::TrapResult<int32_t> call_export_i32(std::string_view name);
 
+  // Asks the guest to report the __main__ variable `name` as JSON; the answer is in
+  // state().result. Throws like execute().
+  void capture_result(std::string_view name);
+  // Drops the user globals of __main__. Throws like execute().
+  void clear_state();
+
   // Fuel (metered engines only): sets the budget for the next calls / reads what is left.
   void set_fuel(uint64_t fuel);
   uint64_t fuel_remaining();
@@ -69,6 +75,9 @@ class GuestInstance {
 
  private:
   wasmtime::Func export_func(std::string_view name);
+  // Copies `text` into guest memory and calls export (ptr, len) -> i32 with it.
+  int32_t call_with_text(std::string_view export_name, std::string_view text,
+                         std::string_view during);
   // Converts a trap or error from a guest call into the matching eryx exception.
   [[noreturn]] void throw_trap(const wasmtime::TrapError& error, std::string_view during);
 

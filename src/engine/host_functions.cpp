@@ -15,6 +15,8 @@ using wasi::WasiContext;
 // Longest string kept from one report_exception field; the rest is cut with a marker so a guest
 // cannot make the host allocate without bound.
 constexpr size_t kMaxReportedField = 256 * 1024;
+// Largest result JSON copied out of the guest; a bigger one is reported as too large.
+constexpr size_t kMaxResultJson = 64 * 1024 * 1024;
 
 GuestMemory memory_view(wasmtime::Caller& caller, StoreState& state) {
   auto data = state.memory->data(caller.context());
@@ -102,11 +104,36 @@ void define_eryx(wasmtime::Linker& linker) {
         "report_exception");
 }
 
+void define_result(wasmtime::Linker& linker) {
+  check(linker.func_wrap(
+            "eryx", "report_result",
+            [](wasmtime::Caller caller, uint32_t kind, uint32_t ptr,
+               uint32_t len) -> wasmtime::Result<std::monostate, wasmtime::Trap> {
+              StoreState& state = store_state(caller);
+              GuestMemory memory = memory_view(caller, state);
+              auto text = memory.string(ptr, len);
+              if (!text || kind > 2) return wasmtime::Trap("eryx: malformed report_result");
+              GuestResult result;
+              result.kind = static_cast<GuestResult::Kind>(kind);
+              if (text->size() > kMaxResultJson) {
+                result.kind = GuestResult::Kind::kTooLarge;
+                result.text = "result is too large: " + std::to_string(text->size()) +
+                              " bytes of JSON (at most " + std::to_string(kMaxResultJson) + ")";
+              } else {
+                result.text = std::string(*text);
+              }
+              state.result = std::move(result);
+              return std::monostate();
+            }),
+        "report_result");
+}
+
 }  // namespace
 
 void define_host_functions(wasmtime::Linker& linker) {
   define_wasi(linker);
   define_eryx(linker);
+  define_result(linker);
 }
 
 }  // namespace eryx::engine

@@ -20,6 +20,13 @@ struct GuestException {
   std::string traceback;
 };
 
+// What the guest reported through eryx.report_result.
+struct GuestResult {
+  enum class Kind { kJson = 0, kUnserializable = 1, kAbsent = 2, kTooLarge = 3 };
+  Kind kind = Kind::kAbsent;
+  std::string text;  // JSON, or why there is none
+};
+
 // Why an execution was stopped from the host side.
 enum class StopReason { kNone, kTimeout, kCancelled };
 
@@ -27,6 +34,7 @@ struct StoreState {
   std::unique_ptr<wasi::WasiContext> wasi;
   std::optional<wasmtime::Memory> memory;  // the instance's exported memory, once instantiated
   std::optional<GuestException> exception;
+  std::optional<GuestResult> result;
 
   // Deadline and cancellation, checked by the epoch callback and by host waits.
   std::optional<std::chrono::steady_clock::time_point> deadline;

@@ -185,3 +185,41 @@ TEST(Sandbox, ExceptionAfterTopLevelAwaitIsReported) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ResultVariable, IsCapturedAsJson) {
+  auto result = eryx::Sandbox().execute("result = {'a': [1, 2.5, None, True], 'b': 'é'}");
+  ASSERT_TRUE(result.result_json.has_value());
+  EXPECT_EQ(*result.result_json, R"({"a": [1, 2.5, null, true], "b": "\u00e9"})");
+  EXPECT_FALSE(result.result_error.has_value());
+}
+
+TEST(ResultVariable, AbsentVariableGivesNeitherJsonNorError) {
+  auto result = eryx::Sandbox().execute("x = 1");
+  EXPECT_FALSE(result.result_json.has_value());
+  EXPECT_FALSE(result.result_error.has_value());
+}
+
+TEST(ResultVariable, UnserialisableValueGivesAnErrorButTheRunSucceeds) {
+  auto result = eryx::Sandbox().execute("print('ran')\nresult = object()");
+  EXPECT_EQ(result.stdout_text, "ran\n");
+  EXPECT_FALSE(result.result_json.has_value());
+  ASSERT_TRUE(result.result_error.has_value());
+  EXPECT_NE(result.result_error->find("not JSON serializable"), std::string::npos);
+}
+
+TEST(ResultVariable, NameIsConfigurable) {
+  eryx::SandboxOptions options;
+  options.result_variable = "answer";
+  auto result = eryx::Sandbox(options).execute("answer = 42\nresult = 'ignored'");
+  EXPECT_EQ(result.result_json, "42");
+}
+
+TEST(ResultVariable, NanIsNotValidJsonAndIsReportedAsAnError) {
+  auto result = eryx::Sandbox().execute("result = float('nan')");
+  EXPECT_FALSE(result.result_json.has_value());
+  EXPECT_TRUE(result.result_error.has_value());
+}
+
+}  // namespace

@@ -90,3 +90,22 @@ TEST(Session, ConcurrentExecutesAreSerialised) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Session, ClearStateDropsGlobalsButKeepsModulesImported) {
+  eryx::Session session;
+  session.execute("import json\nx = 1\ndef f(): pass");
+  session.clear_state();
+  EXPECT_EQ(session.execute("import sys\nprint('x' in globals(), 'f' in globals(), 'json' in sys.modules)")
+                .stdout_text,
+            "False False True\n");
+}
+
+TEST(Session, ResultVariableIsCapturedEachExecute) {
+  eryx::Session session;
+  EXPECT_EQ(session.execute("result = 1").result_json, "1");
+  EXPECT_EQ(session.execute("result += 1").result_json, "2");
+}
+
+}  // namespace
