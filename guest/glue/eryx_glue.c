@@ -25,8 +25,8 @@ __attribute__((import_module("eryx"), import_name("report_exception"))) extern v
 eryx_host_report_exception(const char *type, size_t type_len, const char *msg, size_t msg_len,
                            const char *tb, size_t tb_len);
 
-/* (kind, ptr, len): kind 0 = JSON text, 1 = why the value could not be serialised, 2 = no such
- * variable. */
+/* (kind, ptr, len): kind 0 = JSON text (or a state blob), 1 = why the value could not be
+ * serialised / the operation failed, 2 = no such variable. */
 __attribute__((import_module("eryx"), import_name("report_result"))) extern void
 eryx_host_report_result(int32_t kind, const char *text, size_t text_len);
 
@@ -128,6 +128,33 @@ static const char kRuntimeSetup[] =
     "            return (0, json.dumps(__main__.__dict__[name], allow_nan=False))\n"
     "        except Exception as e:\n"
     "            return (1, f'{type(e).__name__}: {e}')\n"
+    "    @staticmethod\n"
+    "    def snapshot_state():\n"
+    "        import __main__, pickle\n"
+    "        state, failed = {}, []\n"
+    "        for key, value in __main__.__dict__.items():\n"
+    "            if key.startswith('__') and key.endswith('__'): continue\n"
+    "            if type(value).__name__ == 'module':\n"
+    "                state[key] = ('module', value.__name__)\n"
+    "                continue\n"
+    "            try:\n"
+    "                state[key] = ('value', pickle.dumps(value))\n"
+    "            except Exception as e:\n"
+    "                failed.append(f'{key} ({type(e).__name__}: {e})')\n"
+    "        if failed: return (1, 'cannot serialise: ' + ', '.join(failed))\n"
+    "        return (0, pickle.dumps(state))\n"
+    "    @staticmethod\n"
+    "    def restore_state(blob):\n"
+    "        import __main__, pickle, importlib\n"
+    "        try:\n"
+    "            state = pickle.loads(blob)\n"
+    "            values = {}\n"
+    "            for key, (kind, data) in state.items():\n"
+    "                values[key] = importlib.import_module(data) if kind == 'module' else pickle.loads(data)\n"
+    "        except Exception as e:\n"
+    "            return (1, f'corrupt or incompatible state: {type(e).__name__}: {e}')\n"
+    "        __main__.__dict__.update(values)\n"
+    "        return (0, b'')\n"
     "    @staticmethod\n"
     "    def clear_state():\n"
     "        import __main__\n"
@@ -453,6 +480,8 @@ out:
 
 /* ---- result capture and state ---------------------------------------------------------------- */
 
+static int32_t report_pair(PyObject *pair);
+
 /* Calls _eryx_runtime.<method>(*args); returns a new reference or NULL with the error cleared. */
 static PyObject *call_runtime(const char *method, PyObject *arg) {
     PyObject *runtime = PyImport_ImportModule("_eryx_runtime");
@@ -480,19 +509,7 @@ ERYX_EXPORT("eryx_capture_result") int32_t eryx_capture_result(const char *name,
     }
     PyObject *pair = call_runtime("capture_result", key);
     Py_DECREF(key);
-    int32_t status = ERYX_INTERNAL;
-    long kind = -1;
-    if (pair && PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2)
-        kind = PyLong_AsLong(PyTuple_GET_ITEM(pair, 0));
-    if (kind >= 0) {
-        Py_ssize_t len = 0;
-        const char *text = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(pair, 1), &len);
-        if (text) {
-            eryx_host_report_result((int32_t)kind, text, (size_t)len);
-            status = ERYX_OK;
-        }
-    }
-    PyErr_Clear();
+    int32_t status = report_pair(pair);
     Py_XDECREF(pair);
     flush_std_streams();
     return status;
@@ -507,5 +524,57 @@ ERYX_EXPORT("eryx_clear_state") int32_t eryx_clear_state(void) {
         return ERYX_INTERNAL;
     Py_DECREF(done);
     return ERYX_OK;
+}
+
+/* Reports the (kind, payload) pair returned by a runtime method; payload is str or bytes. */
+static int32_t report_pair(PyObject *pair) {
+    int32_t status = ERYX_INTERNAL;
+    long kind = -1;
+    if (pair && PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2)
+        kind = PyLong_AsLong(PyTuple_GET_ITEM(pair, 0));
+    if (kind >= 0) {
+        PyObject *payload = PyTuple_GET_ITEM(pair, 1);
+        const char *data = NULL;
+        Py_ssize_t len = 0;
+        if (PyBytes_Check(payload)) {
+            data = PyBytes_AS_STRING(payload);
+            len = PyBytes_GET_SIZE(payload);
+        } else {
+            data = PyUnicode_AsUTF8AndSize(payload, &len);
+        }
+        if (data) {
+            eryx_host_report_result((int32_t)kind, data, (size_t)len);
+            status = ERYX_OK;
+        }
+    }
+    PyErr_Clear();
+    return status;
+}
+
+/* Pickles the user globals of __main__ (modules by name) and reports the blob, or why not. */
+ERYX_EXPORT("eryx_snapshot_state") int32_t eryx_snapshot_state(void) {
+    if (!Py_IsInitialized())
+        return ERYX_INTERNAL;
+    PyObject *pair = call_runtime("snapshot_state", NULL);
+    int32_t status = report_pair(pair);
+    Py_XDECREF(pair);
+    return status;
+}
+
+/* Restores globals from a blob of eryx_snapshot_state; reports success or why it failed (the
+ * namespace is only changed when the whole blob loads). */
+ERYX_EXPORT("eryx_restore_state") int32_t eryx_restore_state(const char *blob, size_t blob_len) {
+    if (!Py_IsInitialized() || blob_len > (size_t)PY_SSIZE_T_MAX)
+        return ERYX_INTERNAL;
+    PyObject *bytes = PyBytes_FromStringAndSize(blob, (Py_ssize_t)blob_len);
+    if (!bytes) {
+        PyErr_Clear();
+        return ERYX_INTERNAL;
+    }
+    PyObject *pair = call_runtime("restore_state", bytes);
+    Py_DECREF(bytes);
+    int32_t status = report_pair(pair);
+    Py_XDECREF(pair);
+    return status;
 }
 

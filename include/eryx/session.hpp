@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "eryx/cancellation.hpp"
@@ -37,6 +38,13 @@ class Session {
 
   // Drops the user's globals but keeps the interpreter (imported modules stay warm).
   void clear_state();
+
+  // Serialises the user's globals (pickle; imported modules by name). Throws Error naming the
+  // values that cannot be serialised.
+  std::string snapshot_state();
+  // Loads globals from a snapshot_state() blob into the interpreter. A corrupt or foreign blob
+  // throws Error and leaves the session's state as it was.
+  void restore_state(std::string_view blob);
 
   // Executions run since creation or the last reset().
   uint64_t execution_count() const;

@@ -53,6 +53,25 @@ void init_session(nb::module_& m) {
           },
           "Drops the user's globals; imported modules stay warm.")
       .def(
+          "snapshot_state",
+          [](PySession& self) {
+            std::string blob;
+            {
+              nb::gil_scoped_release release;
+              blob = self.session->snapshot_state();
+            }
+            return nb::bytes(blob.data(), blob.size());
+          },
+          "Serialises the user's globals (pickle) to bytes.")
+      .def(
+          "restore_state",
+          [](PySession& self, const nb::bytes& blob) {
+            std::string data(static_cast<const char*>(blob.data()), blob.size());
+            nb::gil_scoped_release release;
+            self.session->restore_state(data);
+          },
+          nb::arg("state"), "Loads globals from snapshot_state() bytes; a corrupt blob raises.")
+      .def(
           "cancel", [](PySession& self) { self.in_flight.cancel_all(); },
           "Cancels the running execution (it raises CancelledError).")
       .def_prop_ro("execution_count",

@@ -63,3 +63,21 @@ def test_clear_state_keeps_imports():
     session.execute("import json\nx = 1")
     session.clear_state()
     assert session.execute("import sys\nprint('x' in globals(), 'json' in sys.modules)").stdout == "False True\n"
+
+
+def test_snapshot_and_restore_state():
+    source = eryx.Session()
+    source.execute("x = [1, 2]\nimport json")
+    blob = source.snapshot_state()
+    assert isinstance(blob, bytes)
+    target = eryx.Session()
+    target.restore_state(blob)
+    assert target.execute("print(x, json.dumps(x))").stdout == "[1, 2] [1, 2]\n"
+
+
+def test_corrupt_state_raises_and_keeps_session():
+    session = eryx.Session()
+    session.execute("x = 5")
+    with pytest.raises(eryx.EryxError):
+        session.restore_state(b"\x80\x04garbage")
+    assert session.execute("print(x)").stdout == "5\n"

@@ -46,22 +46,17 @@ class SessionCore {
   }
 
   void clear_state() {
-    std::lock_guard lock(mutex_);
-    if (!instance_) {
-      start_fresh();
-      return;
-    }
-    engine::run_with_stack(engine::kMaxWasmStack, [&] {
-      engine::EpochTicker::Activity activity(variant_.ticker());
-      instance_->set_deadline(std::nullopt);
-      instance_->set_cancel_flag(nullptr);
-      try {
-        instance_->clear_state();
-      } catch (...) {
-        if (instance_->torn()) instance_.reset();
-        throw;
-      }
-    });
+    maintain([](engine::GuestInstance& instance) { instance.clear_state(); });
+  }
+
+  std::string snapshot_state() {
+    std::string blob;
+    maintain([&](engine::GuestInstance& instance) { blob = instance.snapshot_state(); });
+    return blob;
+  }
+
+  void restore_state(std::string_view blob) {
+    maintain([&](engine::GuestInstance& instance) { instance.restore_state(blob); });
   }
 
   uint64_t execution_count() const {
@@ -80,6 +75,24 @@ class SessionCore {
   }
 
  private:
+  // Runs a host-initiated guest operation (no deadline, no cancel) on the live interpreter.
+  template <typename F>
+  void maintain(F&& operation) {
+    std::lock_guard lock(mutex_);
+    if (!instance_) start_fresh();
+    engine::run_with_stack(engine::kMaxWasmStack, [&] {
+      engine::EpochTicker::Activity activity(variant_.ticker());
+      instance_->set_deadline(std::nullopt);
+      instance_->set_cancel_flag(nullptr);
+      try {
+        operation(*instance_);
+      } catch (...) {
+        if (instance_->torn()) instance_.reset();
+        throw;
+      }
+    });
+  }
+
   void start_fresh() {
     instance_ = variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
     execution_count_ = 0;
@@ -108,6 +121,8 @@ ExecuteResult Session::execute(std::string_view code, const CancellationToken& c
 }
 void Session::reset() { core_->reset(); }
 void Session::clear_state() { core_->clear_state(); }
+std::string Session::snapshot_state() { return core_->snapshot_state(); }
+void Session::restore_state(std::string_view blob) { core_->restore_state(blob); }
 uint64_t Session::execution_count() const { return core_->execution_count(); }
 std::optional<uint64_t> Session::execution_timeout_ms() const { return core_->timeout(); }
 void Session::set_execution_timeout_ms(std::optional<uint64_t> timeout_ms) {

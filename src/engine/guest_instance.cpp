@@ -179,6 +179,29 @@ void GuestInstance::clear_state() {
   if (status.ok() != 0) throw Error("eryx: the guest could not clear its state");
 }
 
+std::string GuestInstance::snapshot_state() {
+  auto snapshot = export_func("eryx_snapshot_state").typed<std::monostate, int32_t>(store_);
+  if (!snapshot) throw Error("eryx: eryx_snapshot_state has an unexpected type");
+  state_->result.reset();
+  auto status = snapshot.ok().call(store_, std::monostate());
+  if (!status) throw_trap(status.err(), "snapshot_state");
+  if (status.ok() != 0 || !state_->result) throw Error("eryx: the guest could not snapshot its state");
+  if (state_->result->kind != GuestResult::Kind::kJson) {
+    throw Error("eryx: snapshot_state: " + state_->result->text);
+  }
+  return std::move(state_->result->text);
+}
+
+void GuestInstance::restore_state(std::string_view blob) {
+  state_->result.reset();
+  if (call_with_text("eryx_restore_state", blob, "restore_state") != 0 || !state_->result) {
+    throw Error("eryx: the guest could not restore the state");
+  }
+  if (state_->result->kind != GuestResult::Kind::kJson) {
+    throw Error("eryx: restore_state: " + state_->result->text);
+  }
+}
+
 ExecStatus GuestInstance::execute(std::string_view code) {
   state_->exception.reset();
   switch (call_with_text("eryx_execute", code, "execution")) {

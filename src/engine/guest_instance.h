@@ -48,6 +48,9 @@ class GuestInstance {
   void capture_result(std::string_view name);
   // Drops the user globals of __main__. Throws like execute().
   void clear_state();
+  // Pickles / restores the user globals. Throw Error with the guest's reason when they cannot.
+  std::string snapshot_state();
+  void restore_state(std::string_view blob);
 
   // Fuel (metered engines only): sets the budget for the next calls / reads what is left.
   void set_fuel(uint64_t fuel);

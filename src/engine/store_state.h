@@ -22,9 +22,10 @@ struct GuestException {
 
 // What the guest reported through eryx.report_result.
 struct GuestResult {
-  enum class Kind { kJson = 0, kUnserializable = 1, kAbsent = 2, kTooLarge = 3 };
+  // kJson also carries state blobs (snapshot_state); kTooLarge is the host's own verdict.
+  enum class Kind { kJson = 0, kUnserializable = 1, kAbsent = 2, kTooLarge = 100 };
   Kind kind = Kind::kAbsent;
-  std::string text;  // JSON, or why there is none
+  std::string text;  // JSON or blob, or why there is none
 };
 
 // Why an execution was stopped from the host side.

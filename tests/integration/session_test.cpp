@@ -109,3 +109,34 @@ TEST(Session, ResultVariableIsCapturedEachExecute) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(SessionState, SnapshotRestoresIntoAnotherSession) {
+  eryx::Session source;
+  source.execute("import math\nx = [1, 2, 3]\ny = {'k': 'v'}\nimport collections\nc = collections.Counter('aab')");
+  auto blob = source.snapshot_state();
+  eryx::Session target;
+  target.restore_state(blob);
+  EXPECT_EQ(target.execute("print(x, y['k'], c['a'], math.floor(2.5))").stdout_text, "[1, 2, 3] v 2 2\n");
+}
+
+TEST(SessionState, UnserialisableValueIsNamedInTheError) {
+  eryx::Session session;
+  session.execute("gen = (i for i in range(3))\nok = 1");
+  try {
+    session.snapshot_state();
+    FAIL() << "expected Error";
+  } catch (const eryx::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("gen"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SessionState, CorruptBlobRaisesAndLeavesTheSessionIntact) {
+  eryx::Session session;
+  session.execute("x = 5");
+  EXPECT_THROW(session.restore_state("definitely not a pickle"), eryx::Error);
+  EXPECT_EQ(session.execute("print(x)").stdout_text, "5\n");
+}
+
+}  // namespace
