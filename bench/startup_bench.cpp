@@ -64,3 +64,26 @@ void BM_SandboxCreateAndExecutePass(benchmark::State& state) {
 BENCHMARK(BM_SandboxCreateAndExecutePass)->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+namespace {
+
+void BM_SessionExecutePass(benchmark::State& state) {
+  eryx::Session session;
+  for (auto _ : state) benchmark::DoNotOptimize(session.execute("pass"));
+}
+BENCHMARK(BM_SessionExecutePass)->Unit(benchmark::kMicrosecond);
+
+void BM_SessionExecuteIncrement(benchmark::State& state) {
+  eryx::Session session;
+  session.execute("x = 0");
+  for (auto _ : state) benchmark::DoNotOptimize(session.execute("x += 1"));
+}
+BENCHMARK(BM_SessionExecuteIncrement)->Unit(benchmark::kMicrosecond);
+
+void BM_SandboxExecuteIncrement(benchmark::State& state) {
+  eryx::Sandbox sandbox;
+  for (auto _ : state) benchmark::DoNotOptimize(sandbox.execute("x = 0\nx += 1"));
+}
+BENCHMARK(BM_SandboxExecuteIncrement)->Unit(benchmark::kMillisecond);
+
+}  // namespace

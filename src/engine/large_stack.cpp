@@ -8,20 +8,28 @@
 namespace eryx::engine {
 namespace {
 
+// The lowest address of this thread's stack, or 0 when unknown. Looked up once per thread:
+// for the main thread glibc finds it by parsing /proc/self/maps, far too slow for every call.
+uintptr_t stack_low_address() {
+  thread_local uintptr_t low = [] {
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return uintptr_t{0};
+    void* base = nullptr;
+    size_t size = 0;
+    int rc = pthread_attr_getstack(&attr, &base, &size);
+    pthread_attr_destroy(&attr);
+    return rc == 0 ? reinterpret_cast<uintptr_t>(base) : uintptr_t{0};
+  }();
+  return low;
+}
+
 // Bytes left below the current frame on this thread's stack (stacks grow down on every target we
 // support), or 0 when unknown.
 size_t remaining_stack() {
-  pthread_attr_t attr;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;
-  void* base = nullptr;
-  size_t size = 0;
-  int rc = pthread_attr_getstack(&attr, &base, &size);
-  pthread_attr_destroy(&attr);
-  if (rc != 0) return 0;
+  uintptr_t low = stack_low_address();
   char marker = 0;
   auto here = reinterpret_cast<uintptr_t>(&marker);
-  auto low = reinterpret_cast<uintptr_t>(base);
-  return here > low ? here - low : 0;
+  return low != 0 && here > low ? here - low : 0;
 }
 
 struct ThreadCall {
