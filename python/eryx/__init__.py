@@ -6,6 +6,7 @@
 """
 
 import asyncio as _asyncio
+import os as _os
 from pathlib import Path as _Path
 
 from eryx.errors import (
@@ -19,9 +20,10 @@ from eryx.errors import (
 )
 from eryx import _eryx
 
-# Guest files installed with the package (wheel installs); a development build finds its own.
+# Guest files installed with the package; the ERYX_GUEST_DIR environment variable, when set,
+# points elsewhere (e.g. at a development build's guest).
 _GUEST_DIR = _Path(__file__).with_name("_guest")
-if (_GUEST_DIR / "eryx-guest.wasm").is_file():
+if "ERYX_GUEST_DIR" not in _os.environ and (_GUEST_DIR / "eryx-guest.wasm").is_file():
     _eryx._configure_guest_dir(str(_GUEST_DIR))
 
 ExecuteResult = _eryx.ExecuteResult

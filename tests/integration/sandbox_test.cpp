@@ -1,6 +1,8 @@
 // Behaviour of Sandbox::execute with real Python in a real sandbox.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -220,6 +222,25 @@ TEST(ResultVariable, NanIsNotValidJsonAndIsReportedAsAnError) {
   auto result = eryx::Sandbox().execute("result = float('nan')");
   EXPECT_FALSE(result.result_json.has_value());
   EXPECT_TRUE(result.result_error.has_value());
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Runtime, MissingGuestFilesRaiseInitializationError) {
+  EXPECT_THROW(eryx::Runtime::create({.guest_dir = "/nonexistent/eryx-guest"}),
+               eryx::InitializationError);
+}
+
+TEST(Runtime, CorruptGuestModuleRaisesInitializationError) {
+  auto dir = std::filesystem::temp_directory_path() / "eryx-corrupt-guest";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "eryx-guest.wasm") << "this is not wasm";
+  std::ofstream(dir / "eryx-guest.cwasm") << "nor is this a compiled module";
+  std::ofstream(dir / "python313.zip") << "PK";
+  EXPECT_THROW(eryx::Runtime::create({.guest_dir = dir}), eryx::InitializationError);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
