@@ -38,19 +38,38 @@ uint64_t read_into(const vfs::File& file, uint64_t offset,
   return done;
 }
 
+// The common start of fd_read/fd_write/fd_pread/fd_pwrite: the fd, its iovecs checked against
+// memory, and the result pointer checked before any side effect.
+struct IoRequest {
+  FdEntry* entry = nullptr;
+  std::vector<std::span<uint8_t>> buffers;
+  uint64_t total = 0;
+};
+
+Errno begin_io(FdTable& fds, GuestMemory& mem, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
+               uint32_t result_ptr, IoRequest& io) {
+  io.entry = fds.get(fd);
+  if (!io.entry) return Errno::kBadf;
+  if (Errno e = detail::read_iovecs(mem, iovs, iovs_len, io.buffers, io.total);
+      e != Errno::kSuccess) {
+    return e;
+  }
+  if (!mem.contains(result_ptr, 4)) return Errno::kFault;
+  return Errno::kSuccess;
+}
+
 }  // namespace
 
 uint32_t WasiContext::fd_write(GuestMemory& mem, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
                                uint32_t nwritten_ptr) {
   return guarded([&] {
-    FdEntry* entry = fds_.get(fd);
-    if (!entry) return Errno::kBadf;
-    std::vector<std::span<uint8_t>> buffers;
-    uint64_t total = 0;
-    if (Errno e = detail::read_iovecs(mem, iovs, iovs_len, buffers, total); e != Errno::kSuccess) {
+    IoRequest io;
+    if (Errno e = begin_io(fds_, mem, fd, iovs, iovs_len, nwritten_ptr, io); e != Errno::kSuccess) {
       return e;
     }
-    if (!mem.contains(nwritten_ptr, 4)) return Errno::kFault;
+    FdEntry* entry = io.entry;
+    auto& buffers = io.buffers;
+    uint64_t total = io.total;
     if (!entry->can_write()) return Errno::kBadf;
     if (entry->kind == FdKind::kStdout || entry->kind == FdKind::kStderr) {
       std::vector<std::string_view> chunks;
@@ -74,14 +93,13 @@ uint32_t WasiContext::fd_write(GuestMemory& mem, uint32_t fd, uint32_t iovs, uin
 uint32_t WasiContext::fd_pwrite(GuestMemory& mem, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
                                 uint64_t offset, uint32_t nwritten_ptr) {
   return guarded([&] {
-    FdEntry* entry = fds_.get(fd);
-    if (!entry) return Errno::kBadf;
-    std::vector<std::span<uint8_t>> buffers;
-    uint64_t total = 0;
-    if (Errno e = detail::read_iovecs(mem, iovs, iovs_len, buffers, total); e != Errno::kSuccess) {
+    IoRequest io;
+    if (Errno e = begin_io(fds_, mem, fd, iovs, iovs_len, nwritten_ptr, io); e != Errno::kSuccess) {
       return e;
     }
-    if (!mem.contains(nwritten_ptr, 4)) return Errno::kFault;
+    FdEntry* entry = io.entry;
+    auto& buffers = io.buffers;
+    uint64_t total = io.total;
     if (!entry->can_write()) return Errno::kBadf;
     if (is_stdio(*entry)) return Errno::kSpipe;
     if (entry->kind == FdKind::kDirectory) return Errno::kIsdir;
@@ -96,14 +114,12 @@ uint32_t WasiContext::fd_pwrite(GuestMemory& mem, uint32_t fd, uint32_t iovs, ui
 uint32_t WasiContext::fd_read(GuestMemory& mem, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
                               uint32_t nread_ptr) {
   return guarded([&] {
-    FdEntry* entry = fds_.get(fd);
-    if (!entry) return Errno::kBadf;
-    std::vector<std::span<uint8_t>> buffers;
-    uint64_t total = 0;
-    if (Errno e = detail::read_iovecs(mem, iovs, iovs_len, buffers, total); e != Errno::kSuccess) {
+    IoRequest io;
+    if (Errno e = begin_io(fds_, mem, fd, iovs, iovs_len, nread_ptr, io); e != Errno::kSuccess) {
       return e;
     }
-    if (!mem.contains(nread_ptr, 4)) return Errno::kFault;
+    FdEntry* entry = io.entry;
+    auto& buffers = io.buffers;
     if (!entry->can_read()) return Errno::kBadf;
     uint64_t done = 0;  // stdin is always at end of file
     if (entry->kind == FdKind::kDirectory) return Errno::kIsdir;
@@ -119,14 +135,12 @@ uint32_t WasiContext::fd_read(GuestMemory& mem, uint32_t fd, uint32_t iovs, uint
 uint32_t WasiContext::fd_pread(GuestMemory& mem, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
                                uint64_t offset, uint32_t nread_ptr) {
   return guarded([&] {
-    FdEntry* entry = fds_.get(fd);
-    if (!entry) return Errno::kBadf;
-    std::vector<std::span<uint8_t>> buffers;
-    uint64_t total = 0;
-    if (Errno e = detail::read_iovecs(mem, iovs, iovs_len, buffers, total); e != Errno::kSuccess) {
+    IoRequest io;
+    if (Errno e = begin_io(fds_, mem, fd, iovs, iovs_len, nread_ptr, io); e != Errno::kSuccess) {
       return e;
     }
-    if (!mem.contains(nread_ptr, 4)) return Errno::kFault;
+    FdEntry* entry = io.entry;
+    auto& buffers = io.buffers;
     if (!entry->can_read()) return Errno::kBadf;
     if (is_stdio(*entry)) return Errno::kSpipe;
     if (entry->kind == FdKind::kDirectory) return Errno::kIsdir;
