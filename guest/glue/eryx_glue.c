@@ -90,9 +90,13 @@ static int status_failed(PyStatus st, PyConfig *config) {
  * - asyncio's selector loop needs socket.socketpair() for its self-pipe, which WASI lacks. The guest
  *   is single-threaded and has no signals, so a loop without the self-pipe loses nothing: when
  *   asyncio.selector_events is first imported, a meta-path hook turns the self-pipe into no-ops.
- * - _eryx_runtime.run_coroutine runs code that uses top-level await. */
+ * - _eryx_runtime.run_coroutine runs code that uses top-level await.
+ * - linecache (every execute registers its source there) and traceback (every error) are imported
+ *   now, so that a fresh interpreter does not pay for importing them on each execution; one compile()
+ *   likewise initialises the AST types, which CPython creates lazily on first use (~1 ms). */
 static const char kRuntimeSetup[] =
-    "import sys\n"
+    "import sys, linecache, traceback\n"
+    "compile('pass', '<eryx warm-up>', 'exec', 0x2000, True)\n"
     "def _no_self_pipe(module):\n"
     "    loop = module.BaseSelectorEventLoop\n"
     "    loop._make_self_pipe = loop._close_self_pipe = loop._write_to_self = lambda self: None\n"

@@ -1,6 +1,8 @@
 // One flavour of the engine (plain, or fuel-metered) with everything compiled for it: the guest
-// module, a linker holding every host function, the epoch ticker, and the pristine interpreter
-// state that fresh instances are restored from.
+// module, a linker holding every host function, the epoch ticker, and the way to a fresh
+// interpreter. That is the pre-initialised snapshot module when the build made one (instantiating
+// it is the whole cost of a fresh interpreter); otherwise the plain guest is started once and its
+// pristine state is copied into every new instance.
 #pragma once
 
 #include <filesystem>
@@ -22,6 +24,9 @@ struct GuestFiles {
   std::shared_ptr<const std::string> stdlib_zip;
 };
 
+// Reads the stdlib image of the guest in `dir`. Throws InitializationError.
+GuestFiles load_guest_files(const std::filesystem::path& dir);
+
 class EngineVariant {
  public:
   // Loads (or compiles) the module and starts one interpreter to capture the pristine state.
@@ -36,10 +41,17 @@ class EngineVariant {
 
   EpochTicker& ticker() const { return *ticker_; }
   bool metered() const { return metered_; }
-  size_t baseline_memory_bytes() const { return pristine_.memory.size(); }
+  bool from_snapshot() const { return from_snapshot_; }
+  // Linear-memory size of a fresh interpreter: a memory limit below it cannot be met.
+  uint64_t baseline_memory_bytes() const { return baseline_bytes_; }
 
  private:
+  std::unique_ptr<wasi::WasiContext> make_wasi() const;
+
+  GuestFiles files_;
   bool metered_;
+  bool from_snapshot_ = false;
+  uint64_t baseline_bytes_ = 0;
   wasmtime::Engine engine_;
   wasmtime::Module module_;
   wasmtime::Linker linker_;

@@ -1,38 +1,12 @@
 #include "engine/runtime_core.h"
 
-#include <fstream>
-#include <iterator>
-
 #include "engine/execution.h"
 #include "eryx/errors.hpp"
 
 namespace eryx::detail {
-namespace {
-
-std::shared_ptr<const std::string> read_shared(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InitializationError("eryx: cannot read " + path.string());
-  return std::make_shared<const std::string>(std::istreambuf_iterator<char>(in),
-                                             std::istreambuf_iterator<char>());
-}
-
-// The stdlib zip is named after the guest's Python version (python313.zip); the glue looks for it
-// under /usr/local/lib.
-std::filesystem::path find_stdlib_zip(const std::filesystem::path& dir) {
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    auto name = entry.path().filename().string();
-    if (name.starts_with("python3") && name.ends_with(".zip")) return entry.path();
-  }
-  throw InitializationError("eryx: no python3*.zip stdlib in " + dir.string() +
-                            " (build the guest with `make build`, or set ERYX_GUEST_DIR)");
-}
-
-}  // namespace
 
 RuntimeCore::RuntimeCore(const RuntimeOptions& options) {
-  auto zip = find_stdlib_zip(options.guest_dir);
-  files_ = {options.guest_dir, zip.filename().string(), read_shared(zip)};
+  files_ = engine::load_guest_files(options.guest_dir);
   plain_ = std::make_unique<engine::EngineVariant>(files_, /*metered=*/false);
 }
 
