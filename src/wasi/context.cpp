@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "wasi/abi.h"
+#include "wasi/syscall_support.h"
 
 namespace eryx::wasi {
 namespace {
@@ -80,6 +81,12 @@ WasiContext::~WasiContext() = default;
 
 std::unique_ptr<WasiContext> WasiContext::clone() const {
   return std::unique_ptr<WasiContext>(new WasiContext(*this, CloneTag{}));
+}
+
+Errno WasiContext::path_at(GuestMemory& mem, uint32_t fd, uint32_t path, uint32_t path_len,
+                           vfs::DirPtr& dir, std::string_view& name) const {
+  if (Errno e = directory_fd(fd, dir); e != Errno::kSuccess) return e;
+  return detail::read_path(mem, path, path_len, name);
 }
 
 Errno WasiContext::directory_fd(uint32_t fd, vfs::DirPtr& out) const {

@@ -147,6 +147,9 @@ class WasiContext {
   bool sleep_until(std::chrono::steady_clock::time_point deadline);
   // The directory behind `fd`: BADF when not open, NOTDIR when not a directory.
   Errno directory_fd(uint32_t fd, vfs::DirPtr& out) const;
+  // The directory fd and the guest path of a path_* call, both checked.
+  Errno path_at(GuestMemory& mem, uint32_t fd, uint32_t path, uint32_t path_len, vfs::DirPtr& dir,
+                std::string_view& name) const;
   bool fill_random(std::span<uint8_t> out);
 
   WasiOptions options_;  // vfs, handlers and interrupt check moved out into the members below

@@ -21,9 +21,8 @@ uint32_t WasiContext::path_open(GuestMemory& mem, uint32_t fd, uint32_t dirflags
                                 uint32_t opened_fd_ptr) {
   return guarded([&] {
     vfs::DirPtr dir;
-    ERYX_TRY(directory_fd(fd, dir));
     std::string_view name;
-    ERYX_TRY(detail::read_path(mem, path, path_len, name));
+    ERYX_TRY(path_at(mem, fd, path, path_len, dir, name));
     if (!mem.contains(opened_fd_ptr, 4)) return Errno::kFault;
     if ((dirflags & ~abi::kLookupSymlinkFollow) != 0 ||
         (oflags & ~static_cast<uint32_t>(abi::kOflagsAll)) != 0 ||
@@ -66,9 +65,8 @@ uint32_t WasiContext::path_create_directory(GuestMemory& mem, uint32_t fd, uint3
                                             uint32_t path_len) {
   return guarded([&] {
     vfs::DirPtr dir;
-    ERYX_TRY(directory_fd(fd, dir));
     std::string_view name;
-    ERYX_TRY(detail::read_path(mem, path, path_len, name));
+    ERYX_TRY(path_at(mem, fd, path, path_len, dir, name));
     return to_errno(vfs_->create_directory(dir, name));
   });
 }
@@ -77,9 +75,8 @@ uint32_t WasiContext::path_filestat_get(GuestMemory& mem, uint32_t fd, uint32_t 
                                         uint32_t path, uint32_t path_len, uint32_t buf_ptr) {
   return guarded([&] {
     vfs::DirPtr dir;
-    ERYX_TRY(directory_fd(fd, dir));
     std::string_view name;
-    ERYX_TRY(detail::read_path(mem, path, path_len, name));
+    ERYX_TRY(path_at(mem, fd, path, path_len, dir, name));
     if (!mem.contains(buf_ptr, sizeof(abi::Filestat))) return Errno::kFault;
     if ((flags & ~abi::kLookupSymlinkFollow) != 0) return Errno::kInval;
     auto node = vfs_->lookup(dir, name, (flags & abi::kLookupSymlinkFollow) != 0);
@@ -94,9 +91,8 @@ uint32_t WasiContext::path_filestat_set_times(GuestMemory& mem, uint32_t fd, uin
                                               uint64_t mtim, uint32_t fst_flags) {
   return guarded([&] {
     vfs::DirPtr dir;
-    ERYX_TRY(directory_fd(fd, dir));
     std::string_view name;
-    ERYX_TRY(detail::read_path(mem, path, path_len, name));
+    ERYX_TRY(path_at(mem, fd, path, path_len, dir, name));
     if ((flags & ~abi::kLookupSymlinkFollow) != 0) return Errno::kInval;
     std::optional<uint64_t> new_atim, new_mtim;
     ERYX_TRY(detail::decode_times(atim, mtim, fst_flags, new_atim, new_mtim));
@@ -126,9 +122,8 @@ uint32_t WasiContext::path_readlink(GuestMemory& mem, uint32_t fd, uint32_t path
                                     uint32_t buf, uint32_t buf_len, uint32_t bufused_ptr) {
   return guarded([&] {
     vfs::DirPtr dir;
-    ERYX_TRY(directory_fd(fd, dir));
     std::string_view name;
-    ERYX_TRY(detail::read_path(mem, path, path_len, name));
+    ERYX_TRY(path_at(mem, fd, path, path_len, dir, name));
     auto out = mem.bytes(buf, buf_len);
     if (!out || !mem.contains(bufused_ptr, 4)) return Errno::kFault;
     auto target = vfs_->readlink(dir, name);
@@ -145,9 +140,8 @@ uint32_t WasiContext::path_remove_directory(GuestMemory& mem, uint32_t fd, uint3
                                             uint32_t path_len) {
   return guarded([&] {
     vfs::DirPtr dir;
-    ERYX_TRY(directory_fd(fd, dir));
     std::string_view name;
-    ERYX_TRY(detail::read_path(mem, path, path_len, name));
+    ERYX_TRY(path_at(mem, fd, path, path_len, dir, name));
     return to_errno(vfs_->remove_directory(dir, name));
   });
 }
@@ -182,9 +176,8 @@ uint32_t WasiContext::path_unlink_file(GuestMemory& mem, uint32_t fd, uint32_t p
                                        uint32_t path_len) {
   return guarded([&] {
     vfs::DirPtr dir;
-    ERYX_TRY(directory_fd(fd, dir));
     std::string_view name;
-    ERYX_TRY(detail::read_path(mem, path, path_len, name));
+    ERYX_TRY(path_at(mem, fd, path, path_len, dir, name));
     return to_errno(vfs_->unlink_file(dir, name));
   });
 }
