@@ -20,6 +20,7 @@ class ResourceLimits:
     max_callback_invocations: Optional[int]
     max_fuel: Optional[int]
     max_vfs_bytes: Optional[int]
+    max_output_bytes: int
     def __init__(
         self,
         execution_timeout_ms: Optional[int] = 30000,
@@ -28,6 +29,7 @@ class ResourceLimits:
         max_callback_invocations: Optional[int] = 1000,
         max_fuel: Optional[int] = None,
         max_vfs_bytes: Optional[int] = None,
+        max_output_bytes: int = 1048576,
     ) -> None: ...
     @staticmethod
     def unlimited() -> ResourceLimits: ...

@@ -85,6 +85,12 @@ def test_gil_is_released_while_the_guest_runs():
     assert len(ticks) >= 5
 
 
+def test_output_cap_is_configurable():
+    limits = eryx.ResourceLimits(max_output_bytes=10)
+    result = eryx.Sandbox(resource_limits=limits).execute("print('0123456789abcdef')")
+    assert result.stdout == "0123456789" and result.stdout_truncated
+
+
 def test_huge_output_is_truncated():
     result = eryx.Sandbox().execute("print('y' * (5 * 1024 * 1024))")
     assert result.stdout_truncated
