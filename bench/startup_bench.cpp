@@ -87,3 +87,14 @@ void BM_SandboxExecuteIncrement(benchmark::State& state) {
 BENCHMARK(BM_SandboxExecuteIncrement)->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+namespace {
+
+void BM_SessionFork(benchmark::State& state) {
+  eryx::Session session;
+  session.execute("import json\ndata = list(range(10000))");
+  for (auto _ : state) benchmark::DoNotOptimize(session.fork());
+}
+BENCHMARK(BM_SessionFork)->Unit(benchmark::kMillisecond);
+
+}  // namespace

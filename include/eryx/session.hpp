@@ -36,6 +36,11 @@ class Session {
   // Replaces the interpreter with a fresh one.
   void reset();
 
+  // A new, independent Session with this one's live state: variables, imported modules,
+  // generators and iterators mid-way, files in /tmp and open file handles. Possible because between
+  // executions the Wasm stack is empty, so memory plus host-side state is the whole interpreter.
+  Session fork();
+
   // Drops the user's globals but keeps the interpreter (imported modules stay warm).
   void clear_state();
 
@@ -53,6 +58,7 @@ class Session {
   void set_execution_timeout_ms(std::optional<uint64_t> timeout_ms);
 
  private:
+  explicit Session(std::unique_ptr<detail::SessionCore> core);
   std::unique_ptr<detail::SessionCore> core_;
 };
 

@@ -46,6 +46,23 @@ void init_session(nb::module_& m) {
           },
           "Replaces the interpreter with a fresh one.")
       .def(
+          "fork",
+          [](nb::handle self) {
+            auto& parent = nb::cast<PySession&>(self);
+            std::unique_ptr<Session> child;
+            {
+              nb::gil_scoped_release release;
+              child = std::make_unique<Session>(parent.session->fork());
+            }
+            // The copy has the caller's own (sub)class, e.g. eryx.Session with execute_async.
+            nb::object obj = nb::inst_alloc(self.type());
+            new (nb::inst_ptr<PySession>(obj)) PySession{std::move(child), {}};
+            nb::inst_mark_ready(obj);
+            return obj;
+          },
+          "A new, independent Session with this one's live state (variables, modules, generators, "
+          "files).")
+      .def(
           "clear_state",
           [](PySession& self) {
             nb::gil_scoped_release release;

@@ -81,3 +81,13 @@ def test_corrupt_state_raises_and_keeps_session():
     with pytest.raises(eryx.EryxError):
         session.restore_state(b"\x80\x04garbage")
     assert session.execute("print(x)").stdout == "5\n"
+
+
+def test_fork_copies_live_state_and_is_independent():
+    parent = eryx.Session()
+    parent.execute("gen = iter(range(5))\nnext(gen)\nx = 1")
+    child = parent.fork()
+    assert isinstance(child, eryx.Session)
+    child.execute("x = 2")
+    assert child.execute("print(next(gen), x)").stdout == "1 2\n"
+    assert parent.execute("print(next(gen), x)").stdout == "1 1\n"

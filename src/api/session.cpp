@@ -45,6 +45,18 @@ class SessionCore {
     start_fresh();
   }
 
+  // A copy of this session: same options, same live interpreter state.
+  std::unique_ptr<SessionCore> fork() {
+    std::unique_lock lock(mutex_);
+    if (!instance_) start_fresh();
+    auto image = instance_->capture({});
+    auto child = std::unique_ptr<SessionCore>(new SessionCore(options_, runtime_, variant_));
+    child->instance_ = variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
+    child->instance_->restore(image);
+    child->execution_count_ = execution_count_;
+    return child;
+  }
+
   void clear_state() {
     maintain([](engine::GuestInstance& instance) { instance.clear_state(); });
   }
@@ -75,6 +87,11 @@ class SessionCore {
   }
 
  private:
+  // For fork(): a core whose instance the caller provides.
+  SessionCore(const SandboxOptions& options, std::shared_ptr<Runtime> runtime,
+              const engine::EngineVariant& variant)
+      : runtime_(std::move(runtime)), options_(options), variant_(variant) {}
+
   // Runs a host-initiated guest operation (no deadline, no cancel) on the live interpreter.
   template <typename F>
   void maintain(F&& operation) {
@@ -112,7 +129,9 @@ Session::Session(SandboxOptions options, std::shared_ptr<Runtime> runtime)
     : core_(std::make_unique<detail::SessionCore>(std::move(options),
                                                   runtime ? std::move(runtime)
                                                           : Runtime::shared())) {}
+Session::Session(std::unique_ptr<detail::SessionCore> core) : core_(std::move(core)) {}
 Session::~Session() = default;
+Session Session::fork() { return Session(core_->fork()); }
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;
 

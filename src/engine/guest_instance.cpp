@@ -254,9 +254,16 @@ void GuestInstance::restore(const MemoryImage& image) {
                                std::to_string(image.memory.size()) + " bytes");
     }
   }
+  // Within the ranges, pages that already hold the image's bytes are left alone: reading a page
+  // of a copy-on-write image is cheap, writing it costs a fault and a copy.
   auto data = memory_->data(store_);
   for (const auto& [offset, length] : image.dirty_ranges) {
-    std::memcpy(data.data() + offset, image.memory.data() + offset, length);
+    for (size_t page = offset; page < size_t{offset} + length; page += kDiffPage) {
+      size_t n = std::min(kDiffPage, size_t{offset} + length - page);
+      if (std::memcmp(data.data() + page, image.memory.data() + page, n) != 0) {
+        std::memcpy(data.data() + page, image.memory.data() + page, n);
+      }
+    }
   }
   for (const auto& [name, value] : image.globals) {
     auto item = instance_->get(store_, name);

@@ -66,10 +66,10 @@ class GuestInstance {
   // Copies the linear memory as it is now (e.g. before initialisation, as a diff baseline).
   std::vector<uint8_t> memory_copy();
   // Captures the whole state; `baseline` is the memory of a freshly instantiated module, so that
-  // restore() into a fresh instance copies only what differs from it.
+  // restore() into a fresh instance looks only at what differs from it (an empty baseline: all).
   MemoryImage capture(const std::vector<uint8_t>& baseline);
   // Replaces the state of this freshly instantiated instance with `image` (memory, globals, a clone
-  // of its WASI state).
+  // of its WASI state). Only pages whose bytes differ are written.
   // Throws ResourceLimitError when the image does not fit the memory limit.
   void restore(const MemoryImage& image);
 

@@ -140,3 +140,41 @@ TEST(SessionState, CorruptBlobRaisesAndLeavesTheSessionIntact) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(SessionFork, CopiesVariablesModulesAndGeneratorsMidway) {
+  eryx::Session parent;
+  parent.execute("import json\ngen = (i * i for i in range(10))\nnext(gen); next(gen)\nx = [1]");
+  auto child = parent.fork();
+  EXPECT_EQ(child.execute("print(next(gen), json.dumps(x))").stdout_text, "4 [1]\n");
+  EXPECT_EQ(parent.execute("print(next(gen))").stdout_text, "4\n");  // the parent's own copy
+}
+
+TEST(SessionFork, SessionsAreIndependentAfterTheFork) {
+  eryx::Session parent;
+  parent.execute("x = 1");
+  auto child = parent.fork();
+  child.execute("x = 2");
+  parent.execute("x += 10");
+  EXPECT_EQ(parent.execute("print(x)").stdout_text, "11\n");
+  EXPECT_EQ(child.execute("print(x)").stdout_text, "2\n");
+}
+
+TEST(SessionFork, CopiesFilesAndOpenFileHandles) {
+  eryx::Session parent;
+  parent.execute("f = open('/tmp/log.txt', 'w+')\nf.write('abc')\nf.flush()\nf.seek(0)");
+  auto child = parent.fork();
+  child.execute("f.seek(0, 2)\nf.write('-child')\nf.flush()");
+  EXPECT_EQ(child.execute("print(open('/tmp/log.txt').read())").stdout_text, "abc-child\n");
+  EXPECT_EQ(parent.execute("print(f.read())").stdout_text, "abc\n");
+}
+
+TEST(SessionFork, KeepsTheExecutionCount) {
+  eryx::Session parent;
+  parent.execute("pass");
+  parent.execute("pass");
+  EXPECT_EQ(parent.fork().execution_count(), 2u);
+}
+
+}  // namespace
