@@ -3,6 +3,7 @@
 
 #include "eryx/cancellation.hpp"
 #include "eryx/errors.hpp"
+#include "eryx/factory.hpp"
 #include "eryx/options.hpp"
 #include "eryx/result.hpp"
 #include "eryx/runtime.hpp"

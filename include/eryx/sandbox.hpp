@@ -13,6 +13,10 @@
 
 namespace eryx {
 
+namespace detail {
+struct FactoryData;
+}
+
 class Sandbox {
  public:
   // Uses Runtime::shared() when runtime is null. Throws InitializationError.
@@ -27,8 +31,13 @@ class Sandbox {
   const SandboxOptions& options() const { return *options_; }
 
  private:
+  friend class SandboxFactory;
+  Sandbox(SandboxOptions options, std::shared_ptr<Runtime> runtime,
+          std::shared_ptr<const detail::FactoryData> factory);
+
   std::shared_ptr<const SandboxOptions> options_;
   std::shared_ptr<Runtime> runtime_;
+  std::shared_ptr<const detail::FactoryData> factory_;  // null: the runtime's fresh interpreter
 };
 
 }  // namespace eryx

@@ -1,5 +1,6 @@
 #include "engine/engine_variant.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
@@ -90,23 +91,36 @@ EngineVariant::EngineVariant(const GuestFiles& files, bool metered)
   baseline_bytes_ = pristine_.memory.size();
 }
 
-std::unique_ptr<wasi::WasiContext> EngineVariant::make_wasi() const {
+std::unique_ptr<wasi::WasiContext> EngineVariant::make_wasi(const FactoryImage* factory) const {
   wasi::WasiOptions options;
   options.vfs = vfs::make_default_layout(files_.stdlib_zip_name, files_.stdlib_zip);
+  for (const auto& [path, bytes] : factory ? factory->files : decltype(factory->files){}) {
+    auto parent = std::string_view(path).substr(0, path.rfind('/'));
+    if (options.vfs->make_dir(parent, vfs::Access::kReadOnly) != vfs::Status::kOk ||
+        options.vfs->add_image_file(path, bytes) != vfs::Status::kOk) {
+      throw Error("eryx: cannot place factory file " + path + " in the sandbox filesystem");
+    }
+  }
   return std::make_unique<wasi::WasiContext>(std::move(options));
 }
 
-std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(const InstanceLimits& limits) const {
-  if (limits.max_memory_bytes && *limits.max_memory_bytes < baseline_bytes_) {
+std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(const InstanceLimits& limits,
+                                                             const FactoryImage* factory) const {
+  uint64_t needed = std::max<uint64_t>(baseline_bytes_, factory ? factory->memory_size : 0);
+  if (limits.max_memory_bytes && *limits.max_memory_bytes < needed) {
     throw ResourceLimitError("eryx: max_memory_bytes is below the interpreter's baseline of " +
-                             std::to_string(baseline_bytes_) + " bytes");
+                             std::to_string(needed) + " bytes");
   }
   auto& engine = const_cast<wasmtime::Engine&>(engine_);
+  std::unique_ptr<GuestInstance> instance;
   if (from_snapshot_) {
-    return std::make_unique<GuestInstance>(engine, linker_, module_, make_wasi(), limits);
+    instance = std::make_unique<GuestInstance>(engine, linker_, module_, make_wasi(factory), limits);
+  } else {
+    instance = std::make_unique<GuestInstance>(engine, linker_, module_, nullptr, limits);
+    instance->restore(pristine_);
+    if (factory) instance->replace_wasi(make_wasi(factory));
   }
-  auto instance = std::make_unique<GuestInstance>(engine, linker_, module_, nullptr, limits);
-  instance->restore(pristine_);
+  if (factory) instance->apply_pages(factory->memory_size, factory->pages, factory->globals);
   return instance;
 }
 

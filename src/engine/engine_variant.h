@@ -12,6 +12,7 @@
 #include <wasmtime.hh>
 
 #include "engine/epoch_ticker.h"
+#include "engine/factory_image.h"
 #include "engine/guest_instance.h"
 #include "engine/memory_image.h"
 
@@ -35,9 +36,10 @@ class EngineVariant {
   EngineVariant(const EngineVariant&) = delete;
   EngineVariant& operator=(const EngineVariant&) = delete;
 
-  // A new instance holding a fresh interpreter (restored from the pristine state).
-  // Throws ResourceLimitError when the pristine state does not fit `limits`.
-  std::unique_ptr<GuestInstance> fresh_instance(const InstanceLimits& limits) const;
+  // A new instance holding a fresh interpreter, or the interpreter of `factory` when given.
+  // Throws ResourceLimitError when that state does not fit `limits`.
+  std::unique_ptr<GuestInstance> fresh_instance(const InstanceLimits& limits,
+                                                const FactoryImage* factory = nullptr) const;
 
   EpochTicker& ticker() const { return *ticker_; }
   bool metered() const { return metered_; }
@@ -46,7 +48,8 @@ class EngineVariant {
   uint64_t baseline_memory_bytes() const { return baseline_bytes_; }
 
  private:
-  std::unique_ptr<wasi::WasiContext> make_wasi() const;
+  // A fresh WASI context: the default filesystem plus the factory's files, if any.
+  std::unique_ptr<wasi::WasiContext> make_wasi(const FactoryImage* factory = nullptr) const;
 
   GuestFiles files_;
   bool metered_;

@@ -245,27 +245,31 @@ MemoryImage GuestInstance::capture(const std::vector<uint8_t>& baseline) {
   return image;
 }
 
-void GuestInstance::restore(const MemoryImage& image) {
+void GuestInstance::grow_to(uint64_t bytes) {
   uint64_t have = memory_->data(store_).size();
-  if (image.memory.size() > have) {
-    auto grown = memory_->grow(store_, (image.memory.size() - have) / kWasmPageSize);
-    if (!grown) {
-      throw ResourceLimitError("eryx: max_memory_bytes is below the interpreter's baseline of " +
-                               std::to_string(image.memory.size()) + " bytes");
-    }
+  if (bytes <= have) return;
+  if (!memory_->grow(store_, (bytes - have) / kWasmPageSize)) {
+    throw ResourceLimitError("eryx: max_memory_bytes is below the interpreter's baseline of " +
+                             std::to_string(bytes) + " bytes");
   }
-  // Within the ranges, pages that already hold the image's bytes are left alone: reading a page
-  // of a copy-on-write image is cheap, writing it costs a fault and a copy.
+}
+
+// Pages that already hold the image's bytes are left alone: reading a page of a copy-on-write
+// image is cheap, writing it costs a fault and a copy.
+void GuestInstance::write_differing(uint64_t offset, std::string_view bytes) {
   auto data = memory_->data(store_);
-  for (const auto& [offset, length] : image.dirty_ranges) {
-    for (size_t page = offset; page < size_t{offset} + length; page += kDiffPage) {
-      size_t n = std::min(kDiffPage, size_t{offset} + length - page);
-      if (std::memcmp(data.data() + page, image.memory.data() + page, n) != 0) {
-        std::memcpy(data.data() + page, image.memory.data() + page, n);
-      }
-    }
+  if (offset > data.size() || bytes.size() > data.size() - offset) {
+    throw Error("eryx: memory image page outside the guest's memory");
   }
-  for (const auto& [name, value] : image.globals) {
+  for (size_t done = 0; done < bytes.size(); done += kDiffPage) {
+    size_t n = std::min(kDiffPage, bytes.size() - done);
+    uint8_t* target = data.data() + offset + done;
+    if (std::memcmp(target, bytes.data() + done, n) != 0) std::memcpy(target, bytes.data() + done, n);
+  }
+}
+
+void GuestInstance::set_globals(const std::vector<std::pair<std::string, uint64_t>>& globals) {
+  for (const auto& [name, value] : globals) {
     auto item = instance_->get(store_, name);
     if (item && std::holds_alternative<wasmtime::Global>(*item)) {
       auto set = std::get<wasmtime::Global>(*item).set(
@@ -273,9 +277,30 @@ void GuestInstance::restore(const MemoryImage& image) {
       if (!set) throw Error("eryx: restoring global " + name + ": " + set.err().message());
     }
   }
+}
+
+void GuestInstance::apply_pages(uint64_t memory_size,
+                                const std::vector<std::pair<uint32_t, std::string>>& pages,
+                                const std::vector<std::pair<std::string, uint64_t>>& globals) {
+  grow_to(memory_size);
+  for (const auto& [offset, bytes] : pages) write_differing(offset, bytes);
+  set_globals(globals);
+}
+
+void GuestInstance::replace_wasi(std::unique_ptr<wasi::WasiContext> wasi) {
   StoreState* state = state_.get();
-  state->wasi = image.wasi->clone();
+  state->wasi = std::move(wasi);
   state->wasi->set_interrupt_check([state] { return state->should_stop(); });
+}
+
+void GuestInstance::restore(const MemoryImage& image) {
+  grow_to(image.memory.size());
+  const auto* base = reinterpret_cast<const char*>(image.memory.data());
+  for (const auto& [offset, length] : image.dirty_ranges) {
+    write_differing(offset, std::string_view(base + offset, length));
+  }
+  set_globals(image.globals);
+  replace_wasi(image.wasi->clone());
 }
 
 }  // namespace eryx::engine

@@ -6,7 +6,10 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <wasmtime.hh>
 
@@ -73,10 +76,23 @@ class GuestInstance {
   // Throws ResourceLimitError when the image does not fit the memory limit.
   void restore(const MemoryImage& image);
 
+  // Grows the memory to `memory_size`, writes the pages that differ and sets the globals (the state
+  // of a FactoryImage). The WASI state is the caller's. Throws ResourceLimitError when the memory
+  // limit is below `memory_size`.
+  void apply_pages(uint64_t memory_size,
+                   const std::vector<std::pair<uint32_t, std::string>>& pages,
+                   const std::vector<std::pair<std::string, uint64_t>>& globals);
+
+  // Installs a WASI context (e.g. one with a factory's files) in place of the current one.
+  void replace_wasi(std::unique_ptr<wasi::WasiContext> wasi);
+
   StoreState& state() { return *state_; }
   uint64_t memory_size();
 
  private:
+  void grow_to(uint64_t bytes);
+  void write_differing(uint64_t offset, std::string_view bytes);
+  void set_globals(const std::vector<std::pair<std::string, uint64_t>>& globals);
   wasmtime::Func export_func(std::string_view name);
   // Copies `text` into guest memory and calls export (ptr, len) -> i32 with it.
   int32_t call_with_text(std::string_view export_name, std::string_view text,

@@ -1,5 +1,9 @@
 #include "engine/runtime_core.h"
 
+#include <chrono>
+#include <fstream>
+#include <iterator>
+
 #include "engine/execution.h"
 #include "eryx/errors.hpp"
 
@@ -20,12 +24,38 @@ const engine::EngineVariant& RuntimeCore::variant_for(const ResourceLimits& limi
 }
 
 ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOptions& options,
-                                         const std::atomic<bool>* cancel) const {
+                                         const std::atomic<bool>* cancel,
+                                         const engine::FactoryImage* factory) const {
   const auto& variant = variant_for(options.limits);
-  auto instance = variant.fresh_instance({.max_memory_bytes = options.limits.max_memory_bytes});
+  auto instance =
+      variant.fresh_instance({.max_memory_bytes = options.limits.max_memory_bytes}, factory);
   return engine::run_execution(*instance, code, options,
                                {.ticker = variant.ticker(), .metered = variant.metered(),
                                 .cancel = cancel});
+}
+
+const std::string& RuntimeCore::factory_fingerprint() const {
+  std::call_once(fingerprint_once_, [this] {
+    // The snapshot module's bytes define the interpreter state pages are captured against. Without
+    // a snapshot the state comes from this process's own start-up, which no other process shares.
+    std::string identity;
+    if (plain_->from_snapshot()) {
+      std::ifstream in(files_.dir / "eryx-snapshot.wasm", std::ios::binary);
+      identity.assign(std::istreambuf_iterator<char>(in), {});
+      if (!in && identity.empty()) throw InitializationError("eryx: cannot read eryx-snapshot.wasm");
+    } else {
+      identity = "process " + std::to_string(reinterpret_cast<uintptr_t>(this)) + " " +
+                 std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+    }
+    std::string digest = engine::sha256(identity + "\n" + *files_.stdlib_zip);
+    static const char* kHex = "0123456789abcdef";
+    fingerprint_ = "eryx-0.1/";
+    for (unsigned char c : digest) {
+      fingerprint_ += kHex[c >> 4];
+      fingerprint_ += kHex[c & 15];
+    }
+  });
+  return fingerprint_;
 }
 
 }  // namespace eryx::detail

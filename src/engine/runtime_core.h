@@ -24,12 +24,19 @@ class RuntimeCore {
   // The engine variant for executions with these limits (metered when a fuel limit is set).
   const engine::EngineVariant& variant_for(const ResourceLimits& limits) const;
 
-  // Runs `code` (already validated) in a fresh interpreter.
+  // Runs `code` (already validated) in a fresh interpreter, or in the state of `factory`.
   ExecuteResult execute_fresh(std::string_view code, const SandboxOptions& options,
-                              const std::atomic<bool>* cancel) const;
+                              const std::atomic<bool>* cancel,
+                              const engine::FactoryImage* factory = nullptr) const;
+
+  // Identifies the interpreter state factories of this runtime are captured against; a factory
+  // only loads into a runtime with the same fingerprint.
+  const std::string& factory_fingerprint() const;
 
  private:
   engine::GuestFiles files_;
+  mutable std::once_flag fingerprint_once_;
+  mutable std::string fingerprint_;
   std::unique_ptr<engine::EngineVariant> plain_;
   mutable std::mutex metered_mutex_;
   mutable std::unique_ptr<engine::EngineVariant> metered_;

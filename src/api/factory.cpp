@@ -1,0 +1,130 @@
+#include "eryx/factory.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <regex>
+
+#include "api/factory_data.h"
+#include "engine/factory_builder.h"
+#include "engine/runtime_core.h"
+#include "eryx/errors.hpp"
+
+namespace eryx {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kPackagesDir = "/usr/local/lib/eryx-packages";
+constexpr std::string_view kSitePackagesDir = "/usr/local/lib/eryx-site-packages";
+// Package bytes a factory may carry in all: they live in host memory for its whole life.
+constexpr uint64_t kMaxPackageBytes = 512ull * 1024 * 1024;
+
+std::shared_ptr<const std::string> read_file(const fs::path& path, uint64_t& budget) {
+  std::error_code ec;
+  auto size = fs::file_size(path, ec);
+  if (ec) throw InitializationError("eryx: cannot read package file " + path.string());
+  if (size > budget) throw ResourceLimitError("eryx: packages exceed 512 MiB");
+  budget -= size;
+  std::ifstream in(path, std::ios::binary);
+  auto bytes = std::make_shared<const std::string>(std::istreambuf_iterator<char>(in),
+                                                   std::istreambuf_iterator<char>());
+  if (!in && bytes->size() != size) throw InitializationError("eryx: cannot read " + path.string());
+  return bytes;
+}
+
+bool is_module_name(const std::string& name) {
+  static const std::regex kDotted(R"([A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)");
+  return std::regex_match(name, kDotted);
+}
+
+engine::FactorySpec make_spec(const FactoryOptions& options) {
+  engine::FactorySpec spec;
+  uint64_t budget = kMaxPackageBytes;
+  for (const auto& wheel : options.packages) {
+    if (wheel.extension() != ".whl") {
+      throw InvalidArgumentError("eryx: package " + wheel.string() +
+                                 " is not a wheel (.whl); only pure-Python wheels are supported");
+    }
+    std::string guest = std::string(kPackagesDir) + "/" + wheel.filename().string();
+    spec.files.emplace_back(guest, read_file(wheel, budget));
+    spec.sys_path.push_back(guest);  // zipimport reads the wheel in place
+  }
+  if (options.site_packages) {
+    const auto& root = *options.site_packages;
+    if (!fs::is_directory(root)) {
+      throw InitializationError("eryx: site_packages " + root.string() + " is not a directory");
+    }
+    // Regular files only: symlinks are not followed, so nothing outside the directory is read.
+    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
+         ++it) {
+      if (!it->is_regular_file() || it->is_symlink()) continue;
+      auto relative = fs::relative(it->path(), root).generic_string();
+      spec.files.emplace_back(std::string(kSitePackagesDir) + "/" + relative,
+                              read_file(it->path(), budget));
+    }
+    spec.sys_path.emplace_back(kSitePackagesDir);
+  }
+  for (const auto& name : options.imports) {
+    if (!is_module_name(name)) {
+      throw InvalidArgumentError("eryx: '" + name + "' is not a module name");
+    }
+    spec.imports.push_back(name);
+  }
+  return spec;
+}
+
+}  // namespace
+
+SandboxFactory::SandboxFactory(FactoryOptions options, std::shared_ptr<Runtime> runtime)
+    : runtime_(runtime ? std::move(runtime) : Runtime::shared()) {
+  auto spec = make_spec(options);
+  const auto& variant = runtime_->core().variant_for({});
+  data_ = std::make_shared<const detail::FactoryData>(
+      detail::FactoryData{engine::build_factory_image(variant, std::move(spec))});
+}
+
+SandboxFactory::SandboxFactory(std::shared_ptr<const detail::FactoryData> data,
+                               std::shared_ptr<Runtime> runtime)
+    : data_(std::move(data)), runtime_(std::move(runtime)) {}
+
+SandboxFactory::~SandboxFactory() = default;
+SandboxFactory::SandboxFactory(const SandboxFactory&) = default;
+SandboxFactory& SandboxFactory::operator=(const SandboxFactory&) = default;
+
+Sandbox SandboxFactory::create_sandbox(SandboxOptions options) const {
+  return Sandbox(std::move(options), runtime_, data_);
+}
+
+size_t SandboxFactory::size_bytes() const { return data_->image.size_bytes(); }
+
+std::string SandboxFactory::to_bytes() const {
+  return data_->image.serialize(runtime_->core().factory_fingerprint());
+}
+
+void SandboxFactory::save(const fs::path& path) const {
+  auto bytes = to_bytes();
+  auto tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw Error("eryx: cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+SandboxFactory SandboxFactory::from_bytes(std::string_view data, std::shared_ptr<Runtime> runtime) {
+  if (!runtime) runtime = Runtime::shared();
+  auto image = engine::FactoryImage::deserialize(data, runtime->core().factory_fingerprint());
+  return SandboxFactory(std::make_shared<const detail::FactoryData>(detail::FactoryData{std::move(image)}),
+                        std::move(runtime));
+}
+
+SandboxFactory SandboxFactory::load(const fs::path& path, std::shared_ptr<Runtime> runtime) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("eryx: cannot read " + path.string());
+  std::string data(std::istreambuf_iterator<char>(in), {});
+  return from_bytes(data, std::move(runtime));
+}
+
+}  // namespace eryx

@@ -1,0 +1,69 @@
+#include "engine/factory_builder.h"
+
+#include <string_view>
+
+#include "engine/execution.h"
+#include "eryx/errors.hpp"
+
+namespace eryx::engine {
+namespace {
+
+// stdin, stdout, stderr and the preopened root.
+constexpr size_t kFreshFdCount = 4;
+
+// A Python string literal for a guest path or module name (both validated to hold no quote or
+// backslash by the caller, but escape anyway).
+std::string python_literal(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+// Runs in a function so the factory leaves no names in __main__: only sys.modules and sys.path
+// change.
+std::string setup_code(const FactorySpec& spec) {
+  std::string code = "def _eryx_factory_setup():\n    import sys, importlib\n    sys.path[:0] = [";
+  for (const auto& path : spec.sys_path) code += python_literal(path) + ", ";
+  code += "]\n    for name in [";
+  for (const auto& name : spec.imports) code += python_literal(name) + ", ";
+  code += "]:\n        importlib.import_module(name)\n_eryx_factory_setup()\ndel _eryx_factory_setup\n";
+  return code;
+}
+
+}  // namespace
+
+FactoryImage build_factory_image(const EngineVariant& variant, FactorySpec spec) {
+  FactoryImage seed;
+  seed.files = std::move(spec.files);
+  auto instance = variant.fresh_instance({}, &seed);
+  auto baseline = instance->memory_copy();
+
+  SandboxOptions options;
+  options.limits = ResourceLimits::unlimited();
+  options.result_variable.clear();
+  try {
+    run_execution(*instance, setup_code(spec), options,
+                  {.ticker = variant.ticker(), .metered = variant.metered()});
+  } catch (const ExecutionError& e) {
+    throw InitializationError("eryx: SandboxFactory imports failed:\n" + std::string(e.what()));
+  }
+  if (instance->state().wasi->open_fd_count() != kFreshFdCount) {
+    throw InitializationError("eryx: SandboxFactory imports left files open; cannot capture them");
+  }
+
+  auto image = instance->capture(baseline);
+  FactoryImage out;
+  out.memory_size = image.memory.size();
+  out.globals = image.globals;
+  const auto* base = reinterpret_cast<const char*>(image.memory.data());
+  for (const auto& [offset, length] : image.dirty_ranges) {
+    out.pages.emplace_back(offset, std::string(base + offset, length));
+  }
+  out.files = std::move(seed.files);
+  return out;
+}
+
+}  // namespace eryx::engine

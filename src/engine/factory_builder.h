@@ -1,0 +1,23 @@
+// Builds a FactoryImage: a fresh interpreter with the factory's files in its filesystem runs the
+// requested imports, then the pages that differ from a fresh interpreter are kept.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/engine_variant.h"
+#include "engine/factory_image.h"
+
+namespace eryx::engine {
+
+struct FactorySpec {
+  FactoryImage::Files files;            // read-only files placed in the sandbox filesystem
+  std::vector<std::string> sys_path;    // prepended to sys.path (guest paths)
+  std::vector<std::string> imports;     // module names, already validated as dotted identifiers
+};
+
+// Throws InitializationError when an import fails (with the guest traceback) or the imports leave
+// files open (a factory carries no open files).
+FactoryImage build_factory_image(const EngineVariant& variant, FactorySpec spec);
+
+}  // namespace eryx::engine

@@ -1,0 +1,41 @@
+// A SandboxFactory's captured state: the pages of linear memory that differ from a fresh
+// interpreter after the factory's imports ran, the globals, and the package files its sandboxes see.
+// Between executions the Wasm stack is empty, so this is the whole interpreter.
+//
+// The serialised form (save/load) is versioned and checksummed:
+//   "ERYXFACT" | u32 format version | u32 n + fingerprint | u64 n + payload | sha256(all before)
+// The fingerprint names the guest the image was captured from; an image is only ever restored into
+// that guest. Every length is checked while reading, so a truncated, corrupt or foreign file is a
+// clean error.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace eryx::engine {
+
+struct FactoryImage {
+  using Files = std::vector<std::pair<std::string, std::shared_ptr<const std::string>>>;
+
+  uint64_t memory_size = 0;
+  std::vector<std::pair<std::string, uint64_t>> globals;
+  std::vector<std::pair<uint32_t, std::string>> pages;  // (offset, bytes) differing from fresh
+  // (guest path, bytes): read-only files every sandbox of the factory sees (shared, never copied).
+  Files files;
+
+  // Bytes this image holds (memory pages and files).
+  size_t size_bytes() const;
+
+  std::string serialize(std::string_view fingerprint) const;
+  // Throws eryx::Error when the data is not a factory for `fingerprint`.
+  static FactoryImage deserialize(std::string_view data, std::string_view fingerprint);
+};
+
+// SHA-256 of `data` (raw 32 bytes).
+std::string sha256(std::string_view data);
+
+}  // namespace eryx::engine

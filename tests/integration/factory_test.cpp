@@ -1,0 +1,108 @@
+// SandboxFactory: pre-initialised state, sandboxes from it, save and load.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "eryx/eryx.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path temp_path(const std::string& name) {
+  return fs::temp_directory_path() / ("eryx-factory-" + std::to_string(::getpid()) + "-" + name);
+}
+
+TEST(SandboxFactory, ImportsArePreloadedWithoutLeakingNames) {
+  eryx::SandboxFactory factory({.imports = {"json", "decimal", "email.parser"}});
+  auto result = factory.create_sandbox().execute(
+      "import sys\nprint('decimal' in sys.modules, 'email.parser' in sys.modules, "
+      "'json' in globals())");
+  EXPECT_EQ(result.stdout_text, "True True False\n");
+  EXPECT_GT(factory.size_bytes(), 0u);
+}
+
+TEST(SandboxFactory, EachExecuteStartsFromTheFactoryState) {
+  eryx::SandboxFactory factory({.imports = {"json"}});
+  auto sandbox = factory.create_sandbox();
+  sandbox.execute("import json\njson.marker = 1\nx = 1");
+  EXPECT_EQ(sandbox.execute("import json\nprint(hasattr(json, 'marker'), 'x' in globals())").stdout_text,
+            "False False\n");
+}
+
+TEST(SandboxFactory, SandboxesAreAsIsolatedAsAnyOther) {
+  eryx::SandboxFactory factory({.imports = {"os"}});
+  auto out = factory.create_sandbox().execute(
+      "try:\n    open('/etc/passwd')\nexcept FileNotFoundError:\n    print('absent')");
+  EXPECT_EQ(out.stdout_text, "absent\n");
+}
+
+TEST(SandboxFactory, FailingImportRaisesInitializationErrorWithTheTraceback) {
+  try {
+    eryx::SandboxFactory factory({.imports = {"no_such_module_here"}});
+    FAIL() << "expected InitializationError";
+  } catch (const eryx::InitializationError& e) {
+    EXPECT_NE(std::string(e.what()).find("ModuleNotFoundError"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SandboxFactory, ImportNamesAreValidated) {
+  EXPECT_THROW(eryx::SandboxFactory({.imports = {"os; import sys"}}), eryx::InvalidArgumentError);
+  EXPECT_THROW(eryx::SandboxFactory({.packages = {"/tmp/not-a-wheel.tar.gz"}}),
+               eryx::InvalidArgumentError);
+}
+
+TEST(SandboxFactory, SitePackagesDirectoryIsImportable) {
+  auto dir = temp_path("site");
+  fs::create_directories(dir / "greet");
+  std::ofstream(dir / "greet" / "__init__.py") << "def hello(name):\n    return f'hello {name}'\n";
+  eryx::SandboxFactory factory({.imports = {"greet"}, .site_packages = dir});
+  EXPECT_EQ(factory.create_sandbox().execute("import greet\nprint(greet.hello('eryx'))").stdout_text,
+            "hello eryx\n");
+  fs::remove_all(dir);
+}
+
+TEST(SandboxFactory, SaveAndLoadRoundTrip) {
+  auto path = temp_path("roundtrip.bin");
+  eryx::SandboxFactory({.imports = {"fractions"}}).save(path);
+  auto loaded = eryx::SandboxFactory::load(path);
+  EXPECT_EQ(loaded.create_sandbox()
+                .execute("import sys\nprint('fractions' in sys.modules)")
+                .stdout_text,
+            "True\n");
+  fs::remove(path);
+}
+
+TEST(SandboxFactory, CorruptTruncatedAndForeignDataRaiseCleanErrors) {
+  auto bytes = eryx::SandboxFactory({.imports = {"json"}}).to_bytes();
+  auto corrupt = bytes;
+  corrupt[corrupt.size() / 2] ^= 0x5a;
+  EXPECT_THROW(eryx::SandboxFactory::from_bytes(corrupt), eryx::Error);
+  EXPECT_THROW(eryx::SandboxFactory::from_bytes(bytes.substr(0, bytes.size() / 3)), eryx::Error);
+  EXPECT_THROW(eryx::SandboxFactory::from_bytes("PK\x03\x04 definitely not a factory"), eryx::Error);
+  EXPECT_THROW(eryx::SandboxFactory::from_bytes(""), eryx::Error);
+  EXPECT_THROW(eryx::SandboxFactory::load(temp_path("missing.bin")), eryx::Error);
+}
+
+TEST(SandboxFactory, ConcurrentCreationFromOneFactory) {
+  eryx::SandboxFactory factory({.imports = {"json"}});
+  std::vector<std::string> outputs(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      outputs[i] = factory.create_sandbox()
+                       .execute("import json\nprint(json.dumps(" + std::to_string(i) + "))")
+                       .stdout_text;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(outputs[i], std::to_string(i) + "\n");
+}
+
+}  // namespace
