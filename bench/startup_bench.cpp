@@ -98,3 +98,22 @@ void BM_SessionFork(benchmark::State& state) {
 BENCHMARK(BM_SessionFork)->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+namespace {
+
+void BM_FactoryBuildWithThreeImports(benchmark::State& state) {
+  eryx::Runtime::shared();
+  for (auto _ : state) {
+    eryx::SandboxFactory factory({.imports = {"json", "decimal", "re"}});
+    benchmark::DoNotOptimize(factory);
+  }
+}
+BENCHMARK(BM_FactoryBuildWithThreeImports)->Unit(benchmark::kMillisecond);
+
+void BM_FactoryCreateAndExecutePass(benchmark::State& state) {
+  eryx::SandboxFactory factory({.imports = {"json", "decimal", "re"}});
+  for (auto _ : state) benchmark::DoNotOptimize(factory.create_sandbox().execute("pass"));
+}
+BENCHMARK(BM_FactoryCreateAndExecutePass)->Unit(benchmark::kMillisecond);
+
+}  // namespace

@@ -1,10 +1,11 @@
 // eryx_make_snapshot GUEST_DIR: builds the pre-initialised guest (eryx-snapshot.wasm) from the guest
-// in GUEST_DIR and pre-compiles it for both engine flavours (eryx-snapshot.cwasm,
-// eryx-snapshot-metered.cwasm). Run at build time.
+// in GUEST_DIR, pre-compiles it for both engine flavours (eryx-snapshot.cwasm,
+// eryx-snapshot-metered.cwasm) and writes its identity (eryx-snapshot.id). Run at build time.
 #include <cstdio>
 #include <exception>
 #include <fstream>
 
+#include "engine/factory_image.h"
 #include "engine/guest_module.h"
 #include "engine/snapshot_capture.h"
 
@@ -22,6 +23,14 @@ int main(int argc, char** argv) {
       std::ofstream out(wasm_path, std::ios::binary | std::ios::trunc);
       out.write(reinterpret_cast<const char*>(wasm.data()), static_cast<std::streamsize>(wasm.size()));
       if (!out) throw std::runtime_error("writing " + wasm_path.string());
+    }
+    // Identifies the snapshot's interpreter state (SandboxFactory files are tied to it).
+    {
+      std::string digest = eryx::engine::sha256(
+          std::string_view(reinterpret_cast<const char*>(wasm.data()), wasm.size()));
+      std::ofstream id(dir / "eryx-snapshot.id", std::ios::trunc);
+      for (unsigned char c : digest) id << "0123456789abcdef"[c >> 4] << "0123456789abcdef"[c & 15];
+      if (!id) throw std::runtime_error("writing eryx-snapshot.id");
     }
     for (bool metered : {false, true}) {
       wasmtime::Engine engine(eryx::engine::make_engine_config(metered));

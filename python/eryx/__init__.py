@@ -28,6 +28,7 @@ if "ERYX_GUEST_DIR" not in _os.environ and (_GUEST_DIR / "eryx-guest.wasm").is_f
 
 ExecuteResult = _eryx.ExecuteResult
 ResourceLimits = _eryx.ResourceLimits
+SandboxFactory = _eryx.SandboxFactory
 
 
 async def _execute_async(self, code):
@@ -63,6 +64,7 @@ __all__ = [
     "ResourceLimitError",
     "ResourceLimits",
     "Sandbox",
+    "SandboxFactory",
     "Session",
     "TimeoutError",
 ]

@@ -1,4 +1,5 @@
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from typing import Any, Optional
 
 from eryx.errors import (
@@ -91,3 +92,28 @@ class Session:
     def cancel(self) -> None: ...
     @property
     def execution_count(self) -> int: ...
+
+class SandboxFactory:
+    def __init__(
+        self,
+        *,
+        packages: Optional[Sequence[str | os.PathLike[str]]] = None,
+        imports: Optional[Sequence[str]] = None,
+        site_packages: Optional[str | os.PathLike[str]] = None,
+    ) -> None: ...
+    def create_sandbox(
+        self,
+        *,
+        resource_limits: Optional[ResourceLimits] = None,
+        on_stdout: Optional[OutputHandler] = None,
+        on_stderr: Optional[OutputHandler] = None,
+        result_variable: Optional[str] = "result",
+    ) -> Sandbox: ...
+    @property
+    def size_bytes(self) -> int: ...
+    def to_bytes(self) -> bytes: ...
+    def save(self, path: str | os.PathLike[str]) -> None: ...
+    @staticmethod
+    def load(path: str | os.PathLike[str]) -> SandboxFactory: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> SandboxFactory: ...

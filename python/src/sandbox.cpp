@@ -3,16 +3,9 @@
 #include <nanobind/stl/string.h>
 
 #include "execution.h"
+#include "py_types.h"
 
 namespace eryx::python {
-namespace {
-
-struct PySandbox {
-  std::unique_ptr<Sandbox> sandbox;
-  InFlight in_flight;
-};
-
-}  // namespace
 
 void init_sandbox(nb::module_& m) {
   nb::class_<PySandbox>(m, "Sandbox")

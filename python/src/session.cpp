@@ -3,16 +3,9 @@
 #include <nanobind/stl/string.h>
 
 #include "execution.h"
+#include "py_types.h"
 
 namespace eryx::python {
-namespace {
-
-struct PySession {
-  std::unique_ptr<Session> session;
-  InFlight in_flight;
-};
-
-}  // namespace
 
 void init_session(nb::module_& m) {
   nb::class_<PySession>(m, "Session")

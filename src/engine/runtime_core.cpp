@@ -40,9 +40,9 @@ const std::string& RuntimeCore::factory_fingerprint() const {
     // a snapshot the state comes from this process's own start-up, which no other process shares.
     std::string identity;
     if (plain_->from_snapshot()) {
-      std::ifstream in(files_.dir / "eryx-snapshot.wasm", std::ios::binary);
+      std::ifstream in(files_.dir / "eryx-snapshot.id");
       identity.assign(std::istreambuf_iterator<char>(in), {});
-      if (!in && identity.empty()) throw InitializationError("eryx: cannot read eryx-snapshot.wasm");
+      if (identity.empty()) throw InitializationError("eryx: cannot read eryx-snapshot.id");
     } else {
       identity = "process " + std::to_string(reinterpret_cast<uintptr_t>(this)) + " " +
                  std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());

@@ -1,0 +1,77 @@
+// eryx.SandboxFactory: pre-initialised interpreters, as the seeds define it.
+#include <nanobind/stl/filesystem.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include "execution.h"
+#include "py_types.h"
+
+namespace eryx::python {
+
+void init_factory(nb::module_& m) {
+  nb::class_<SandboxFactory>(m, "SandboxFactory")
+      .def(
+          "__init__",
+          [](SandboxFactory* self, std::optional<std::vector<std::filesystem::path>> packages,
+             std::optional<std::vector<std::string>> imports,
+             std::optional<std::filesystem::path> site_packages) {
+            FactoryOptions options;
+            options.packages = packages.value_or(std::vector<std::filesystem::path>{});
+            options.imports = imports.value_or(std::vector<std::string>{});
+            options.site_packages = std::move(site_packages);
+            nb::gil_scoped_release release;
+            new (self) SandboxFactory(std::move(options));
+          },
+          nb::kw_only(), nb::arg("packages").none() = nb::none(),
+          nb::arg("imports").none() = nb::none(), nb::arg("site_packages").none() = nb::none())
+      .def(
+          "create_sandbox",
+          [](const SandboxFactory& factory, std::optional<PyResourceLimits> resource_limits,
+             nb::object on_stdout, nb::object on_stderr, std::optional<std::string> result_variable) {
+            auto options = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
+                                        std::move(result_variable));
+            // An instance of eryx.Sandbox (the Python class with execute_async).
+            nb::object cls = nb::module_::import_("eryx").attr("Sandbox");
+            nb::object obj = nb::inst_alloc(cls);
+            new (nb::inst_ptr<PySandbox>(obj))
+                PySandbox{std::make_unique<Sandbox>(factory.create_sandbox(std::move(options))), {}};
+            nb::inst_mark_ready(obj);
+            return obj;
+          },
+          nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
+          nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
+          nb::arg("result_variable").none() = "result",
+          "A Sandbox whose every execution starts from the factory's state.")
+      .def_prop_ro("size_bytes", &SandboxFactory::size_bytes)
+      .def(
+          "to_bytes",
+          [](const SandboxFactory& factory) {
+            auto bytes = factory.to_bytes();
+            return nb::bytes(bytes.data(), bytes.size());
+          })
+      .def(
+          "save",
+          [](const SandboxFactory& factory, const std::filesystem::path& path) {
+            nb::gil_scoped_release release;
+            factory.save(path);
+          },
+          nb::arg("path"))
+      .def_static(
+          "load",
+          [](const std::filesystem::path& path) {
+            nb::gil_scoped_release release;
+            return SandboxFactory::load(path);
+          },
+          nb::arg("path"))
+      .def_static(
+          "from_bytes",
+          [](const nb::bytes& data) {
+            std::string copy(static_cast<const char*>(data.data()), data.size());
+            nb::gil_scoped_release release;
+            return SandboxFactory::from_bytes(copy);
+          },
+          nb::arg("data"));
+}
+
+}  // namespace eryx::python
