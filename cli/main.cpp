@@ -53,8 +53,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (command.has_value() == !script.empty()) {
-    std::cerr << "eryx: give exactly one of -c CODE, a script path, or - for stdin\n"
-              << app.help();
+    std::cerr << "eryx: give exactly one of -c CODE, a script path, or - for stdin\n" << app.help();
     return kExitUsage;
   }
 
@@ -69,10 +68,14 @@ int main(int argc, char** argv) {
   }
 
   eryx::SandboxOptions options;
-  if (timeout_ms == 0) options.limits.execution_timeout_ms.reset();
-  else options.limits.execution_timeout_ms = timeout_ms;
-  if (max_memory_mb == 0) options.limits.max_memory_bytes.reset();
-  else options.limits.max_memory_bytes = max_memory_mb * 1024 * 1024;
+  if (timeout_ms == 0)
+    options.limits.execution_timeout_ms.reset();
+  else
+    options.limits.execution_timeout_ms = timeout_ms;
+  if (max_memory_mb == 0)
+    options.limits.max_memory_bytes.reset();
+  else
+    options.limits.max_memory_bytes = max_memory_mb * 1024 * 1024;
   // Stream output as the guest writes it, so long-running scripts show progress.
   options.on_stdout = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
   options.on_stderr = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stderr); };

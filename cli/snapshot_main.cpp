@@ -1,5 +1,5 @@
-// eryx_make_snapshot GUEST_DIR: builds the pre-initialised guest (eryx-snapshot.wasm) from the guest
-// in GUEST_DIR, pre-compiles it for both engine flavours (eryx-snapshot.cwasm,
+// eryx_make_snapshot GUEST_DIR: builds the pre-initialised guest (eryx-snapshot.wasm) from the
+// guest in GUEST_DIR, pre-compiles it for both engine flavours (eryx-snapshot.cwasm,
 // eryx-snapshot-metered.cwasm) and writes its identity (eryx-snapshot.id). Run at build time.
 #include <cstdio>
 #include <exception>
@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
     auto wasm_path = dir / "eryx-snapshot.wasm";
     {
       std::ofstream out(wasm_path, std::ios::binary | std::ios::trunc);
-      out.write(reinterpret_cast<const char*>(wasm.data()), static_cast<std::streamsize>(wasm.size()));
+      out.write(reinterpret_cast<const char*>(wasm.data()),
+                static_cast<std::streamsize>(wasm.size()));
       if (!out) throw std::runtime_error("writing " + wasm_path.string());
     }
     // Identifies the snapshot's interpreter state (SandboxFactory files are tied to it).

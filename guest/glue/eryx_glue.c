@@ -22,13 +22,13 @@
 
 /* (type_ptr, type_len, msg_ptr, msg_len, tb_ptr, tb_len) */
 __attribute__((import_module("eryx"), import_name("report_exception"))) extern void
-eryx_host_report_exception(const char *type, size_t type_len, const char *msg, size_t msg_len,
-                           const char *tb, size_t tb_len);
+eryx_host_report_exception(const char* type, size_t type_len, const char* msg, size_t msg_len,
+                           const char* tb, size_t tb_len);
 
 /* (kind, ptr, len): kind 0 = JSON text (or a state blob), 1 = why the value could not be
  * serialised / the operation failed, 2 = no such variable. */
 __attribute__((import_module("eryx"), import_name("report_result"))) extern void
-eryx_host_report_result(int32_t kind, const char *text, size_t text_len);
+eryx_host_report_result(int32_t kind, const char* text, size_t text_len);
 
 enum { ERYX_OK = 0, ERYX_RAISED = 1, ERYX_INTERNAL = 2 };
 
@@ -38,7 +38,7 @@ enum { ERYX_OK = 0, ERYX_RAISED = 1, ERYX_INTERNAL = 2 };
  * that guest/tests/ can run this file natively against a local zip; the guest build never does.) */
 #ifndef ERYX_STDLIB_ZIP
 #define ERYX_STDLIB_ZIP \
-    L"/usr/local/lib/python" ERYX_STR(PY_MAJOR_VERSION) ERYX_STR(PY_MINOR_VERSION) ".zip"
+  L"/usr/local/lib/python" ERYX_STR(PY_MAJOR_VERSION) ERYX_STR(PY_MINOR_VERSION) ".zip"
 #endif
 #define ERYX_HOME L"/usr/local"
 #define ERYX_EXECUTABLE L"/usr/local/bin/python3"
@@ -46,54 +46,50 @@ enum { ERYX_OK = 0, ERYX_RAISED = 1, ERYX_INTERNAL = 2 };
 
 /* ---- fd 2 messages (used when Python itself cannot report) -------------------------------- */
 
-static void write_all(int fd, const char *s, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-        if (w <= 0)
-            return;
-        s += w;
-        n -= (size_t)w;
-    }
+static void write_all(int fd, const char* s, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, s, n);
+    if (w <= 0) return;
+    s += w;
+    n -= (size_t)w;
+  }
 }
 
-static void fd2(const char *a, const char *b) {
-    write_all(2, "eryx guest: ", 12);
-    write_all(2, a, strlen(a));
-    if (b) {
-        write_all(2, ": ", 2);
-        write_all(2, b, strlen(b));
-    }
-    write_all(2, "\n", 1);
+static void fd2(const char* a, const char* b) {
+  write_all(2, "eryx guest: ", 12);
+  write_all(2, a, strlen(a));
+  if (b) {
+    write_all(2, ": ", 2);
+    write_all(2, b, strlen(b));
+  }
+  write_all(2, "\n", 1);
 }
 
 /* ---- memory --------------------------------------------------------------------------------- */
 
-ERYX_EXPORT("eryx_alloc") void *eryx_alloc(size_t size) {
-    return malloc(size ? size : 1);
-}
+ERYX_EXPORT("eryx_alloc") void* eryx_alloc(size_t size) { return malloc(size ? size : 1); }
 
-ERYX_EXPORT("eryx_free") void eryx_free(void *ptr) {
-    free(ptr);
-}
+ERYX_EXPORT("eryx_free") void eryx_free(void* ptr) { free(ptr); }
 
 /* ---- init ----------------------------------------------------------------------------------- */
 
-static int status_failed(PyStatus st, PyConfig *config) {
-    if (config)
-        PyConfig_Clear(config);
-    fd2(st.func ? st.func : "Python initialisation failed", st.err_msg ? st.err_msg : "unknown error");
-    return 1;
+static int status_failed(PyStatus st, PyConfig* config) {
+  if (config) PyConfig_Clear(config);
+  fd2(st.func ? st.func : "Python initialisation failed",
+      st.err_msg ? st.err_msg : "unknown error");
+  return 1;
 }
 
 /* Python run once after start-up (so its effects are part of the pristine state). Kept small:
  * everything it imports is paid for by every fresh interpreter.
- * - asyncio's selector loop needs socket.socketpair() for its self-pipe, which WASI lacks. The guest
- *   is single-threaded and has no signals, so a loop without the self-pipe loses nothing: when
+ * - asyncio's selector loop needs socket.socketpair() for its self-pipe, which WASI lacks. The
+ * guest is single-threaded and has no signals, so a loop without the self-pipe loses nothing: when
  *   asyncio.selector_events is first imported, a meta-path hook turns the self-pipe into no-ops.
  * - _eryx_runtime.run_coroutine runs code that uses top-level await.
  * - linecache (every execute registers its source there) and traceback (every error) are imported
- *   now, so that a fresh interpreter does not pay for importing them on each execution; one compile()
- *   likewise initialises the AST types, which CPython creates lazily on first use (~1 ms). */
+ *   now, so that a fresh interpreter does not pay for importing them on each execution; one
+ * compile() likewise initialises the AST types, which CPython creates lazily on first use (~1 ms).
+ */
 static const char kRuntimeSetup[] =
     "import sys, linecache, traceback\n"
     "compile('pass', '<eryx warm-up>', 'exec', 0x2000, True)\n"
@@ -154,7 +150,8 @@ static const char kRuntimeSetup[] =
     "            state = pickle.loads(blob)\n"
     "            values = {}\n"
     "            for key, (kind, data) in state.items():\n"
-    "                values[key] = importlib.import_module(data) if kind == 'module' else pickle.loads(data)\n"
+    "                values[key] = importlib.import_module(data) if kind == 'module' else "
+    "pickle.loads(data)\n"
     "        except Exception as e:\n"
     "            return (1, f'corrupt or incompatible state: {type(e).__name__}: {e}')\n"
     "        __main__.__dict__.update(values)\n"
@@ -168,417 +165,385 @@ static const char kRuntimeSetup[] =
     "sys.modules['_eryx_runtime'] = _Runtime\n";
 
 static int run_runtime_setup(void) {
-    PyObject *globals = PyDict_New();
-    if (!globals)
-        return 1;
-    PyObject *builtins = PyEval_GetBuiltins(); /* borrowed */
-    if (builtins)
-        PyDict_SetItemString(globals, "__builtins__", builtins);
-    PyObject *result = PyRun_String(kRuntimeSetup, Py_file_input, globals, globals);
-    Py_DECREF(globals);
-    if (!result) {
-        PyErr_Print();
-        return 1;
-    }
-    Py_DECREF(result);
-    return 0;
+  PyObject* globals = PyDict_New();
+  if (!globals) return 1;
+  PyObject* builtins = PyEval_GetBuiltins(); /* borrowed */
+  if (builtins) PyDict_SetItemString(globals, "__builtins__", builtins);
+  PyObject* result = PyRun_String(kRuntimeSetup, Py_file_input, globals, globals);
+  Py_DECREF(globals);
+  if (!result) {
+    PyErr_Print();
+    return 1;
+  }
+  Py_DECREF(result);
+  return 0;
 }
 
 ERYX_EXPORT("eryx_init") int32_t eryx_init(void) {
-    if (Py_IsInitialized())
-        return 0;
+  if (Py_IsInitialized()) return 0;
 
-    PyPreConfig pre;
-    PyPreConfig_InitIsolatedConfig(&pre);
-    pre.utf8_mode = 1;
-    PyStatus st = Py_PreInitialize(&pre);
-    if (PyStatus_Exception(st))
-        return status_failed(st, NULL);
+  PyPreConfig pre;
+  PyPreConfig_InitIsolatedConfig(&pre);
+  pre.utf8_mode = 1;
+  PyStatus st = Py_PreInitialize(&pre);
+  if (PyStatus_Exception(st)) return status_failed(st, NULL);
 
-    PyConfig config;
-    PyConfig_InitIsolatedConfig(&config);
-    config.site_import = 0;
-    config.install_signal_handlers = 0;
-    config.write_bytecode = 0;
-    config.user_site_directory = 0;
-    config.parse_argv = 0;
-    config.pathconfig_warnings = 0;
+  PyConfig config;
+  PyConfig_InitIsolatedConfig(&config);
+  config.site_import = 0;
+  config.install_signal_handlers = 0;
+  config.write_bytecode = 0;
+  config.user_site_directory = 0;
+  config.parse_argv = 0;
+  config.pathconfig_warnings = 0;
 
-    config.module_search_paths_set = 1;
-    st = PyWideStringList_Append(&config.module_search_paths, ERYX_STDLIB_ZIP);
-    if (PyStatus_Exception(st))
-        return status_failed(st, &config);
+  config.module_search_paths_set = 1;
+  st = PyWideStringList_Append(&config.module_search_paths, ERYX_STDLIB_ZIP);
+  if (PyStatus_Exception(st)) return status_failed(st, &config);
 #ifdef ERYX_TEST_EXTRA_SEARCH_PATH /* native test harness only: the host's lib-dynload */
-    st = PyWideStringList_Append(&config.module_search_paths, ERYX_TEST_EXTRA_SEARCH_PATH);
-    if (PyStatus_Exception(st))
-        return status_failed(st, &config);
+  st = PyWideStringList_Append(&config.module_search_paths, ERYX_TEST_EXTRA_SEARCH_PATH);
+  if (PyStatus_Exception(st)) return status_failed(st, &config);
 #endif
-    st = PyConfig_SetString(&config, &config.home, ERYX_HOME);
-    if (PyStatus_Exception(st))
-        return status_failed(st, &config);
-    st = PyConfig_SetString(&config, &config.program_name, ERYX_EXECUTABLE);
-    if (PyStatus_Exception(st))
-        return status_failed(st, &config);
-    st = PyConfig_SetString(&config, &config.executable, ERYX_EXECUTABLE);
-    if (PyStatus_Exception(st))
-        return status_failed(st, &config);
-    wchar_t *argv[] = {L"python"};
-    st = PyConfig_SetArgv(&config, 1, argv);
-    if (PyStatus_Exception(st))
-        return status_failed(st, &config);
+  st = PyConfig_SetString(&config, &config.home, ERYX_HOME);
+  if (PyStatus_Exception(st)) return status_failed(st, &config);
+  st = PyConfig_SetString(&config, &config.program_name, ERYX_EXECUTABLE);
+  if (PyStatus_Exception(st)) return status_failed(st, &config);
+  st = PyConfig_SetString(&config, &config.executable, ERYX_EXECUTABLE);
+  if (PyStatus_Exception(st)) return status_failed(st, &config);
+  wchar_t* argv[] = {L"python"};
+  st = PyConfig_SetArgv(&config, 1, argv);
+  if (PyStatus_Exception(st)) return status_failed(st, &config);
 
-    st = Py_InitializeFromConfig(&config);
-    PyConfig_Clear(&config);
-    if (PyStatus_Exception(st))
-        return status_failed(st, NULL);
-    if (PyErr_Occurred()) { /* defensive: never leave an error behind */
-        PyErr_Print();
-        return 1;
-    }
-    return run_runtime_setup();
+  st = Py_InitializeFromConfig(&config);
+  PyConfig_Clear(&config);
+  if (PyStatus_Exception(st)) return status_failed(st, NULL);
+  if (PyErr_Occurred()) { /* defensive: never leave an error behind */
+    PyErr_Print();
+    return 1;
+  }
+  return run_runtime_setup();
 }
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
 /* Flushes sys.stdout and sys.stderr; any error from flushing is discarded. */
 static void flush_std_streams(void) {
-    PyObject *exc = PyErr_GetRaisedException(); /* keep a pending error (if any) intact */
-    static const char *const names[] = {"stdout", "stderr"};
-    for (int i = 0; i < 2; i++) {
-        PyObject *f = PySys_GetObject(names[i]); /* borrowed */
-        if (f && f != Py_None) {
-            PyObject *r = PyObject_CallMethod(f, "flush", NULL);
-            if (r)
-                Py_DECREF(r);
-            else
-                PyErr_Clear();
-        }
+  PyObject* exc = PyErr_GetRaisedException(); /* keep a pending error (if any) intact */
+  static const char* const names[] = {"stdout", "stderr"};
+  for (int i = 0; i < 2; i++) {
+    PyObject* f = PySys_GetObject(names[i]); /* borrowed */
+    if (f && f != Py_None) {
+      PyObject* r = PyObject_CallMethod(f, "flush", NULL);
+      if (r)
+        Py_DECREF(r);
+      else
+        PyErr_Clear();
     }
-    PyErr_SetRaisedException(exc);
+  }
+  PyErr_SetRaisedException(exc);
 }
 
 /* linecache.cache[filename] = (len(src), None, src.splitlines(True), filename), so tracebacks show
- * the user's lines. mtime None keeps linecache.checkcache() from evicting it. Errors are cleared. */
-static void register_source(PyObject *src, const char *filename) {
-    PyObject *linecache = NULL, *cache = NULL, *lines = NULL, *entry = NULL, *key = NULL;
-    linecache = PyImport_ImportModule("linecache");
-    if (!linecache)
-        goto done;
-    cache = PyObject_GetAttrString(linecache, "cache");
-    if (!cache)
-        goto done;
-    lines = PyUnicode_Splitlines(src, 1);
-    if (!lines)
-        goto done;
-    entry = Py_BuildValue("(nOOs)", PyUnicode_GET_LENGTH(src), Py_None, lines, filename);
-    if (!entry)
-        goto done;
-    key = PyUnicode_FromString(filename);
-    if (key)
-        (void)PyObject_SetItem(cache, key, entry);
+ * the user's lines. mtime None keeps linecache.checkcache() from evicting it. Errors are cleared.
+ */
+static void register_source(PyObject* src, const char* filename) {
+  PyObject *linecache = NULL, *cache = NULL, *lines = NULL, *entry = NULL, *key = NULL;
+  linecache = PyImport_ImportModule("linecache");
+  if (!linecache) goto done;
+  cache = PyObject_GetAttrString(linecache, "cache");
+  if (!cache) goto done;
+  lines = PyUnicode_Splitlines(src, 1);
+  if (!lines) goto done;
+  entry = Py_BuildValue("(nOOs)", PyUnicode_GET_LENGTH(src), Py_None, lines, filename);
+  if (!entry) goto done;
+  key = PyUnicode_FromString(filename);
+  if (key) (void)PyObject_SetItem(cache, key, entry);
 done:
-    Py_XDECREF(key);
-    Py_XDECREF(entry);
-    Py_XDECREF(lines);
-    Py_XDECREF(cache);
-    Py_XDECREF(linecache);
-    PyErr_Clear();
+  Py_XDECREF(key);
+  Py_XDECREF(entry);
+  Py_XDECREF(lines);
+  Py_XDECREF(cache);
+  Py_XDECREF(linecache);
+  PyErr_Clear();
 }
 
 /* Qualified name of an exception type: "ValueError", "json.decoder.JSONDecodeError". New ref. */
-static PyObject *qualified_type_name(PyObject *exc) {
-    PyObject *type = (PyObject *)Py_TYPE(exc);
-    PyObject *qualname = PyObject_GetAttrString(type, "__qualname__");
-    if (!qualname)
-        return NULL;
-    PyObject *module = PyObject_GetAttrString(type, "__module__");
-    if (!module) {
-        PyErr_Clear();
-        return qualname;
-    }
-    PyObject *out;
-    if (PyUnicode_Check(module) && !PyUnicode_EqualToUTF8(module, "builtins") &&
-        !PyUnicode_EqualToUTF8(module, "__main__"))
-        out = PyUnicode_FromFormat("%U.%U", module, qualname);
-    else
-        out = Py_NewRef(qualname);
-    Py_DECREF(module);
-    Py_DECREF(qualname);
-    return out;
+static PyObject* qualified_type_name(PyObject* exc) {
+  PyObject* type = (PyObject*)Py_TYPE(exc);
+  PyObject* qualname = PyObject_GetAttrString(type, "__qualname__");
+  if (!qualname) return NULL;
+  PyObject* module = PyObject_GetAttrString(type, "__module__");
+  if (!module) {
+    PyErr_Clear();
+    return qualname;
+  }
+  PyObject* out;
+  if (PyUnicode_Check(module) && !PyUnicode_EqualToUTF8(module, "builtins") &&
+      !PyUnicode_EqualToUTF8(module, "__main__"))
+    out = PyUnicode_FromFormat("%U.%U", module, qualname);
+  else
+    out = Py_NewRef(qualname);
+  Py_DECREF(module);
+  Py_DECREF(qualname);
+  return out;
 }
 
 /* "".join(traceback.format_exception(exc)). New ref. */
-static PyObject *format_traceback(PyObject *exc) {
-    PyObject *traceback = PyImport_ImportModule("traceback");
-    if (!traceback)
-        return NULL;
-    PyObject *parts = PyObject_CallMethod(traceback, "format_exception", "O", exc);
-    Py_DECREF(traceback);
-    if (!parts)
-        return NULL;
-    PyObject *empty = PyUnicode_FromStringAndSize("", 0);
-    PyObject *out = empty ? PyUnicode_Join(empty, parts) : NULL;
-    Py_XDECREF(empty);
-    Py_DECREF(parts);
-    return out;
+static PyObject* format_traceback(PyObject* exc) {
+  PyObject* traceback = PyImport_ImportModule("traceback");
+  if (!traceback) return NULL;
+  PyObject* parts = PyObject_CallMethod(traceback, "format_exception", "O", exc);
+  Py_DECREF(traceback);
+  if (!parts) return NULL;
+  PyObject* empty = PyUnicode_FromStringAndSize("", 0);
+  PyObject* out = empty ? PyUnicode_Join(empty, parts) : NULL;
+  Py_XDECREF(empty);
+  Py_DECREF(parts);
+  return out;
 }
 
-static void report(const char *type, Py_ssize_t type_len, const char *msg, Py_ssize_t msg_len,
-                   const char *tb, Py_ssize_t tb_len) {
-    eryx_host_report_exception(type, (size_t)type_len, msg, (size_t)msg_len, tb, (size_t)tb_len);
+static void report(const char* type, Py_ssize_t type_len, const char* msg, Py_ssize_t msg_len,
+                   const char* tb, Py_ssize_t tb_len) {
+  eryx_host_report_exception(type, (size_t)type_len, msg, (size_t)msg_len, tb, (size_t)tb_len);
 }
 
 /* Reports exc through eryx.report_exception. Consumes nothing; leaves no error set. Falls back to
  * fixed strings when formatting fails (e.g. MemoryError while reporting). */
-static void report_exception(PyObject *exc) {
-    PyObject *type = qualified_type_name(exc);
-    if (!type)
-        PyErr_Clear();
-    PyObject *msg = PyObject_Str(exc);
-    if (!msg)
-        PyErr_Clear();
-    PyObject *tb = format_traceback(exc);
-    if (!tb)
-        PyErr_Clear();
+static void report_exception(PyObject* exc) {
+  PyObject* type = qualified_type_name(exc);
+  if (!type) PyErr_Clear();
+  PyObject* msg = PyObject_Str(exc);
+  if (!msg) PyErr_Clear();
+  PyObject* tb = format_traceback(exc);
+  if (!tb) PyErr_Clear();
 
-    Py_ssize_t tl = 0, ml = 0, bl = 0;
-    const char *t = type ? PyUnicode_AsUTF8AndSize(type, &tl) : NULL;
-    if (!t) {
-        PyErr_Clear();
-        int is_mem = PyErr_GivenExceptionMatches(exc, PyExc_MemoryError);
-        t = is_mem ? "MemoryError" : "BaseException";
-        tl = (Py_ssize_t)strlen(t);
-    }
-    const char *m = msg ? PyUnicode_AsUTF8AndSize(msg, &ml) : NULL;
-    if (!m) {
-        PyErr_Clear();
-        m = "";
-        ml = 0;
-    }
-    const char *b = tb ? PyUnicode_AsUTF8AndSize(tb, &bl) : NULL;
-    char fallback[256];
-    if (!b) {
-        PyErr_Clear();
-        /* "Type: msg\n" with fixed storage (no allocation), truncated if needed. */
-        size_t n = 0, cap = sizeof fallback - 2;
-        for (Py_ssize_t i = 0; i < tl && n < cap; i++)
-            fallback[n++] = t[i];
-        if (ml > 0 && n + 2 < cap) {
-            fallback[n++] = ':';
-            fallback[n++] = ' ';
-            for (Py_ssize_t i = 0; i < ml && n < cap; i++)
-                fallback[n++] = m[i];
-        }
-        fallback[n++] = '\n';
-        fallback[n] = '\0';
-        b = fallback;
-        bl = (Py_ssize_t)n;
-    }
-    report(t, tl, m, ml, b, bl);
-    Py_XDECREF(type);
-    Py_XDECREF(msg);
-    Py_XDECREF(tb);
+  Py_ssize_t tl = 0, ml = 0, bl = 0;
+  const char* t = type ? PyUnicode_AsUTF8AndSize(type, &tl) : NULL;
+  if (!t) {
     PyErr_Clear();
+    int is_mem = PyErr_GivenExceptionMatches(exc, PyExc_MemoryError);
+    t = is_mem ? "MemoryError" : "BaseException";
+    tl = (Py_ssize_t)strlen(t);
+  }
+  const char* m = msg ? PyUnicode_AsUTF8AndSize(msg, &ml) : NULL;
+  if (!m) {
+    PyErr_Clear();
+    m = "";
+    ml = 0;
+  }
+  const char* b = tb ? PyUnicode_AsUTF8AndSize(tb, &bl) : NULL;
+  char fallback[256];
+  if (!b) {
+    PyErr_Clear();
+    /* "Type: msg\n" with fixed storage (no allocation), truncated if needed. */
+    size_t n = 0, cap = sizeof fallback - 2;
+    for (Py_ssize_t i = 0; i < tl && n < cap; i++) fallback[n++] = t[i];
+    if (ml > 0 && n + 2 < cap) {
+      fallback[n++] = ':';
+      fallback[n++] = ' ';
+      for (Py_ssize_t i = 0; i < ml && n < cap; i++) fallback[n++] = m[i];
+    }
+    fallback[n++] = '\n';
+    fallback[n] = '\0';
+    b = fallback;
+    bl = (Py_ssize_t)n;
+  }
+  report(t, tl, m, ml, b, bl);
+  Py_XDECREF(type);
+  Py_XDECREF(msg);
+  Py_XDECREF(tb);
+  PyErr_Clear();
 }
 
 /* SystemExit with code None or 0 (also False) counts as success. */
-static int is_clean_exit(PyObject *exc) {
-    if (!PyErr_GivenExceptionMatches(exc, PyExc_SystemExit))
-        return 0;
-    PyObject *code = PyObject_GetAttrString(exc, "code");
-    if (!code) {
-        PyErr_Clear();
-        return 0;
-    }
-    int clean = 0;
-    if (code == Py_None) {
-        clean = 1;
-    } else if (PyLong_Check(code)) {
-        int overflow = 0;
-        long v = PyLong_AsLongAndOverflow(code, &overflow);
-        if (v == -1 && PyErr_Occurred())
-            PyErr_Clear();
-        clean = (overflow == 0 && v == 0);
-    }
-    Py_DECREF(code);
-    return clean;
+static int is_clean_exit(PyObject* exc) {
+  if (!PyErr_GivenExceptionMatches(exc, PyExc_SystemExit)) return 0;
+  PyObject* code = PyObject_GetAttrString(exc, "code");
+  if (!code) {
+    PyErr_Clear();
+    return 0;
+  }
+  int clean = 0;
+  if (code == Py_None) {
+    clean = 1;
+  } else if (PyLong_Check(code)) {
+    int overflow = 0;
+    long v = PyLong_AsLongAndOverflow(code, &overflow);
+    if (v == -1 && PyErr_Occurred()) PyErr_Clear();
+    clean = (overflow == 0 && v == 0);
+  }
+  Py_DECREF(code);
+  return clean;
 }
 
 /* ---- execute -------------------------------------------------------------------------------- */
 
-static PyObject *builtin_compile; /* builtins.compile, looked up once */
+static PyObject* builtin_compile; /* builtins.compile, looked up once */
 
-ERYX_EXPORT("eryx_execute") int32_t eryx_execute(const char *code, size_t code_len) {
-    if (!Py_IsInitialized()) {
-        fd2("eryx_execute called before a successful eryx_init", NULL);
-        return ERYX_INTERNAL;
+ERYX_EXPORT("eryx_execute") int32_t eryx_execute(const char* code, size_t code_len) {
+  if (!Py_IsInitialized()) {
+    fd2("eryx_execute called before a successful eryx_init", NULL);
+    return ERYX_INTERNAL;
+  }
+  if (code_len > (size_t)PY_SSIZE_T_MAX || (code == NULL && code_len != 0)) {
+    fd2("eryx_execute: bad code buffer", NULL);
+    return ERYX_INTERNAL;
+  }
+  PyErr_Clear();
+
+  int32_t status = ERYX_OK;
+  PyObject *src = NULL, *compiled = NULL, *result = NULL, *exc = NULL;
+
+  PyObject* main_module = PyImport_AddModule("__main__");                 /* borrowed */
+  PyObject* globals = main_module ? PyModule_GetDict(main_module) : NULL; /* borrowed */
+  if (!builtin_compile && globals) {
+    PyObject* builtins = PyImport_ImportModule("builtins");
+    if (builtins) {
+      builtin_compile = PyObject_GetAttrString(builtins, "compile");
+      Py_DECREF(builtins);
     }
-    if (code_len > (size_t)PY_SSIZE_T_MAX || (code == NULL && code_len != 0)) {
-        fd2("eryx_execute: bad code buffer", NULL);
-        return ERYX_INTERNAL;
-    }
+  }
+  if (!globals || !builtin_compile) {
+    PyErr_Print(); /* message on fd 2, error cleared */
     PyErr_Clear();
+    fd2("eryx_execute: cannot set up __main__", NULL);
+    status = ERYX_INTERNAL;
+    goto out;
+  }
 
-    int32_t status = ERYX_OK;
-    PyObject *src = NULL, *compiled = NULL, *result = NULL, *exc = NULL;
+  src = PyUnicode_DecodeUTF8(code ? code : "", (Py_ssize_t)code_len, "strict");
+  if (src) {
+    register_source(src, ERYX_FILENAME);
+    compiled = PyObject_CallFunction(builtin_compile, "Ossii", src, ERYX_FILENAME, "exec",
+                                     PyCF_ALLOW_TOP_LEVEL_AWAIT, 1);
+  }
+  if (compiled) result = PyEval_EvalCode(compiled, globals, globals);
+  /* Code with top-level await evaluates to a coroutine: run it to completion. */
+  if (result && PyCoro_CheckExact(result)) {
+    PyObject* coroutine = result;
+    result = NULL;
+    PyObject* runtime = PyImport_ImportModule("_eryx_runtime");
+    if (runtime) {
+      result = PyObject_CallMethod(runtime, "run_coroutine", "O", coroutine);
+      Py_DECREF(runtime);
+    }
+    Py_DECREF(coroutine);
+  }
 
-    PyObject *main_module = PyImport_AddModule("__main__"); /* borrowed */
-    PyObject *globals = main_module ? PyModule_GetDict(main_module) : NULL; /* borrowed */
-    if (!builtin_compile && globals) {
-        PyObject *builtins = PyImport_ImportModule("builtins");
-        if (builtins) {
-            builtin_compile = PyObject_GetAttrString(builtins, "compile");
-            Py_DECREF(builtins);
-        }
+  if (!result) {
+    exc = PyErr_GetRaisedException();
+    if (!exc) {
+      fd2("eryx_execute: failure without an exception", NULL);
+      status = ERYX_INTERNAL;
+    } else if (is_clean_exit(exc)) {
+      status = ERYX_OK;
+    } else {
+      report_exception(exc);
+      status = ERYX_RAISED;
     }
-    if (!globals || !builtin_compile) {
-        PyErr_Print(); /* message on fd 2, error cleared */
-        PyErr_Clear();
-        fd2("eryx_execute: cannot set up __main__", NULL);
-        status = ERYX_INTERNAL;
-        goto out;
-    }
-
-    src = PyUnicode_DecodeUTF8(code ? code : "", (Py_ssize_t)code_len, "strict");
-    if (src) {
-        register_source(src, ERYX_FILENAME);
-        compiled = PyObject_CallFunction(builtin_compile, "Ossii", src, ERYX_FILENAME, "exec",
-                                         PyCF_ALLOW_TOP_LEVEL_AWAIT, 1);
-    }
-    if (compiled)
-        result = PyEval_EvalCode(compiled, globals, globals);
-    /* Code with top-level await evaluates to a coroutine: run it to completion. */
-    if (result && PyCoro_CheckExact(result)) {
-        PyObject *coroutine = result;
-        result = NULL;
-        PyObject *runtime = PyImport_ImportModule("_eryx_runtime");
-        if (runtime) {
-            result = PyObject_CallMethod(runtime, "run_coroutine", "O", coroutine);
-            Py_DECREF(runtime);
-        }
-        Py_DECREF(coroutine);
-    }
-
-    if (!result) {
-        exc = PyErr_GetRaisedException();
-        if (!exc) {
-            fd2("eryx_execute: failure without an exception", NULL);
-            status = ERYX_INTERNAL;
-        } else if (is_clean_exit(exc)) {
-            status = ERYX_OK;
-        } else {
-            report_exception(exc);
-            status = ERYX_RAISED;
-        }
-    }
+  }
 
 out:
-    Py_XDECREF(result);
-    Py_XDECREF(compiled);
-    Py_XDECREF(src);
-    Py_XDECREF(exc); /* drops the traceback and its frames */
-    flush_std_streams();
-    PyErr_Clear();
-    return status;
+  Py_XDECREF(result);
+  Py_XDECREF(compiled);
+  Py_XDECREF(src);
+  Py_XDECREF(exc); /* drops the traceback and its frames */
+  flush_std_streams();
+  PyErr_Clear();
+  return status;
 }
 
 /* ---- result capture and state ---------------------------------------------------------------- */
 
-static int32_t report_pair(PyObject *pair);
+static int32_t report_pair(PyObject* pair);
 
 /* Calls _eryx_runtime.<method>(*args); returns a new reference or NULL with the error cleared. */
-static PyObject *call_runtime(const char *method, PyObject *arg) {
-    PyObject *runtime = PyImport_ImportModule("_eryx_runtime");
-    PyObject *result = NULL;
-    if (runtime) {
-        result = arg ? PyObject_CallMethod(runtime, method, "O", arg)
-                     : PyObject_CallMethod(runtime, method, NULL);
-        Py_DECREF(runtime);
-    }
-    if (!result) {
-        PyErr_Print();
-        PyErr_Clear();
-    }
-    return result;
+static PyObject* call_runtime(const char* method, PyObject* arg) {
+  PyObject* runtime = PyImport_ImportModule("_eryx_runtime");
+  PyObject* result = NULL;
+  if (runtime) {
+    result = arg ? PyObject_CallMethod(runtime, method, "O", arg)
+                 : PyObject_CallMethod(runtime, method, NULL);
+    Py_DECREF(runtime);
+  }
+  if (!result) {
+    PyErr_Print();
+    PyErr_Clear();
+  }
+  return result;
 }
 
 /* Reports the variable `name` of __main__ as JSON through eryx.report_result. 0 on success. */
-ERYX_EXPORT("eryx_capture_result") int32_t eryx_capture_result(const char *name, size_t name_len) {
-    if (!Py_IsInitialized() || name_len > (size_t)PY_SSIZE_T_MAX)
-        return ERYX_INTERNAL;
-    PyObject *key = PyUnicode_DecodeUTF8(name, (Py_ssize_t)name_len, "strict");
-    if (!key) {
-        PyErr_Clear();
-        return ERYX_INTERNAL;
-    }
-    PyObject *pair = call_runtime("capture_result", key);
-    Py_DECREF(key);
-    int32_t status = report_pair(pair);
-    Py_XDECREF(pair);
-    flush_std_streams();
-    return status;
+ERYX_EXPORT("eryx_capture_result") int32_t eryx_capture_result(const char* name, size_t name_len) {
+  if (!Py_IsInitialized() || name_len > (size_t)PY_SSIZE_T_MAX) return ERYX_INTERNAL;
+  PyObject* key = PyUnicode_DecodeUTF8(name, (Py_ssize_t)name_len, "strict");
+  if (!key) {
+    PyErr_Clear();
+    return ERYX_INTERNAL;
+  }
+  PyObject* pair = call_runtime("capture_result", key);
+  Py_DECREF(key);
+  int32_t status = report_pair(pair);
+  Py_XDECREF(pair);
+  flush_std_streams();
+  return status;
 }
 
 /* Drops every user global of __main__ (keeps dunder names and imported modules' state). */
 ERYX_EXPORT("eryx_clear_state") int32_t eryx_clear_state(void) {
-    if (!Py_IsInitialized())
-        return ERYX_INTERNAL;
-    PyObject *done = call_runtime("clear_state", NULL);
-    if (!done)
-        return ERYX_INTERNAL;
-    Py_DECREF(done);
-    return ERYX_OK;
+  if (!Py_IsInitialized()) return ERYX_INTERNAL;
+  PyObject* done = call_runtime("clear_state", NULL);
+  if (!done) return ERYX_INTERNAL;
+  Py_DECREF(done);
+  return ERYX_OK;
 }
 
 /* Reports the (kind, payload) pair returned by a runtime method; payload is str or bytes. */
-static int32_t report_pair(PyObject *pair) {
-    int32_t status = ERYX_INTERNAL;
-    long kind = -1;
-    if (pair && PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2)
-        kind = PyLong_AsLong(PyTuple_GET_ITEM(pair, 0));
-    if (kind >= 0) {
-        PyObject *payload = PyTuple_GET_ITEM(pair, 1);
-        const char *data = NULL;
-        Py_ssize_t len = 0;
-        if (PyBytes_Check(payload)) {
-            data = PyBytes_AS_STRING(payload);
-            len = PyBytes_GET_SIZE(payload);
-        } else {
-            data = PyUnicode_AsUTF8AndSize(payload, &len);
-        }
-        if (data) {
-            eryx_host_report_result((int32_t)kind, data, (size_t)len);
-            status = ERYX_OK;
-        }
+static int32_t report_pair(PyObject* pair) {
+  int32_t status = ERYX_INTERNAL;
+  long kind = -1;
+  if (pair && PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2)
+    kind = PyLong_AsLong(PyTuple_GET_ITEM(pair, 0));
+  if (kind >= 0) {
+    PyObject* payload = PyTuple_GET_ITEM(pair, 1);
+    const char* data = NULL;
+    Py_ssize_t len = 0;
+    if (PyBytes_Check(payload)) {
+      data = PyBytes_AS_STRING(payload);
+      len = PyBytes_GET_SIZE(payload);
+    } else {
+      data = PyUnicode_AsUTF8AndSize(payload, &len);
     }
-    PyErr_Clear();
-    return status;
+    if (data) {
+      eryx_host_report_result((int32_t)kind, data, (size_t)len);
+      status = ERYX_OK;
+    }
+  }
+  PyErr_Clear();
+  return status;
 }
 
 /* Pickles the user globals of __main__ (modules by name) and reports the blob, or why not. */
 ERYX_EXPORT("eryx_snapshot_state") int32_t eryx_snapshot_state(void) {
-    if (!Py_IsInitialized())
-        return ERYX_INTERNAL;
-    PyObject *pair = call_runtime("snapshot_state", NULL);
-    int32_t status = report_pair(pair);
-    Py_XDECREF(pair);
-    return status;
+  if (!Py_IsInitialized()) return ERYX_INTERNAL;
+  PyObject* pair = call_runtime("snapshot_state", NULL);
+  int32_t status = report_pair(pair);
+  Py_XDECREF(pair);
+  return status;
 }
 
 /* Restores globals from a blob of eryx_snapshot_state; reports success or why it failed (the
  * namespace is only changed when the whole blob loads). */
-ERYX_EXPORT("eryx_restore_state") int32_t eryx_restore_state(const char *blob, size_t blob_len) {
-    if (!Py_IsInitialized() || blob_len > (size_t)PY_SSIZE_T_MAX)
-        return ERYX_INTERNAL;
-    PyObject *bytes = PyBytes_FromStringAndSize(blob, (Py_ssize_t)blob_len);
-    if (!bytes) {
-        PyErr_Clear();
-        return ERYX_INTERNAL;
-    }
-    PyObject *pair = call_runtime("restore_state", bytes);
-    Py_DECREF(bytes);
-    int32_t status = report_pair(pair);
-    Py_XDECREF(pair);
-    return status;
+ERYX_EXPORT("eryx_restore_state") int32_t eryx_restore_state(const char* blob, size_t blob_len) {
+  if (!Py_IsInitialized() || blob_len > (size_t)PY_SSIZE_T_MAX) return ERYX_INTERNAL;
+  PyObject* bytes = PyBytes_FromStringAndSize(blob, (Py_ssize_t)blob_len);
+  if (!bytes) {
+    PyErr_Clear();
+    return ERYX_INTERNAL;
+  }
+  PyObject* pair = call_runtime("restore_state", bytes);
+  Py_DECREF(bytes);
+  int32_t status = report_pair(pair);
+  Py_XDECREF(pair);
+  return status;
 }
-

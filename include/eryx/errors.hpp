@@ -1,5 +1,5 @@
-// Typed errors of the eryx API. Every failure of an execution is one of these; the host never sees a
-// crash or a bare error code from guest code.
+// Typed errors of the eryx API. Every failure of an execution is one of these; the host never sees
+// a crash or a bare error code from guest code.
 #pragma once
 
 #include <stdexcept>

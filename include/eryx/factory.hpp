@@ -49,7 +49,8 @@ class SandboxFactory {
   std::string to_bytes() const;
   void save(const std::filesystem::path& path) const;
   // Throw Error for data that is not a factory of this runtime (corrupt, truncated, foreign).
-  static SandboxFactory from_bytes(std::string_view data, std::shared_ptr<Runtime> runtime = nullptr);
+  static SandboxFactory from_bytes(std::string_view data,
+                                   std::shared_ptr<Runtime> runtime = nullptr);
   static SandboxFactory load(const std::filesystem::path& path,
                              std::shared_ptr<Runtime> runtime = nullptr);
 

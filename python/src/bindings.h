@@ -6,8 +6,8 @@
 
 #include <memory>
 #include <mutex>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "eryx/eryx.hpp"
 

@@ -28,14 +28,15 @@ void init_factory(nb::module_& m) {
       .def(
           "create_sandbox",
           [](const SandboxFactory& factory, std::optional<PyResourceLimits> resource_limits,
-             nb::object on_stdout, nb::object on_stderr, std::optional<std::string> result_variable) {
+             nb::object on_stdout, nb::object on_stderr,
+             std::optional<std::string> result_variable) {
             auto options = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
                                         std::move(result_variable));
             // An instance of eryx.Sandbox (the Python class with execute_async).
             nb::object cls = nb::module_::import_("eryx").attr("Sandbox");
             nb::object obj = nb::inst_alloc(cls);
-            new (nb::inst_ptr<PySandbox>(obj))
-                PySandbox{std::make_unique<Sandbox>(factory.create_sandbox(std::move(options))), {}};
+            new (nb::inst_ptr<PySandbox>(obj)) PySandbox{
+                std::make_unique<Sandbox>(factory.create_sandbox(std::move(options))), {}};
             nb::inst_mark_ready(obj);
             return obj;
           },
@@ -44,12 +45,11 @@ void init_factory(nb::module_& m) {
           nb::arg("result_variable").none() = "result",
           "A Sandbox whose every execution starts from the factory's state.")
       .def_prop_ro("size_bytes", &SandboxFactory::size_bytes)
-      .def(
-          "to_bytes",
-          [](const SandboxFactory& factory) {
-            auto bytes = factory.to_bytes();
-            return nb::bytes(bytes.data(), bytes.size());
-          })
+      .def("to_bytes",
+           [](const SandboxFactory& factory) {
+             auto bytes = factory.to_bytes();
+             return nb::bytes(bytes.data(), bytes.size());
+           })
       .def(
           "save",
           [](const SandboxFactory& factory, const std::filesystem::path& path) {

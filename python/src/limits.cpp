@@ -24,10 +24,11 @@ void init_limits(nb::module_& m) {
             limits->callback_timeout_ms = callback_timeout_ms;
             limits->max_callback_invocations = max_callback_invocations;
           },
-          nb::arg("execution_timeout_ms").none() = 30000, nb::arg("callback_timeout_ms").none() = 10000,
+          nb::arg("execution_timeout_ms").none() = 30000,
+          nb::arg("callback_timeout_ms").none() = 10000,
           nb::arg("max_memory_bytes").none() = 134217728,
-          nb::arg("max_callback_invocations").none() = 1000, nb::arg("max_fuel").none() = nb::none(),
-          nb::arg("max_vfs_bytes").none() = nb::none(),
+          nb::arg("max_callback_invocations").none() = 1000,
+          nb::arg("max_fuel").none() = nb::none(), nb::arg("max_vfs_bytes").none() = nb::none(),
           nb::arg("max_output_bytes") = ResourceLimits{}.max_output_bytes)
       .def_static("unlimited",
                   [] {
@@ -38,10 +39,12 @@ void init_limits(nb::module_& m) {
                     return limits;
                   })
       .def_prop_rw(
-          "execution_timeout_ms", [](const PyResourceLimits& l) { return l.core.execution_timeout_ms; },
+          "execution_timeout_ms",
+          [](const PyResourceLimits& l) { return l.core.execution_timeout_ms; },
           [](PyResourceLimits& l, std::optional<uint64_t> v) { l.core.execution_timeout_ms = v; },
           nb::arg("value").none())
-      .def_rw("callback_timeout_ms", &PyResourceLimits::callback_timeout_ms, nb::arg("value").none())
+      .def_rw("callback_timeout_ms", &PyResourceLimits::callback_timeout_ms,
+              nb::arg("value").none())
       .def_prop_rw(
           "max_memory_bytes", [](const PyResourceLimits& l) { return l.core.max_memory_bytes; },
           [](PyResourceLimits& l, std::optional<uint64_t> v) { l.core.max_memory_bytes = v; },
@@ -67,8 +70,8 @@ void init_limits(nb::module_& m) {
                ", callback_timeout_ms=" + field(l.callback_timeout_ms) +
                ", max_memory_bytes=" + field(l.core.max_memory_bytes) +
                ", max_callback_invocations=" + field(l.max_callback_invocations) +
-               ", max_fuel=" + field(l.core.max_fuel) + ", max_vfs_bytes=" +
-               field(l.core.max_vfs_bytes) +
+               ", max_fuel=" + field(l.core.max_fuel) +
+               ", max_vfs_bytes=" + field(l.core.max_vfs_bytes) +
                ", max_output_bytes=" + std::to_string(l.core.max_output_bytes) + ")";
       });
 }

@@ -13,7 +13,8 @@ void init_results(nb::module_& m) {
                    [](const ExecuteResult& r) {
                      return std::chrono::duration<double, std::milli>(r.stats.duration).count();
                    })
-      .def_prop_ro("peak_memory_bytes", [](const ExecuteResult& r) { return r.stats.peak_memory_bytes; })
+      .def_prop_ro("peak_memory_bytes",
+                   [](const ExecuteResult& r) { return r.stats.peak_memory_bytes; })
       .def_prop_ro("fuel_consumed", [](const ExecuteResult& r) { return r.stats.fuel_consumed; })
       .def_prop_ro("callback_invocations",
                    [](const ExecuteResult& r) { return r.stats.callback_invocations; })

@@ -116,8 +116,9 @@ void SandboxFactory::save(const fs::path& path) const {
 SandboxFactory SandboxFactory::from_bytes(std::string_view data, std::shared_ptr<Runtime> runtime) {
   if (!runtime) runtime = Runtime::shared();
   auto image = engine::FactoryImage::deserialize(data, runtime->core().factory_fingerprint());
-  return SandboxFactory(std::make_shared<const detail::FactoryData>(detail::FactoryData{std::move(image)}),
-                        std::move(runtime));
+  return SandboxFactory(
+      std::make_shared<const detail::FactoryData>(detail::FactoryData{std::move(image)}),
+      std::move(runtime));
 }
 
 SandboxFactory SandboxFactory::load(const fs::path& path, std::shared_ptr<Runtime> runtime) {

@@ -51,7 +51,8 @@ class SessionCore {
     if (!instance_) start_fresh();
     auto image = instance_->capture({});
     auto child = std::unique_ptr<SessionCore>(new SessionCore(options_, runtime_, variant_));
-    child->instance_ = variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
+    child->instance_ =
+        variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
     child->instance_->restore(image);
     child->execution_count_ = execution_count_;
     return child;
@@ -126,9 +127,8 @@ class SessionCore {
 }  // namespace detail
 
 Session::Session(SandboxOptions options, std::shared_ptr<Runtime> runtime)
-    : core_(std::make_unique<detail::SessionCore>(std::move(options),
-                                                  runtime ? std::move(runtime)
-                                                          : Runtime::shared())) {}
+    : core_(std::make_unique<detail::SessionCore>(
+          std::move(options), runtime ? std::move(runtime) : Runtime::shared())) {}
 Session::Session(std::unique_ptr<detail::SessionCore> core) : core_(std::move(core)) {}
 Session::~Session() = default;
 Session Session::fork() { return Session(core_->fork()); }

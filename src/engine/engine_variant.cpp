@@ -114,7 +114,8 @@ std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(const InstanceLimit
   auto& engine = const_cast<wasmtime::Engine&>(engine_);
   std::unique_ptr<GuestInstance> instance;
   if (from_snapshot_) {
-    instance = std::make_unique<GuestInstance>(engine, linker_, module_, make_wasi(factory), limits);
+    instance =
+        std::make_unique<GuestInstance>(engine, linker_, module_, make_wasi(factory), limits);
   } else {
     instance = std::make_unique<GuestInstance>(engine, linker_, module_, nullptr, limits);
     instance->restore(pristine_);

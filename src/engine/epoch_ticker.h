@@ -1,7 +1,7 @@
 // One ticker thread per engine advances Wasmtime's epoch while any execution is running. Each store
-// checks its own wall-clock deadline and cancel flag in its epoch callback, so concurrent executions
-// time out on their own deadlines and never interrupt each other. The thread sleeps while nothing
-// runs, so an idle process pays nothing.
+// checks its own wall-clock deadline and cancel flag in its epoch callback, so concurrent
+// executions time out on their own deadlines and never interrupt each other. The thread sleeps
+// while nothing runs, so an idle process pays nothing.
 #pragma once
 
 #include <chrono>

@@ -29,7 +29,8 @@ std::string setup_code(const FactorySpec& spec) {
   for (const auto& path : spec.sys_path) code += python_literal(path) + ", ";
   code += "]\n    for name in [";
   for (const auto& name : spec.imports) code += python_literal(name) + ", ";
-  code += "]:\n        importlib.import_module(name)\n_eryx_factory_setup()\ndel _eryx_factory_setup\n";
+  code +=
+      "]:\n        importlib.import_module(name)\n_eryx_factory_setup()\ndel _eryx_factory_setup\n";
   return code;
 }
 

@@ -11,9 +11,9 @@
 namespace eryx::engine {
 
 struct FactorySpec {
-  FactoryImage::Files files;            // read-only files placed in the sandbox filesystem
-  std::vector<std::string> sys_path;    // prepended to sys.path (guest paths)
-  std::vector<std::string> imports;     // module names, already validated as dotted identifiers
+  FactoryImage::Files files;          // read-only files placed in the sandbox filesystem
+  std::vector<std::string> sys_path;  // prepended to sys.path (guest paths)
+  std::vector<std::string> imports;   // module names, already validated as dotted identifiers
 };
 
 // Throws InitializationError when an import fails (with the guest traceback) or the imports leave

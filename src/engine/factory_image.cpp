@@ -141,8 +141,7 @@ FactoryImage FactoryImage::deserialize(std::string_view data, std::string_view f
   }
   for (uint32_t n = payload.u32(), i = 0; i < n; ++i) {
     std::string path(payload.bytes());
-    image.files.emplace_back(std::move(path),
-                             std::make_shared<const std::string>(payload.bytes()));
+    image.files.emplace_back(std::move(path), std::make_shared<const std::string>(payload.bytes()));
   }
   if (!payload.done()) throw Error("eryx: SandboxFactory payload has trailing bytes");
   return image;

@@ -1,6 +1,6 @@
 // A SandboxFactory's captured state: the pages of linear memory that differ from a fresh
-// interpreter after the factory's imports ran, the globals, and the package files its sandboxes see.
-// Between executions the Wasm stack is empty, so this is the whole interpreter.
+// interpreter after the factory's imports ran, the globals, and the package files its sandboxes
+// see. Between executions the Wasm stack is empty, so this is the whole interpreter.
 //
 // The serialised form (save/load) is versioned and checksummed:
 //   "ERYXFACT" | u32 format version | u32 n + fingerprint | u64 n + payload | sha256(all before)

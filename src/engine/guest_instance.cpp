@@ -43,7 +43,8 @@ GuestInstance::GuestInstance(wasmtime::Engine& engine, const wasmtime::Linker& l
     store_.limiter(static_cast<int64_t>(*limits.max_memory_bytes), -1, -1, -1, -1);
   }
   store_.epoch_deadline_callback(
-      [state](wasmtime::Store::Context, uint64_t& delta) -> wasmtime::Result<wasmtime::DeadlineKind> {
+      [state](wasmtime::Store::Context,
+              uint64_t& delta) -> wasmtime::Result<wasmtime::DeadlineKind> {
         if (state->should_stop()) return wasmtime::Error("eryx: execution interrupted");
         delta = 1;
         return wasmtime::DeadlineKind::Continue;
@@ -130,7 +131,8 @@ void GuestInstance::initialize() {
   auto init = export_func("eryx_init").typed<std::monostate, int32_t>(store_);
   if (!init) throw InitializationError("eryx: eryx_init has an unexpected type");
   auto status = init.ok().call(store_, std::monostate());
-  if (!status) throw InitializationError("eryx: interpreter start-up trapped: " + trap_text(status.err()));
+  if (!status)
+    throw InitializationError("eryx: interpreter start-up trapped: " + trap_text(status.err()));
   if (status.ok() != 0) {
     std::string detail = state_->wasi->stderr_capture().take();
     throw InitializationError("eryx: the interpreter failed to start: " + detail);
@@ -144,11 +146,13 @@ int32_t GuestInstance::call_with_text(std::string_view export_name, std::string_
   auto release = export_func("eryx_free").typed<int32_t, std::monostate>(store_);
   if (!alloc || !call || !release) throw Error("eryx: guest exports have unexpected types");
 
-  if (text.size() > static_cast<size_t>(INT32_MAX)) throw ResourceLimitError("eryx: input too large");
+  if (text.size() > static_cast<size_t>(INT32_MAX))
+    throw ResourceLimitError("eryx: input too large");
   auto length = static_cast<int32_t>(text.size());
   auto ptr = alloc.ok().call(store_, length == 0 ? 1 : length);
   if (!ptr) throw_trap(ptr.err(), "allocation");
-  if (ptr.ok() == 0) throw ResourceLimitError("eryx: the guest could not allocate memory for the input");
+  if (ptr.ok() == 0)
+    throw ResourceLimitError("eryx: the guest could not allocate memory for the input");
 
   // Fetch the span after the call: memory may have grown (and moved) during it.
   auto data = memory_->data(store_);
@@ -185,7 +189,8 @@ std::string GuestInstance::snapshot_state() {
   state_->result.reset();
   auto status = snapshot.ok().call(store_, std::monostate());
   if (!status) throw_trap(status.err(), "snapshot_state");
-  if (status.ok() != 0 || !state_->result) throw Error("eryx: the guest could not snapshot its state");
+  if (status.ok() != 0 || !state_->result)
+    throw Error("eryx: the guest could not snapshot its state");
   if (state_->result->kind != GuestResult::Kind::kJson) {
     throw Error("eryx: snapshot_state: " + state_->result->text);
   }
@@ -264,7 +269,8 @@ void GuestInstance::write_differing(uint64_t offset, std::string_view bytes) {
   for (size_t done = 0; done < bytes.size(); done += kDiffPage) {
     size_t n = std::min(kDiffPage, bytes.size() - done);
     uint8_t* target = data.data() + offset + done;
-    if (std::memcmp(target, bytes.data() + done, n) != 0) std::memcpy(target, bytes.data() + done, n);
+    if (std::memcmp(target, bytes.data() + done, n) != 0)
+      std::memcpy(target, bytes.data() + done, n);
   }
 }
 
@@ -272,8 +278,8 @@ void GuestInstance::set_globals(const std::vector<std::pair<std::string, uint64_
   for (const auto& [name, value] : globals) {
     auto item = instance_->get(store_, name);
     if (item && std::holds_alternative<wasmtime::Global>(*item)) {
-      auto set = std::get<wasmtime::Global>(*item).set(
-          store_, wasmtime::Val(static_cast<int32_t>(value)));
+      auto set =
+          std::get<wasmtime::Global>(*item).set(store_, wasmtime::Val(static_cast<int32_t>(value)));
       if (!set) throw Error("eryx: restoring global " + name + ": " + set.err().message());
     }
   }

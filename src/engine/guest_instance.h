@@ -79,8 +79,7 @@ class GuestInstance {
   // Grows the memory to `memory_size`, writes the pages that differ and sets the globals (the state
   // of a FactoryImage). The WASI state is the caller's. Throws ResourceLimitError when the memory
   // limit is below `memory_size`.
-  void apply_pages(uint64_t memory_size,
-                   const std::vector<std::pair<uint32_t, std::string>>& pages,
+  void apply_pages(uint64_t memory_size, const std::vector<std::pair<uint32_t, std::string>>& pages,
                    const std::vector<std::pair<std::string, uint64_t>>& globals);
 
   // Installs a WASI context (e.g. one with a factory's files) in place of the current one.

@@ -1,5 +1,5 @@
-// Loading the guest module: from a pre-compiled .cwasm (memory-mapped) when one matches this engine,
-// otherwise by compiling the .wasm with Cranelift.
+// Loading the guest module: from a pre-compiled .cwasm (memory-mapped) when one matches this
+// engine, otherwise by compiling the .wasm with Cranelift.
 #pragma once
 
 #include <filesystem>

@@ -47,13 +47,13 @@ struct WasiBinding<Method> {
 template <typename... A, void (WasiContext::*Method)(GuestMemory&, A...)>
 struct WasiBinding<Method> {
   static auto function() {
-    return [](wasmtime::Caller caller,
-              A... args) -> wasmtime::Result<std::monostate, wasmtime::Trap> {
-      StoreState& state = store_state(caller);
-      GuestMemory memory = memory_view(caller, state);
-      ((*state.wasi).*Method)(memory, args...);
-      return wasmtime::Trap("eryx: guest called proc_exit");
-    };
+    return
+        [](wasmtime::Caller caller, A... args) -> wasmtime::Result<std::monostate, wasmtime::Trap> {
+          StoreState& state = store_state(caller);
+          GuestMemory memory = memory_view(caller, state);
+          ((*state.wasi).*Method)(memory, args...);
+          return wasmtime::Trap("eryx: guest called proc_exit");
+        };
   }
 };
 
@@ -85,46 +85,48 @@ void define_wasi(wasmtime::Linker& linker) {
 }
 
 void define_eryx(wasmtime::Linker& linker) {
-  check(linker.func_wrap(
-            "eryx", "report_exception",
-            [](wasmtime::Caller caller, uint32_t type_ptr, uint32_t type_len, uint32_t msg_ptr,
-               uint32_t msg_len, uint32_t tb_ptr,
-               uint32_t tb_len) -> wasmtime::Result<std::monostate, wasmtime::Trap> {
-              StoreState& state = store_state(caller);
-              GuestMemory memory = memory_view(caller, state);
-              bool ok = true;
-              GuestException exception;
-              exception.type_name = read_field(memory, type_ptr, type_len, ok);
-              exception.message = read_field(memory, msg_ptr, msg_len, ok);
-              exception.traceback = read_field(memory, tb_ptr, tb_len, ok);
-              if (!ok) return wasmtime::Trap("eryx: report_exception with an out-of-bounds string");
-              state.exception = std::move(exception);
-              return std::monostate();
-            }),
+  check(linker.func_wrap("eryx", "report_exception",
+                         [](wasmtime::Caller caller, uint32_t type_ptr, uint32_t type_len,
+                            uint32_t msg_ptr, uint32_t msg_len, uint32_t tb_ptr,
+                            uint32_t tb_len) -> wasmtime::Result<std::monostate, wasmtime::Trap> {
+                           StoreState& state = store_state(caller);
+                           GuestMemory memory = memory_view(caller, state);
+                           bool ok = true;
+                           GuestException exception;
+                           exception.type_name = read_field(memory, type_ptr, type_len, ok);
+                           exception.message = read_field(memory, msg_ptr, msg_len, ok);
+                           exception.traceback = read_field(memory, tb_ptr, tb_len, ok);
+                           if (!ok)
+                             return wasmtime::Trap(
+                                 "eryx: report_exception with an out-of-bounds string");
+                           state.exception = std::move(exception);
+                           return std::monostate();
+                         }),
         "report_exception");
 }
 
 void define_result(wasmtime::Linker& linker) {
-  check(linker.func_wrap(
-            "eryx", "report_result",
-            [](wasmtime::Caller caller, uint32_t kind, uint32_t ptr,
-               uint32_t len) -> wasmtime::Result<std::monostate, wasmtime::Trap> {
-              StoreState& state = store_state(caller);
-              GuestMemory memory = memory_view(caller, state);
-              auto text = memory.string(ptr, len);
-              if (!text || kind > 2) return wasmtime::Trap("eryx: malformed report_result");
-              GuestResult result;
-              result.kind = static_cast<GuestResult::Kind>(kind);
-              if (text->size() > kMaxResultJson) {
-                result.kind = GuestResult::Kind::kTooLarge;
-                result.text = "result is too large: " + std::to_string(text->size()) +
-                              " bytes of JSON (at most " + std::to_string(kMaxResultJson) + ")";
-              } else {
-                result.text = std::string(*text);
-              }
-              state.result = std::move(result);
-              return std::monostate();
-            }),
+  check(linker.func_wrap("eryx", "report_result",
+                         [](wasmtime::Caller caller, uint32_t kind, uint32_t ptr,
+                            uint32_t len) -> wasmtime::Result<std::monostate, wasmtime::Trap> {
+                           StoreState& state = store_state(caller);
+                           GuestMemory memory = memory_view(caller, state);
+                           auto text = memory.string(ptr, len);
+                           if (!text || kind > 2)
+                             return wasmtime::Trap("eryx: malformed report_result");
+                           GuestResult result;
+                           result.kind = static_cast<GuestResult::Kind>(kind);
+                           if (text->size() > kMaxResultJson) {
+                             result.kind = GuestResult::Kind::kTooLarge;
+                             result.text = "result is too large: " + std::to_string(text->size()) +
+                                           " bytes of JSON (at most " +
+                                           std::to_string(kMaxResultJson) + ")";
+                           } else {
+                             result.text = std::string(*text);
+                           }
+                           state.result = std::move(result);
+                           return std::monostate();
+                         }),
         "report_result");
 }
 

@@ -30,8 +30,8 @@ std::vector<uint8_t> read_bytes(const std::filesystem::path& path) {
 std::vector<uint8_t> build_snapshot_wasm(const GuestFiles& files) {
   auto original = read_bytes(files.dir / "eryx-guest.wasm");
   wasmtime::Engine engine(make_engine_config(false));
-  auto module = load_guest_module(engine, files.dir / "eryx-guest.wasm",
-                                  files.dir / precompiled_name(false));
+  auto module =
+      load_guest_module(engine, files.dir / "eryx-guest.wasm", files.dir / precompiled_name(false));
   wasmtime::Linker linker(engine);
   define_host_functions(linker);
   EpochTicker ticker(engine, std::chrono::milliseconds(1));

@@ -13,8 +13,7 @@ namespace eryx::snapshot {
 
 class SnapshotError : public std::runtime_error {
  public:
-  explicit SnapshotError(const std::string& message)
-      : std::runtime_error("snapshot: " + message) {}
+  explicit SnapshotError(const std::string& message) : std::runtime_error("snapshot: " + message) {}
 };
 
 }  // namespace eryx::snapshot

@@ -202,8 +202,8 @@ std::vector<uint8_t> global_section_payload(
     payload.push_back(globals[i].valtype);
     payload.push_back(globals[i].is_mutable ? 0x01 : 0x00);
     auto it = rewrites.find(i);
-    const auto& expr = it != rewrites.end() ? std::span<const uint8_t>(it->second)
-                                            : globals[i].init_expr;
+    const auto& expr =
+        it != rewrites.end() ? std::span<const uint8_t>(it->second) : globals[i].init_expr;
     payload.insert(payload.end(), expr.begin(), expr.end());
   }
   return payload;

@@ -15,20 +15,34 @@ constexpr std::array<uint8_t, kWasmHeaderSize> kHeader = {0x00, 0x61, 0x73, 0x6D
 // precedes code, the tag section sits between memory and global).
 int section_rank(uint8_t id) {
   switch (id) {
-    case kSectionType: return 1;
-    case kSectionImport: return 2;
-    case kSectionFunction: return 3;
-    case kSectionTable: return 4;
-    case kSectionMemory: return 5;
-    case kSectionTag: return 6;
-    case kSectionGlobal: return 7;
-    case kSectionExport: return 8;
-    case kSectionStart: return 9;
-    case kSectionElement: return 10;
-    case kSectionDataCount: return 11;
-    case kSectionCode: return 12;
-    case kSectionData: return 13;
-    default: return -1;
+    case kSectionType:
+      return 1;
+    case kSectionImport:
+      return 2;
+    case kSectionFunction:
+      return 3;
+    case kSectionTable:
+      return 4;
+    case kSectionMemory:
+      return 5;
+    case kSectionTag:
+      return 6;
+    case kSectionGlobal:
+      return 7;
+    case kSectionExport:
+      return 8;
+    case kSectionStart:
+      return 9;
+    case kSectionElement:
+      return 10;
+    case kSectionDataCount:
+      return 11;
+    case kSectionCode:
+      return 12;
+    case kSectionData:
+      return 13;
+    default:
+      return -1;
   }
 }
 
@@ -39,13 +53,20 @@ std::string hex(uint8_t byte) {
 
 const char* section_name(uint8_t id) {
   switch (id) {
-    case kSectionImport: return "import section";
-    case kSectionMemory: return "memory section";
-    case kSectionGlobal: return "global section";
-    case kSectionExport: return "export section";
-    case kSectionData: return "data section";
-    case kSectionDataCount: return "data count section";
-    default: return "section";
+    case kSectionImport:
+      return "import section";
+    case kSectionMemory:
+      return "memory section";
+    case kSectionGlobal:
+      return "global section";
+    case kSectionExport:
+      return "export section";
+    case kSectionData:
+      return "data section";
+    case kSectionDataCount:
+      return "data count section";
+    default:
+      return "section";
   }
 }
 
@@ -86,8 +107,7 @@ bool read_mutability(Cursor& cursor) {
 }  // namespace
 
 void Cursor::fail(const std::string& message) const {
-  throw SnapshotError(what_ + " at offset " + std::to_string(base_offset_ + pos_) + ": " +
-                      message);
+  throw SnapshotError(what_ + " at offset " + std::to_string(base_offset_ + pos_) + ": " + message);
 }
 
 uint8_t Cursor::u8() {
@@ -131,8 +151,8 @@ int64_t Cursor::s64() {
 
 std::span<const uint8_t> Cursor::bytes(size_t count) {
   if (count > remaining()) {
-    fail("length " + std::to_string(count) + " runs past the end (" +
-         std::to_string(remaining()) + " bytes left)");
+    fail("length " + std::to_string(count) + " runs past the end (" + std::to_string(remaining()) +
+         " bytes left)");
   }
   auto out = bytes_.subspan(pos_, count);
   pos_ += count;

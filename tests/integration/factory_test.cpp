@@ -32,8 +32,9 @@ TEST(SandboxFactory, EachExecuteStartsFromTheFactoryState) {
   eryx::SandboxFactory factory({.imports = {"json"}});
   auto sandbox = factory.create_sandbox();
   sandbox.execute("import json\njson.marker = 1\nx = 1");
-  EXPECT_EQ(sandbox.execute("import json\nprint(hasattr(json, 'marker'), 'x' in globals())").stdout_text,
-            "False False\n");
+  EXPECT_EQ(
+      sandbox.execute("import json\nprint(hasattr(json, 'marker'), 'x' in globals())").stdout_text,
+      "False False\n");
 }
 
 TEST(SandboxFactory, SandboxesAreAsIsolatedAsAnyOther) {
@@ -63,8 +64,9 @@ TEST(SandboxFactory, SitePackagesDirectoryIsImportable) {
   fs::create_directories(dir / "greet");
   std::ofstream(dir / "greet" / "__init__.py") << "def hello(name):\n    return f'hello {name}'\n";
   eryx::SandboxFactory factory({.imports = {"greet"}, .site_packages = dir});
-  EXPECT_EQ(factory.create_sandbox().execute("import greet\nprint(greet.hello('eryx'))").stdout_text,
-            "hello eryx\n");
+  EXPECT_EQ(
+      factory.create_sandbox().execute("import greet\nprint(greet.hello('eryx'))").stdout_text,
+      "hello eryx\n");
   fs::remove_all(dir);
 }
 
@@ -72,10 +74,9 @@ TEST(SandboxFactory, SaveAndLoadRoundTrip) {
   auto path = temp_path("roundtrip.bin");
   eryx::SandboxFactory({.imports = {"fractions"}}).save(path);
   auto loaded = eryx::SandboxFactory::load(path);
-  EXPECT_EQ(loaded.create_sandbox()
-                .execute("import sys\nprint('fractions' in sys.modules)")
-                .stdout_text,
-            "True\n");
+  EXPECT_EQ(
+      loaded.create_sandbox().execute("import sys\nprint('fractions' in sys.modules)").stdout_text,
+      "True\n");
   fs::remove(path);
 }
 
@@ -85,7 +86,8 @@ TEST(SandboxFactory, CorruptTruncatedAndForeignDataRaiseCleanErrors) {
   corrupt[corrupt.size() / 2] ^= 0x5a;
   EXPECT_THROW(eryx::SandboxFactory::from_bytes(corrupt), eryx::Error);
   EXPECT_THROW(eryx::SandboxFactory::from_bytes(bytes.substr(0, bytes.size() / 3)), eryx::Error);
-  EXPECT_THROW(eryx::SandboxFactory::from_bytes("PK\x03\x04 definitely not a factory"), eryx::Error);
+  EXPECT_THROW(eryx::SandboxFactory::from_bytes("PK\x03\x04 definitely not a factory"),
+               eryx::Error);
   EXPECT_THROW(eryx::SandboxFactory::from_bytes(""), eryx::Error);
   EXPECT_THROW(eryx::SandboxFactory::load(temp_path("missing.bin")), eryx::Error);
 }

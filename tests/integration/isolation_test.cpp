@@ -33,9 +33,9 @@ TEST(Isolation, EnvironmentHasNoHostVariables) {
 }
 
 TEST(Isolation, SubprocessFailsCleanly) {
-  auto out = run(
-      "import subprocess\ntry:\n    subprocess.run(['ls'])\n    print('spawned')\n"
-      "except Exception as e:\n    print('blocked')");
+  auto out =
+      run("import subprocess\ntry:\n    subprocess.run(['ls'])\n    print('spawned')\n"
+          "except Exception as e:\n    print('blocked')");
   EXPECT_EQ(out, "blocked\n");
 }
 
@@ -44,15 +44,16 @@ TEST(Isolation, OsSystemIsUnavailable) {
 }
 
 TEST(Isolation, SocketsFailCleanly) {
-  auto out = run(
-      "import socket\ntry:\n    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
-      "    s.connect(('127.0.0.1', 22))\n    print('connected')\n"
-      "except Exception as e:\n    print('blocked')");
+  auto out =
+      run("import socket\ntry:\n    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+          "    s.connect(('127.0.0.1', 22))\n    print('connected')\n"
+          "except Exception as e:\n    print('blocked')");
   EXPECT_EQ(out, "blocked\n");
 }
 
 TEST(Isolation, InputSeesEndOfFile) {
-  EXPECT_EQ(run("try:\n    input('prompt> ')\nexcept EOFError:\n    print('EOF')"), "prompt> EOF\n");
+  EXPECT_EQ(run("try:\n    input('prompt> ')\nexcept EOFError:\n    print('EOF')"),
+            "prompt> EOF\n");
 }
 
 TEST(Isolation, StdlibImageIsReadOnly) {

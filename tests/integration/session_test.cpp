@@ -19,8 +19,9 @@ TEST(Session, VariablesPersistBetweenExecutes) {
 
 TEST(Session, FunctionsClassesAndImportsPersist) {
   Session session;
-  session.execute("import json\nclass P:\n    def __init__(self, v): self.v = v\n"
-                  "def dump(p): return json.dumps({'v': p.v})");
+  session.execute(
+      "import json\nclass P:\n    def __init__(self, v): self.v = v\n"
+      "def dump(p): return json.dumps({'v': p.v})");
   EXPECT_EQ(session.execute("print(dump(P(3)))").stdout_text, "{\"v\": 3}\n");
 }
 
@@ -97,9 +98,11 @@ TEST(Session, ClearStateDropsGlobalsButKeepsModulesImported) {
   eryx::Session session;
   session.execute("import json\nx = 1\ndef f(): pass");
   session.clear_state();
-  EXPECT_EQ(session.execute("import sys\nprint('x' in globals(), 'f' in globals(), 'json' in sys.modules)")
-                .stdout_text,
-            "False False True\n");
+  EXPECT_EQ(
+      session
+          .execute("import sys\nprint('x' in globals(), 'f' in globals(), 'json' in sys.modules)")
+          .stdout_text,
+      "False False True\n");
 }
 
 TEST(Session, ResultVariableIsCapturedEachExecute) {
@@ -114,11 +117,14 @@ namespace {
 
 TEST(SessionState, SnapshotRestoresIntoAnotherSession) {
   eryx::Session source;
-  source.execute("import math\nx = [1, 2, 3]\ny = {'k': 'v'}\nimport collections\nc = collections.Counter('aab')");
+  source.execute(
+      "import math\nx = [1, 2, 3]\ny = {'k': 'v'}\nimport collections\nc = "
+      "collections.Counter('aab')");
   auto blob = source.snapshot_state();
   eryx::Session target;
   target.restore_state(blob);
-  EXPECT_EQ(target.execute("print(x, y['k'], c['a'], math.floor(2.5))").stdout_text, "[1, 2, 3] v 2 2\n");
+  EXPECT_EQ(target.execute("print(x, y['k'], c['a'], math.floor(2.5))").stdout_text,
+            "[1, 2, 3] v 2 2\n");
 }
 
 TEST(SessionState, UnserialisableValueIsNamedInTheError) {

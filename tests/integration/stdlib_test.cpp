@@ -32,7 +32,8 @@ INSTANTIATE_TEST_SUITE_P(
                    "{\"a\": [1, 2.5, null]}\n"},
         StdlibCase{"re", "import re; print(re.findall(r'\\d+', 'a1b22c333'))",
                    "['1', '22', '333']\n"},
-        StdlibCase{"decimal", "from decimal import Decimal as D; print(D('1.1') + D('2.2'))", "3.3\n"},
+        StdlibCase{"decimal", "from decimal import Decimal as D; print(D('1.1') + D('2.2'))",
+                   "3.3\n"},
         StdlibCase{"hashlib", "import hashlib; print(hashlib.sha256(b'abc').hexdigest()[:16])",
                    "ba7816bf8f01cfea\n"},
         StdlibCase{"datetime",
@@ -42,15 +43,18 @@ INSTANTIATE_TEST_SUITE_P(
                    "import asyncio\nasync def f():\n    await asyncio.sleep(0.01)\n    return 7\n"
                    "print(asyncio.run(f()))",
                    "7\n"},
-        StdlibCase{"zlib", "import zlib; d = b'x' * 1000; print(zlib.decompress(zlib.compress(d)) == d)",
+        StdlibCase{"zlib",
+                   "import zlib; d = b'x' * 1000; print(zlib.decompress(zlib.compress(d)) == d)",
                    "True\n"},
         StdlibCase{"collections",
                    "from collections import Counter; print(Counter('abracadabra').most_common(2))",
                    "[('a', 5), ('b', 2)]\n"},
         StdlibCase{"math", "import math; print(math.isqrt(10**20), round(math.pi, 5))",
                    "10000000000 3.14159\n"},
-        StdlibCase{"random", "import random; r = random.Random(1); print(r.randint(1, 100))", "18\n"},
-        StdlibCase{"struct", "import struct; print(struct.pack('<IH', 1, 2).hex())", "010000000200\n"},
+        StdlibCase{"random", "import random; r = random.Random(1); print(r.randint(1, 100))",
+                   "18\n"},
+        StdlibCase{"struct", "import struct; print(struct.pack('<IH', 1, 2).hex())",
+                   "010000000200\n"},
         StdlibCase{"unicodedata", "import unicodedata; print(unicodedata.name('é'))",
                    "LATIN SMALL LETTER E WITH ACUTE\n"},
         StdlibCase{"zipfile",
@@ -64,10 +68,11 @@ INSTANTIATE_TEST_SUITE_P(
                    "c.execute('create table t(x)'); c.execute('insert into t values (41)')\n"
                    "print(c.execute('select x + 1 from t').fetchone()[0])",
                    "42\n"},
-        StdlibCase{"tempfile_in_vfs",
-                   "import tempfile, os\nwith tempfile.NamedTemporaryFile('w+', delete=False) as f:\n"
-                   "    f.write('data'); name = f.name\nprint(open(name).read(), name.startswith('/tmp'))",
-                   "data True\n"}),
+        StdlibCase{
+            "tempfile_in_vfs",
+            "import tempfile, os\nwith tempfile.NamedTemporaryFile('w+', delete=False) as f:\n"
+            "    f.write('data'); name = f.name\nprint(open(name).read(), name.startswith('/tmp'))",
+            "data True\n"}),
     [](const testing::TestParamInfo<StdlibCase>& info) { return std::string(info.param.name); });
 
 }  // namespace

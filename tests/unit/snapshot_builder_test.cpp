@@ -87,20 +87,18 @@ std::vector<SectionSpec> standard_sections() {
       {2, vec({cat({str("env"), str("f"), {0x00}, uleb(0)}),
                cat({str("env"), str("g"), {0x03, 0x7F, 0x00}})})},
       {3, vec({uleb(0)})},
-      {5, memory_payload({0x01, 0x01, 0x10})},  // min 1, max 16
-      {6, vec({cat({{0x7F, 0x01, 0x41}, sleb(65536), {0x0B}}),   // 1 __stack_pointer
-               cat({{0x7E, 0x01, 0x42}, sleb(-1), {0x0B}}),      // 2 counter64
-               cat({{0x7F, 0x00, 0x41}, sleb(5), {0x0B}}),       // 3 const_g (immutable)
-               {0x7F, 0x01, 0x23, 0x00, 0x0B},                   // 4 global.get 0, unexported
-               {0x70, 0x00, 0xD0, 0x70, 0x0B},                   // 5 ref.null func
-               cat({{0x7C, 0x01}, f64_one})})},                  // 6 f64_g
-      {7, vec({cat({str("memory"), {0x02}, uleb(0)}),
-               cat({str("__stack_pointer"), {0x03}, uleb(1)}),
-               cat({str("counter64"), {0x03}, uleb(2)}),
-               cat({str("const_g"), {0x03}, uleb(3)}),
-               cat({str("f64_g"), {0x03}, uleb(6)}),
-               cat({str("imported_g"), {0x03}, uleb(0)}),
-               cat({str("_initialize"), {0x00}, uleb(1)})})},
+      {5, memory_payload({0x01, 0x01, 0x10})},                  // min 1, max 16
+      {6, vec({cat({{0x7F, 0x01, 0x41}, sleb(65536), {0x0B}}),  // 1 __stack_pointer
+               cat({{0x7E, 0x01, 0x42}, sleb(-1), {0x0B}}),     // 2 counter64
+               cat({{0x7F, 0x00, 0x41}, sleb(5), {0x0B}}),      // 3 const_g (immutable)
+               {0x7F, 0x01, 0x23, 0x00, 0x0B},                  // 4 global.get 0, unexported
+               {0x70, 0x00, 0xD0, 0x70, 0x0B},                  // 5 ref.null func
+               cat({{0x7C, 0x01}, f64_one})})},                 // 6 f64_g
+      {7,
+       vec({cat({str("memory"), {0x02}, uleb(0)}), cat({str("__stack_pointer"), {0x03}, uleb(1)}),
+            cat({str("counter64"), {0x03}, uleb(2)}), cat({str("const_g"), {0x03}, uleb(3)}),
+            cat({str("f64_g"), {0x03}, uleb(6)}), cat({str("imported_g"), {0x03}, uleb(0)}),
+            cat({str("_initialize"), {0x00}, uleb(1)})})},
       {12, uleb(1)},
       {10, vec({{0x02, 0x00, 0x0B}})},
       {11, default_data_payload()},
@@ -127,10 +125,10 @@ Bytes sample_image() {
   std::string_view hello = "hello";
   std::copy(hello.begin(), hello.end(), image.begin() + 16);
   for (size_t i = 1000; i < 1200; i += 3) image[i] = static_cast<uint8_t>(i | 1);  // gaps of 2
-  image[5000] = 0xAA;    // 3801 zeros after 1198: stays in the first segment
-  image[70000] = 0x01;   // far away: a new segment
+  image[5000] = 0xAA;   // 3801 zeros after 1198: stays in the first segment
+  image[70000] = 0x01;  // far away: a new segment
   image[70001] = 0x02;
-  image.back() = 0xFF;   // the very last byte
+  image.back() = 0xFF;  // the very last byte
   return image;
 }
 
@@ -356,9 +354,8 @@ TEST(SnapshotBuilder, CapsTheSegmentCountByWideningTheGap) {
   Bytes image(384 * kWasmPageSize, 0);
   for (size_t i = 0; i < 256 * kWasmPageSize; i += 4200) image[i] = 0x5A;
   image.back() = 0xA5;
-  const Bytes output = build(assemble(replaced(standard_sections(), 5,
-                                               memory_payload({0x00, 0x01}))),
-                             image);
+  const Bytes output =
+      build(assemble(replaced(standard_sections(), 5, memory_payload({0x00, 0x01}))), image);
   size_t segments = 0;
   EXPECT_EQ(replay_data(output, 384, &segments), image);
   EXPECT_EQ(segments, 2u);
@@ -411,8 +408,8 @@ TEST(SnapshotBuilder, SurvivesSingleByteCorruption) {
   const Bytes module = assemble(standard_sections());
   const Bytes image = sample_image();
   for (size_t i = 8; i < module.size(); ++i) {
-    for (uint8_t value : {uint8_t{0x00}, uint8_t{0x80}, uint8_t{0xFF},
-                          static_cast<uint8_t>(module[i] ^ 1)}) {
+    for (uint8_t value :
+         {uint8_t{0x00}, uint8_t{0x80}, uint8_t{0xFF}, static_cast<uint8_t>(module[i] ^ 1)}) {
       Bytes mutated = module;
       mutated[i] = value;
       try {
@@ -426,12 +423,12 @@ TEST(SnapshotBuilder, SurvivesSingleByteCorruption) {
 TEST(SnapshotBuilder, RejectsOverlongLeb128) {
   Bytes module = assemble({{1, vec({{0x60, 0x00, 0x00}})}});
   // A section whose size field takes six bytes.
-  Bytes padded = {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x01, 0x84, 0x80, 0x80, 0x80,
-                  0x80, 0x00, 0x01, 0x60, 0x00, 0x00};
+  Bytes padded = {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x01, 0x84,
+                  0x80, 0x80, 0x80, 0x80, 0x00, 0x01, 0x60, 0x00, 0x00};
   expect_error([&] { build(padded, Bytes(kWasmPageSize, 0)); }, "too long");
   // A five-byte (padded) size is legal and must be copied verbatim.
-  Bytes five = {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x05, 0x83, 0x80, 0x80, 0x80,
-                0x00, 0x01, 0x00, 0x01};
+  Bytes five = {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x05,
+                0x83, 0x80, 0x80, 0x80, 0x00, 0x01, 0x00, 0x01};
   auto sections = read_sections(five);
   ASSERT_EQ(sections.size(), 1u);
   EXPECT_EQ(sections[0].raw.size(), 9u);
@@ -482,8 +479,7 @@ TEST(SnapshotBuilder, RejectsUnsupportedMemories) {
                "defines 0 memories");
   expect_error(
       [&] {
-        build(assemble(replaced(standard_sections(), 5, vec({{0x00, 0x01}, {0x00, 0x01}}))),
-              image);
+        build(assemble(replaced(standard_sections(), 5, vec({{0x00, 0x01}, {0x00, 0x01}}))), image);
       },
       "defines 2 memories");
   expect_error(
@@ -506,8 +502,8 @@ TEST(SnapshotBuilder, RejectsUnsupportedMemories) {
 }
 
 TEST(SnapshotBuilder, RejectsPassiveDataSegments) {
-  const Bytes passive = assemble(replaced(standard_sections(), 11,
-                                          vec({active_segment(0, "x"), cat({{0x01}, str("p")})})));
+  const Bytes passive = assemble(
+      replaced(standard_sections(), 11, vec({active_segment(0, "x"), cat({{0x01}, str("p")})})));
   expect_error([&] { build(passive, Bytes(kWasmPageSize, 0)); }, "passive");
 }
 
