@@ -2,7 +2,8 @@
  * eryx guest glue: the WASI reactor's exports over CPython's embedding API.
  * Implements docs/guest-abi.md (version 1).
  *
- * Exports: eryx_init, eryx_alloc, eryx_free, eryx_execute, eryx_capture_result, eryx_clear_state
+ * Exports: eryx_init, eryx_alloc, eryx_free, eryx_execute, eryx_capture_result, eryx_clear_state,
+ * eryx_reseed, eryx_snapshot_state, eryx_restore_state
  * (plus memory and _initialize from the toolchain). Imports: eryx.report_exception,
  * eryx.report_result. Everything else the module imports comes from
  * wasi_snapshot_preview1 through wasi-libc.
@@ -162,6 +163,10 @@ static const char kRuntimeSetup[] =
     "        names = __main__.__dict__\n"
     "        for key in [k for k in names if not (k.startswith('__') and k.endswith('__'))]:\n"
     "            del names[key]\n"
+    "    @staticmethod\n"
+    "    def reseed():\n"
+    "        random = sys.modules.get('random')\n"
+    "        if random is not None: random.seed()\n"
     "sys.modules['_eryx_runtime'] = _Runtime\n";
 
 static int run_runtime_setup(void) {
@@ -493,6 +498,16 @@ ERYX_EXPORT("eryx_capture_result") int32_t eryx_capture_result(const char* name,
 ERYX_EXPORT("eryx_clear_state") int32_t eryx_clear_state(void) {
   if (!Py_IsInitialized()) return ERYX_INTERNAL;
   PyObject* done = call_runtime("clear_state", NULL);
+  if (!done) return ERYX_INTERNAL;
+  Py_DECREF(done);
+  return ERYX_OK;
+}
+
+/* Reseeds the random module (if imported) from os.urandom: state restored from a factory or copied
+ * by a fork must not give two interpreters the same random sequence (os.fork does the same). */
+ERYX_EXPORT("eryx_reseed") int32_t eryx_reseed(void) {
+  if (!Py_IsInitialized()) return ERYX_INTERNAL;
+  PyObject* done = call_runtime("reseed", NULL);
   if (!done) return ERYX_INTERNAL;
   Py_DECREF(done);
   return ERYX_OK;

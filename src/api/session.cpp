@@ -1,6 +1,7 @@
 #include "eryx/session.hpp"
 
 #include <mutex>
+#include <utility>
 
 #include "api/code_validation.h"
 #include "engine/execution.h"
@@ -28,10 +29,13 @@ class SessionCore {
     std::lock_guard lock(mutex_);
     if (!instance_) start_fresh();
     ++execution_count_;
+    bool reseed = std::exchange(reseed_pending_, false);
     try {
-      return engine::run_execution(
-          *instance_, code, options_,
-          {.ticker = variant_.ticker(), .metered = variant_.metered(), .cancel = cancel.flag()});
+      return engine::run_execution(*instance_, code, options_,
+                                   {.ticker = variant_.ticker(),
+                                    .metered = variant_.metered(),
+                                    .cancel = cancel.flag(),
+                                    .reseed = reseed});
     } catch (const ExecutionError&) {
       throw;  // a Python exception leaves the interpreter intact
     } catch (...) {
@@ -55,6 +59,7 @@ class SessionCore {
         variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
     child->instance_->restore(image);
     child->execution_count_ = execution_count_;
+    child->reseed_pending_ = true;  // like os.fork: the child must not repeat the parent's randoms
     return child;
   }
 
@@ -122,6 +127,7 @@ class SessionCore {
   mutable std::mutex mutex_;
   std::unique_ptr<engine::GuestInstance> instance_;
   uint64_t execution_count_ = 0;
+  bool reseed_pending_ = false;  // a fork's first execution reseeds `random`
 };
 
 }  // namespace detail

@@ -46,6 +46,7 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
     uint64_t fuel_budget = options.limits.max_fuel.value_or(UINT64_MAX);
     if (context.metered) instance.set_fuel(fuel_budget);
 
+    if (context.reseed) instance.reseed();
     auto status = instance.execute(code);
     if (status == ExecStatus::kOk && !options.result_variable.empty()) {
       instance.capture_result(options.result_variable);

@@ -16,6 +16,8 @@ struct ExecutionContext {
   EpochTicker& ticker;
   bool metered;  // the instance belongs to a fuel-metering engine
   const std::atomic<bool>* cancel = nullptr;
+  // Reseed the guest's `random` first: the instance holds state copied from another interpreter.
+  bool reseed = false;
 };
 
 // Runs `code` (already validated) in `instance`. Throws ExecutionError, TimeoutError,

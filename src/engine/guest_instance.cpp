@@ -175,13 +175,17 @@ void GuestInstance::capture_result(std::string_view name) {
   }
 }
 
-void GuestInstance::clear_state() {
-  auto clear = export_func("eryx_clear_state").typed<std::monostate, int32_t>(store_);
-  if (!clear) throw Error("eryx: eryx_clear_state has an unexpected type");
-  auto status = clear.ok().call(store_, std::monostate());
-  if (!status) throw_trap(status.err(), "clear_state");
-  if (status.ok() != 0) throw Error("eryx: the guest could not clear its state");
+void GuestInstance::call_status_export(const char* name) {
+  auto call = export_func(name).typed<std::monostate, int32_t>(store_);
+  if (!call) throw Error(std::string("eryx: ") + name + " has an unexpected type");
+  auto status = call.ok().call(store_, std::monostate());
+  if (!status) throw_trap(status.err(), name);
+  if (status.ok() != 0) throw Error(std::string("eryx: the guest's ") + name + " failed");
 }
+
+void GuestInstance::clear_state() { call_status_export("eryx_clear_state"); }
+
+void GuestInstance::reseed() { call_status_export("eryx_reseed"); }
 
 std::string GuestInstance::snapshot_state() {
   auto snapshot = export_func("eryx_snapshot_state").typed<std::monostate, int32_t>(store_);

@@ -51,6 +51,8 @@ class GuestInstance {
   void capture_result(std::string_view name);
   // Drops the user globals of __main__. Throws like execute().
   void clear_state();
+  // Reseeds the guest's `random` module from fresh entropy. Throws like execute().
+  void reseed();
   // Pickles / restores the user globals. Throw Error with the guest's reason when they cannot.
   std::string snapshot_state();
   void restore_state(std::string_view blob);
@@ -89,6 +91,8 @@ class GuestInstance {
   uint64_t memory_size();
 
  private:
+  // Calls an export () -> i32 that returns 0 on success.
+  void call_status_export(const char* name);
   void grow_to(uint64_t bytes);
   void write_differing(uint64_t offset, std::string_view bytes);
   void set_globals(const std::vector<std::pair<std::string, uint64_t>>& globals);

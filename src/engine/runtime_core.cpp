@@ -29,9 +29,11 @@ ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOpt
   const auto& variant = variant_for(options.limits);
   auto instance =
       variant.fresh_instance({.max_memory_bytes = options.limits.max_memory_bytes}, factory);
-  return engine::run_execution(
-      *instance, code, options,
-      {.ticker = variant.ticker(), .metered = variant.metered(), .cancel = cancel});
+  return engine::run_execution(*instance, code, options,
+                               {.ticker = variant.ticker(),
+                                .metered = variant.metered(),
+                                .cancel = cancel,
+                                .reseed = factory != nullptr});
 }
 
 const std::string& RuntimeCore::factory_fingerprint() const {

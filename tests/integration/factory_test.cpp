@@ -108,3 +108,14 @@ TEST(SandboxFactory, ConcurrentCreationFromOneFactory) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(SandboxFactory, SandboxesDoNotShareRandomState) {
+  eryx::SandboxFactory factory({.imports = {"random"}});
+  auto a = factory.create_sandbox().execute("import random\nprint(random.random())").stdout_text;
+  auto b = factory.create_sandbox().execute("import random\nprint(random.random())").stdout_text;
+  EXPECT_NE(a, b);
+}
+
+}  // namespace

@@ -184,3 +184,24 @@ TEST(SessionFork, KeepsTheExecutionCount) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(SessionFork, ForksDoNotRepeatTheParentsRandomNumbers) {
+  eryx::Session parent;
+  parent.execute("import random");
+  auto child = parent.fork();
+  auto a = parent.execute("print(random.random())").stdout_text;
+  auto b = child.execute("print(random.random())").stdout_text;
+  EXPECT_NE(a, b);
+}
+
+TEST(Session, SeededRandomStaysReproducibleAcrossExecutes) {
+  eryx::Session session;
+  session.execute("import random\nrandom.seed(42)");
+  auto first = session.execute("print(random.random())").stdout_text;
+  session.execute("random.seed(42)");
+  EXPECT_EQ(session.execute("print(random.random())").stdout_text, first);
+}
+
+}  // namespace
