@@ -27,10 +27,9 @@ int main(int argc, char** argv) {
     }
     // Identifies the snapshot's interpreter state (SandboxFactory files are tied to it).
     {
-      std::string digest = eryx::engine::sha256(
-          std::string_view(reinterpret_cast<const char*>(wasm.data()), wasm.size()));
       std::ofstream id(dir / "eryx-snapshot.id", std::ios::trunc);
-      for (unsigned char c : digest) id << "0123456789abcdef"[c >> 4] << "0123456789abcdef"[c & 15];
+      id << eryx::engine::sha256_hex(
+          std::string_view(reinterpret_cast<const char*>(wasm.data()), wasm.size()));
       if (!id) throw std::runtime_error("writing eryx-snapshot.id");
     }
     for (bool metered : {false, true}) {

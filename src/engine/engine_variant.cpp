@@ -73,14 +73,14 @@ EngineVariant::EngineVariant(const GuestFiles& files, bool metered)
 
   if (from_snapshot_) {
     // A probe instance checks the snapshot links against this host and gives the baseline size.
-    GuestInstance probe(engine_, linker_, module_, make_wasi(), {});
+    GuestInstance probe(engine_, linker_, module_, make_guest_wasi(files_), {});
     baseline_bytes_ = probe.memory_size();
     return;
   }
   // No snapshot: start one interpreter and keep its state for every fresh instance.
   run_with_stack(kMaxWasmStack, [&] {
     EpochTicker::Activity activity(*ticker_);
-    GuestInstance instance(engine_, linker_, module_, make_wasi(), {});
+    GuestInstance instance(engine_, linker_, module_, make_guest_wasi(files_), {});
     if (metered_) instance.set_fuel(UINT64_MAX);
     auto baseline = instance.memory_copy();
     instance.initialize();
@@ -91,9 +91,10 @@ EngineVariant::EngineVariant(const GuestFiles& files, bool metered)
   baseline_bytes_ = pristine_.memory.size();
 }
 
-std::unique_ptr<wasi::WasiContext> EngineVariant::make_wasi(const FactoryImage* factory) const {
+std::unique_ptr<wasi::WasiContext> make_guest_wasi(const GuestFiles& files,
+                                                   const FactoryImage* factory) {
   wasi::WasiOptions options;
-  options.vfs = vfs::make_default_layout(files_.stdlib_zip_name, files_.stdlib_zip);
+  options.vfs = vfs::make_default_layout(files.stdlib_zip_name, files.stdlib_zip);
   for (const auto& [path, bytes] : factory ? factory->files : decltype(factory->files){}) {
     auto parent = std::string_view(path).substr(0, path.rfind('/'));
     if (options.vfs->make_dir(parent, vfs::Access::kReadOnly) != vfs::Status::kOk ||
@@ -114,12 +115,12 @@ std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(const InstanceLimit
   auto& engine = const_cast<wasmtime::Engine&>(engine_);
   std::unique_ptr<GuestInstance> instance;
   if (from_snapshot_) {
-    instance =
-        std::make_unique<GuestInstance>(engine, linker_, module_, make_wasi(factory), limits);
+    instance = std::make_unique<GuestInstance>(engine, linker_, module_,
+                                               make_guest_wasi(files_, factory), limits);
   } else {
     instance = std::make_unique<GuestInstance>(engine, linker_, module_, nullptr, limits);
     instance->restore(pristine_);
-    if (factory) instance->replace_wasi(make_wasi(factory));
+    if (factory) instance->replace_wasi(make_guest_wasi(files_, factory));
   }
   if (factory) instance->apply_pages(factory->memory_size, factory->pages, factory->globals);
   return instance;

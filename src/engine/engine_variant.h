@@ -28,6 +28,10 @@ struct GuestFiles {
 // Reads the stdlib image of the guest in `dir`. Throws InitializationError.
 GuestFiles load_guest_files(const std::filesystem::path& dir);
 
+// A fresh WASI context: the default filesystem plus the factory's files, if any.
+std::unique_ptr<wasi::WasiContext> make_guest_wasi(const GuestFiles& files,
+                                                   const FactoryImage* factory = nullptr);
+
 class EngineVariant {
  public:
   // Loads (or compiles) the module and starts one interpreter to capture the pristine state.
@@ -48,9 +52,6 @@ class EngineVariant {
   uint64_t baseline_memory_bytes() const { return baseline_bytes_; }
 
  private:
-  // A fresh WASI context: the default filesystem plus the factory's files, if any.
-  std::unique_ptr<wasi::WasiContext> make_wasi(const FactoryImage* factory = nullptr) const;
-
   GuestFiles files_;
   bool metered_;
   bool from_snapshot_ = false;

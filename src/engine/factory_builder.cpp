@@ -8,9 +8,6 @@
 namespace eryx::engine {
 namespace {
 
-// stdin, stdout, stderr and the preopened root.
-constexpr size_t kFreshFdCount = 4;
-
 // A Python string literal for a guest path or module name (both validated to hold no quote or
 // backslash by the caller, but escape anyway).
 std::string python_literal(std::string_view text) {
@@ -51,7 +48,7 @@ FactoryImage build_factory_image(const EngineVariant& variant, FactorySpec spec)
   } catch (const ExecutionError& e) {
     throw InitializationError("eryx: SandboxFactory imports failed:\n" + std::string(e.what()));
   }
-  if (instance->state().wasi->open_fd_count() != kFreshFdCount) {
+  if (!instance->state().wasi->only_initial_fds_open()) {
     throw InitializationError("eryx: SandboxFactory imports left files open; cannot capture them");
   }
 

@@ -69,6 +69,16 @@ std::string sha256(std::string_view data) {
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
+std::string sha256_hex(std::string_view data) {
+  constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : sha256(data)) {
+    hex += kDigits[c >> 4];
+    hex += kDigits[c & 15];
+  }
+  return hex;
+}
+
 size_t FactoryImage::size_bytes() const {
   size_t total = 0;
   for (const auto& [offset, bytes] : pages) total += bytes.size();

@@ -37,5 +37,7 @@ struct FactoryImage {
 
 // SHA-256 of `data` (raw 32 bytes).
 std::string sha256(std::string_view data);
+// The same as 64 lowercase hex digits.
+std::string sha256_hex(std::string_view data);
 
 }  // namespace eryx::engine

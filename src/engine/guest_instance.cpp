@@ -243,15 +243,21 @@ MemoryImage GuestInstance::capture(const std::vector<uint8_t>& baseline) {
       ranges.emplace_back(static_cast<uint32_t>(offset), static_cast<uint32_t>(length));
     }
   }
+  image.globals = state_globals();
+  image.wasi = state_->wasi->clone();
+  return image;
+}
+
+std::vector<std::pair<std::string, uint64_t>> GuestInstance::state_globals() {
+  std::vector<std::pair<std::string, uint64_t>> globals;
   for (auto name : kStateGlobals) {
     auto item = instance_->get(store_, name);
     if (item && std::holds_alternative<wasmtime::Global>(*item)) {
       auto value = std::get<wasmtime::Global>(*item).get(store_);
-      image.globals.emplace_back(std::string(name), static_cast<uint64_t>(value.i32()));
+      globals.emplace_back(std::string(name), static_cast<uint64_t>(value.i32()));
     }
   }
-  image.wasi = state_->wasi->clone();
-  return image;
+  return globals;
 }
 
 void GuestInstance::grow_to(uint64_t bytes) {

@@ -73,6 +73,8 @@ class GuestInstance {
   // Captures the whole state; `baseline` is the memory of a freshly instantiated module, so that
   // restore() into a fresh instance looks only at what differs from it (an empty baseline: all).
   MemoryImage capture(const std::vector<uint8_t>& baseline);
+  // The exported globals that carry state between calls, with their current values.
+  std::vector<std::pair<std::string, uint64_t>> state_globals();
   // Replaces the state of this freshly instantiated instance with `image` (memory, globals, a clone
   // of its WASI state). Only pages whose bytes differ are written.
   // Throws ResourceLimitError when the image does not fit the memory limit.

@@ -9,14 +9,8 @@
 namespace eryx::engine {
 namespace {
 
-std::vector<uint8_t> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InitializationError("eryx: cannot read " + path.string());
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
-}
-
 wasmtime::Module compile(wasmtime::Engine& engine, const std::filesystem::path& wasm) {
-  auto bytes = read_file(wasm);
+  auto bytes = read_file_bytes(wasm);
   auto module = wasmtime::Module::compile(engine, bytes);
   if (!module) {
     throw InitializationError("eryx: compiling " + wasm.string() + ": " + module.err().message());
@@ -25,6 +19,12 @@ wasmtime::Module compile(wasmtime::Engine& engine, const std::filesystem::path& 
 }
 
 }  // namespace
+
+std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InitializationError("eryx: cannot read " + path.string());
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
 
 wasmtime::Config make_engine_config(bool metered) {
   wasmtime::Config config;

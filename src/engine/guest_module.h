@@ -2,7 +2,9 @@
 // engine, otherwise by compiling the .wasm with Cranelift.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <vector>
 
 #include <wasmtime.hh>
 
@@ -26,6 +28,9 @@ inline const char* precompiled_name(bool metered) {
 // Throws InitializationError.
 wasmtime::Module load_guest_module(wasmtime::Engine& engine, const std::filesystem::path& wasm,
                                    const std::filesystem::path& cwasm);
+
+// The bytes of a file. Throws InitializationError.
+std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path);
 
 // Compiles `wasm` and writes the serialized module to `cwasm` (used at build time).
 void precompile_guest_module(wasmtime::Engine& engine, const std::filesystem::path& wasm,

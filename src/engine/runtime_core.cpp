@@ -49,13 +49,7 @@ const std::string& RuntimeCore::factory_fingerprint() const {
       identity = "process " + std::to_string(reinterpret_cast<uintptr_t>(this)) + " " +
                  std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
     }
-    std::string digest = engine::sha256(identity + "\n" + *files_.stdlib_zip);
-    static const char* kHex = "0123456789abcdef";
-    fingerprint_ = "eryx-0.1/";
-    for (unsigned char c : digest) {
-      fingerprint_ += kHex[c >> 4];
-      fingerprint_ += kHex[c & 15];
-    }
+    fingerprint_ = "eryx-0.1/" + engine::sha256_hex(identity + "\n" + *files_.stdlib_zip);
   });
   return fingerprint_;
 }

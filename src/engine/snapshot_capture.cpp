@@ -1,7 +1,5 @@
 #include "engine/snapshot_capture.h"
 
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "engine/guest_instance.h"
@@ -10,25 +8,10 @@
 #include "engine/large_stack.h"
 #include "eryx/errors.hpp"
 #include "snapshot/module_builder.h"
-#include "vfs/vfs.h"
 
 namespace eryx::engine {
-namespace {
-
-// stdin, stdout, stderr and the preopened root: the fd table of a fresh context. A snapshot only
-// carries guest memory, so start-up must leave no other fd open.
-constexpr size_t kFreshFdCount = 4;
-
-std::vector<uint8_t> read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InitializationError("eryx: cannot read " + path.string());
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
-}
-
-}  // namespace
-
 std::vector<uint8_t> build_snapshot_wasm(const GuestFiles& files) {
-  auto original = read_bytes(files.dir / "eryx-guest.wasm");
+  auto original = read_file_bytes(files.dir / "eryx-guest.wasm");
   wasmtime::Engine engine(make_engine_config(false));
   auto module =
       load_guest_module(engine, files.dir / "eryx-guest.wasm", files.dir / precompiled_name(false));
@@ -40,17 +23,14 @@ std::vector<uint8_t> build_snapshot_wasm(const GuestFiles& files) {
   std::vector<uint8_t> memory;
   run_with_stack(kMaxWasmStack, [&] {
     EpochTicker::Activity activity(ticker);
-    wasi::WasiOptions options;
-    options.vfs = vfs::make_default_layout(files.stdlib_zip_name, files.stdlib_zip);
-    GuestInstance instance(engine, linker, module,
-                           std::make_unique<wasi::WasiContext>(std::move(options)), {});
+    GuestInstance instance(engine, linker, module, make_guest_wasi(files), {});
     instance.initialize();
-    if (instance.state().wasi->open_fd_count() != kFreshFdCount) {
+    // A snapshot carries guest memory only, so start-up must leave no file open.
+    if (!instance.state().wasi->only_initial_fds_open()) {
       throw InitializationError("eryx: interpreter start-up left files open; cannot snapshot it");
     }
     memory = instance.memory_copy();
-    auto image = instance.capture(memory);  // for the globals
-    for (const auto& [name, value] : image.globals) input.globals.push_back({name, value});
+    for (auto& [name, value] : instance.state_globals()) input.globals.push_back({name, value});
   });
   input.original_module = original;
   input.memory = memory;

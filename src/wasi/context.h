@@ -130,6 +130,9 @@ class WasiContext {
   vfs::Vfs& vfs() { return *vfs_; }
   const std::shared_ptr<vfs::Vfs>& shared_vfs() const { return vfs_; }
   size_t open_fd_count() const { return fds_.open_count(); }
+  // True when only stdin, stdout, stderr and the preopened root are open, as in a new context:
+  // state captured then (a snapshot, a factory) needs no fd table of its own.
+  bool only_initial_fds_open() const { return open_fd_count() == 4; }
 
   // A deep copy: its own VFS tree (file data copied, images shared) and fd table pointing at the
   // copied nodes (unlinked-but-open files included), captured output, exit code and clocks'
