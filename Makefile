@@ -21,8 +21,9 @@ $(BUILD)/.deps.cmake: deps FORCE
 	@mkdir -p $(BUILD)
 	@wasmtime_dir=$$(scripts/build-wasmtime.sh) && \
 	 guest_deps_dir=$$(scripts/build-guest-deps.sh) && \
-	 printf 'set(ERYX_WASMTIME_DIR "%s" CACHE PATH "")\nset(ERYX_GUEST_DEPS_DIR "%s" CACHE PATH "")\n' \
-	   "$$wasmtime_dir" "$$guest_deps_dir" > $@.new && \
+	 jsoncons_dir=$$(scripts/fetch-jsoncons.sh) && \
+	 printf 'set(ERYX_WASMTIME_DIR "%s" CACHE PATH "")\nset(ERYX_GUEST_DEPS_DIR "%s" CACHE PATH "")\nset(ERYX_JSONCONS_DIR "%s" CACHE PATH "")\n' \
+	   "$$wasmtime_dir" "$$guest_deps_dir" "$$jsoncons_dir" > $@.new && \
 	 if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 build: $(BUILD)/.deps.cmake
@@ -41,6 +42,7 @@ python: build $(VENV)/.tools
 	@$(VENV)/bin/pip install -q --no-build-isolation \
 	  -Ccmake.define.ERYX_WASMTIME_DIR=$$(sed -n 's/^set(ERYX_WASMTIME_DIR "\(.*\)" CACHE.*/\1/p' $(BUILD)/.deps.cmake) \
 	  -Ccmake.define.ERYX_GUEST_DEPS_DIR=$$(sed -n 's/^set(ERYX_GUEST_DEPS_DIR "\(.*\)" CACHE.*/\1/p' $(BUILD)/.deps.cmake) \
+	  -Ccmake.define.ERYX_JSONCONS_DIR=$$(sed -n 's/^set(ERYX_JSONCONS_DIR "\(.*\)" CACHE.*/\1/p' $(BUILD)/.deps.cmake) \
 	  .
 
 demo: build
@@ -55,7 +57,8 @@ test: build test-unit-sanitized python
 
 # The engine-free layers (WASI, VFS) again under AddressSanitizer and UBSan.
 test-unit-sanitized: deps
-	@cmake -S . -B $(BUILD_ASAN) -G Ninja -DERYX_ENGINE=OFF -DERYX_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake -S . -B $(BUILD_ASAN) -G Ninja -DERYX_ENGINE=OFF -DERYX_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
+	  -DERYX_JSONCONS_DIR=$$(scripts/fetch-jsoncons.sh) >/dev/null
 	@cmake --build $(BUILD_ASAN) -j $(JOBS)
 	@ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
 

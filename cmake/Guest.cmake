@@ -36,7 +36,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
     endif()
   endforeach()
   set(_missing "")
-  foreach(_e memory _initialize eryx_init eryx_alloc eryx_free eryx_execute)
+  foreach(_e memory _initialize eryx_init eryx_alloc eryx_free eryx_execute eryx_install_callbacks)
     if(NOT _exports MATCHES "-> \"${_e}\"")
       list(APPEND _missing "${_e}")
     endif()
@@ -95,6 +95,19 @@ set(ERYX_GUEST_STDLIB_ZIP "${_gdir}/python${ERYX_PYTHON_VERSION_NODOT}.zip")
 set(ERYX_GUEST_STDLIB_GUEST_PATH "/usr/local/lib/python${ERYX_PYTHON_VERSION_NODOT}.zip")
 set(ERYX_GUEST_WASI_IMPORTS "${_gdir}/wasi-imports.txt")
 
+# The guest's Python runtime files, embedded into the glue as C byte arrays.
+set(_gen "${_gdir}/gen")
+file(MAKE_DIRECTORY "${_gen}")
+set(_runtime_py "${_glue_dir}/../runtime/eryx_callbacks.py")
+get_filename_component(_runtime_py "${_runtime_py}" ABSOLUTE)
+add_custom_command(
+  OUTPUT "${_gen}/eryx_callbacks_py.h"
+  COMMAND "${CMAKE_COMMAND}" -DIN=${_runtime_py} -DOUT=${_gen}/eryx_callbacks_py.h
+          -DNAME=eryx_callbacks_py -P "${CMAKE_CURRENT_LIST_DIR}/EmbedText.cmake"
+  DEPENDS "${_runtime_py}" "${CMAKE_CURRENT_LIST_DIR}/EmbedText.cmake"
+  COMMENT "Embedding guest/runtime/eryx_callbacks.py"
+  VERBATIM)
+
 # Compile the glue with the guest toolchain (not the project's compiler).
 set(_cc ${ERYX_GUEST_CC} ${ERYX_GUEST_CC_FLAGS})
 set(_objs "")
@@ -107,9 +120,9 @@ foreach(_src IN LISTS _glue_sources)
   endforeach()
   add_custom_command(
     OUTPUT "${_obj}"
-    COMMAND ${_cc} ${ERYX_GUEST_CFLAGS} -std=c11 -Wall -Wextra -Werror ${_inc}
+    COMMAND ${_cc} ${ERYX_GUEST_CFLAGS} -std=c11 -Wall -Wextra -Werror ${_inc} -I${_gen}
             -MD -MF "${_obj}.d" -c "${_src}" -o "${_obj}"
-    DEPENDS "${_src}" "${ERYX_GUEST_DEPS_DIR}/guest-deps.cmake"
+    DEPENDS "${_src}" "${ERYX_GUEST_DEPS_DIR}/guest-deps.cmake" "${_gen}/eryx_callbacks_py.h"
     DEPFILE "${_obj}.d"
     COMMENT "Compiling guest glue ${_name}.c (wasm32-wasip1)"
     VERBATIM)

@@ -3,10 +3,10 @@
  * Implements docs/guest-abi.md (version 1).
  *
  * Exports: eryx_init, eryx_alloc, eryx_free, eryx_execute, eryx_capture_result, eryx_clear_state,
- * eryx_reseed, eryx_snapshot_state, eryx_restore_state
- * (plus memory and _initialize from the toolchain). Imports: eryx.report_exception,
- * eryx.report_result. Everything else the module imports comes from
- * wasi_snapshot_preview1 through wasi-libc.
+ * eryx_reseed, eryx_snapshot_state, eryx_restore_state (eryx_install_callbacks is in
+ * eryx_callbacks.c), plus memory and _initialize from the toolchain. Imports:
+ * eryx.report_exception, eryx.report_result (and the callback imports, eryx_callbacks.c).
+ * Everything else the module imports comes from wasi_snapshot_preview1 through wasi-libc.
  *
  * Invariants: no export returns with a Python error pending; sys.stdout and sys.stderr are flushed
  * before eryx_execute returns; strings crossing the boundary are UTF-8 (ptr, len) pairs.
@@ -19,17 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ERYX_EXPORT(name) __attribute__((export_name(name), visibility("default")))
-
-/* (type_ptr, type_len, msg_ptr, msg_len, tb_ptr, tb_len) */
-__attribute__((import_module("eryx"), import_name("report_exception"))) extern void
-eryx_host_report_exception(const char* type, size_t type_len, const char* msg, size_t msg_len,
-                           const char* tb, size_t tb_len);
-
-/* (kind, ptr, len): kind 0 = JSON text (or a state blob), 1 = why the value could not be
- * serialised / the operation failed, 2 = no such variable. */
-__attribute__((import_module("eryx"), import_name("report_result"))) extern void
-eryx_host_report_result(int32_t kind, const char* text, size_t text_len);
+#include "eryx_glue.h"
 
 enum { ERYX_OK = 0, ERYX_RAISED = 1, ERYX_INTERNAL = 2 };
 
@@ -87,9 +77,10 @@ static int status_failed(PyStatus st, PyConfig* config) {
  * guest is single-threaded and has no signals, so a loop without the self-pipe loses nothing: when
  *   asyncio.selector_events is first imported, a meta-path hook turns the self-pipe into no-ops.
  * - _eryx_runtime.run_coroutine runs code that uses top-level await.
- * - linecache (every execute registers its source there) and traceback (every error) are imported
- *   now, so that a fresh interpreter does not pay for importing them on each execution; one
- * compile() likewise initialises the AST types, which CPython creates lazily on first use (~1 ms).
+ * - linecache (every execute registers its source there), traceback (every error), asyncio
+ * (top-level await, callbacks: ~100 ms to import) and json (results, callbacks) are imported now,
+ * so that a fresh interpreter does not pay for importing them on each execution; one compile()
+ * likewise initialises the AST types, which CPython creates lazily on first use (~1 ms).
  */
 static const char kRuntimeSetup[] =
     "import sys, linecache, traceback\n"
@@ -97,6 +88,8 @@ static const char kRuntimeSetup[] =
     "def _no_self_pipe(module):\n"
     "    loop = module.BaseSelectorEventLoop\n"
     "    loop._make_self_pipe = loop._close_self_pipe = loop._write_to_self = lambda self: None\n"
+    "    import _eryx_callbacks\n"
+    "    _eryx_callbacks.patch_event_loop(module)\n"
     "class _PatchingLoader:\n"
     "    def __init__(self, inner, patch): self.inner, self.patch = inner, patch\n"
     "    def create_module(self, spec): return self.inner.create_module(spec)\n"
@@ -167,7 +160,8 @@ static const char kRuntimeSetup[] =
     "    def reseed():\n"
     "        random = sys.modules.get('random')\n"
     "        if random is not None: random.seed()\n"
-    "sys.modules['_eryx_runtime'] = _Runtime\n";
+    "sys.modules['_eryx_runtime'] = _Runtime\n"
+    "import asyncio, json\n";
 
 static int run_runtime_setup(void) {
   PyObject* globals = PyDict_New();
@@ -219,6 +213,11 @@ ERYX_EXPORT("eryx_init") int32_t eryx_init(void) {
   st = PyConfig_SetArgv(&config, 1, argv);
   if (PyStatus_Exception(st)) return status_failed(st, &config);
 
+  if (eryx_callbacks_register_builtin() != 0) {
+    PyConfig_Clear(&config);
+    fd2("cannot register the _eryx module", NULL);
+    return 1;
+  }
   st = Py_InitializeFromConfig(&config);
   PyConfig_Clear(&config);
   if (PyStatus_Exception(st)) return status_failed(st, NULL);
@@ -226,6 +225,7 @@ ERYX_EXPORT("eryx_init") int32_t eryx_init(void) {
     PyErr_Print();
     return 1;
   }
+  if (eryx_callbacks_setup() != 0) return 1;
   return run_runtime_setup();
 }
 

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "eryx/callbacks.hpp"
+
 namespace eryx {
 
 // Limits applied to each execution. std::nullopt disables a limit.
@@ -25,11 +27,20 @@ struct ResourceLimits {
   // Bytes of stdout and of stderr kept per execution; output past the cap is dropped and the result
   // is flagged as truncated. The host's memory never grows with guest output beyond this.
   uint64_t max_output_bytes = 1024 * 1024;
+  // Time one callback call may take; past it the guest's await raises (the handler's late result
+  // is dropped).
+  std::optional<uint64_t> callback_timeout_ms = 10'000;
+  // Callback calls per execution; further calls raise in the guest.
+  std::optional<uint64_t> max_callback_invocations = 1000;
+  // Bytes of JSON in one callback's arguments and in one result.
+  uint64_t max_callback_payload_bytes = 4 * 1024 * 1024;
 
   static ResourceLimits unlimited() {
     ResourceLimits limits;
     limits.execution_timeout_ms.reset();
     limits.max_memory_bytes.reset();
+    limits.callback_timeout_ms.reset();
+    limits.max_callback_invocations.reset();
     return limits;
   }
 };
@@ -44,6 +55,9 @@ struct SandboxOptions {
   std::string result_variable = "result";
   OutputHandler on_stdout;
   OutputHandler on_stderr;
+  // Host functions the code can await (see eryx/callbacks.hpp). Empty: none, and no callback
+  // names are added to the guest's globals.
+  CallbackRegistry callbacks;
 };
 
 // Where the runtime finds the guest artefacts. The defaults point at the build tree; an

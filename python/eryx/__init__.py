@@ -6,6 +6,7 @@
 """
 
 import asyncio as _asyncio
+import contextvars as _contextvars
 import os as _os
 from pathlib import Path as _Path
 
@@ -19,6 +20,7 @@ from eryx.errors import (
     TimeoutError,
 )
 from eryx import _eryx
+from eryx._callbacks import CallbackRegistry, target_loop as _callback_loop
 
 # Guest files installed with the package; the ERYX_GUEST_DIR environment variable, when set,
 # points elsewhere (e.g. at a development build's guest).
@@ -32,9 +34,12 @@ SandboxFactory = _eryx.SandboxFactory
 
 
 async def _execute_async(self, code):
-    """Runs execute() on a worker thread; cancelling the awaiting task cancels the execution."""
+    """Runs execute() on a worker thread; cancelling the awaiting task cancels the execution.
+    Async callbacks of this execution run on the caller's event loop."""
     loop = _asyncio.get_running_loop()
-    future = loop.run_in_executor(None, self.execute, code)
+    context = _contextvars.copy_context()
+    context.run(_callback_loop.set, loop)
+    future = loop.run_in_executor(None, context.run, self.execute, code)
     try:
         return await future
     except _asyncio.CancelledError:
@@ -55,6 +60,7 @@ class Session(_eryx.Session):
 
 
 __all__ = [
+    "CallbackRegistry",
     "CancelledError",
     "EryxError",
     "ExecuteResult",

@@ -1,14 +1,18 @@
 #include "execution.h"
 
+#include "callbacks.h"
+
 namespace eryx::python {
 
 SandboxOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object on_stdout,
-                            nb::object on_stderr, std::optional<std::string> result_variable) {
+                            nb::object on_stderr, std::optional<std::string> result_variable,
+                            nb::handle callbacks) {
   SandboxOptions options;
   options.result_variable = result_variable.value_or("");
   if (limits) options.limits = limits->core;
   options.on_stdout = make_output_handler(std::move(on_stdout));
   options.on_stderr = make_output_handler(std::move(on_stderr));
+  options.callbacks = make_registry(callbacks);
   return options;
 }
 

@@ -11,7 +11,8 @@
 namespace eryx::python {
 
 SandboxOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object on_stdout,
-                            nb::object on_stderr, std::optional<std::string> result_variable);
+                            nb::object on_stderr, std::optional<std::string> result_variable,
+                            nb::handle callbacks);
 
 // The UTF-8 bytes of a Python str; a str that cannot be encoded (lone surrogates) raises
 // eryx.InvalidArgumentError.

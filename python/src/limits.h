@@ -1,9 +1,7 @@
-// The Python view of resource limits: the C++ limits plus the callback limits of the seeds' API,
-// which take effect once callbacks exist (no callback can be registered yet).
+// The Python view of resource limits (eryx.ResourceLimits): the C++ limits, keyword for keyword as
+// the seeds define them, plus eryx's own (max_fuel, max_vfs_bytes, output and callback payload
+// caps).
 #pragma once
-
-#include <cstdint>
-#include <optional>
 
 #include "eryx/options.hpp"
 
@@ -11,8 +9,6 @@ namespace eryx::python {
 
 struct PyResourceLimits {
   ResourceLimits core;
-  std::optional<uint64_t> callback_timeout_ms = 10'000;
-  std::optional<uint64_t> max_callback_invocations = 1000;
 };
 
 }  // namespace eryx::python

@@ -12,6 +12,7 @@ NB_MODULE(_eryx, m) {
   eryx::python::init_sandbox(m);
   eryx::python::init_session(m);
   eryx::python::init_factory(m);
+  eryx::python::init_callbacks(m);
   m.def(
       "_configure_guest_dir",
       [](const std::string& dir) { return eryx::Runtime::configure_shared({.guest_dir = dir}); },

@@ -12,16 +12,17 @@ void init_session(nb::module_& m) {
       .def(
           "__init__",
           [](PySession* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
-             nb::object on_stderr, std::optional<std::string> result_variable) {
+             nb::object on_stderr, std::optional<std::string> result_variable,
+             nb::handle callbacks) {
             auto options = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
-                                        std::move(result_variable));
+                                        std::move(result_variable), callbacks);
             auto* py = new (self) PySession();
             nb::gil_scoped_release release;
             py->session = std::make_unique<Session>(std::move(options));
           },
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
-          nb::arg("result_variable").none() = "result")
+          nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none())
       .def(
           "execute",
           [](PySession& self, const nb::str& code) {

@@ -1,5 +1,6 @@
 #include "eryx/session.hpp"
 
+#include <atomic>
 #include <mutex>
 #include <utility>
 
@@ -19,23 +20,29 @@ class SessionCore {
   SessionCore(SandboxOptions options, std::shared_ptr<Runtime> runtime)
       : runtime_(std::move(runtime)),
         options_(std::move(options)),
-        variant_(runtime_->core().variant_for(options_.limits)) {
+        variant_(runtime_->core().variant_for(options_.limits)),
+        timeout_ms_(options_.limits.execution_timeout_ms) {
     validate_name(options_.result_variable, "result_variable");
     start_fresh();
   }
 
   ExecuteResult execute(std::string_view code, const CancellationToken& cancel) {
     validate_code(code);
-    std::lock_guard lock(mutex_);
+    auto lock = acquire();
     if (!instance_) start_fresh();
     ++execution_count_;
+    {
+      std::lock_guard info(info_mutex_);
+      options_.limits.execution_timeout_ms = timeout_ms_;
+    }
     bool reseed = std::exchange(reseed_pending_, false);
     try {
       return engine::run_execution(*instance_, code, options_,
                                    {.ticker = variant_.ticker(),
                                     .metered = variant_.metered(),
                                     .cancel = cancel.flag(),
-                                    .reseed = reseed});
+                                    .reseed = reseed,
+                                    .awaiting_callbacks = &callbacks_running_});
     } catch (const ExecutionError&) {
       throw;  // a Python exception leaves the interpreter intact
     } catch (...) {
@@ -45,20 +52,21 @@ class SessionCore {
   }
 
   void reset() {
-    std::lock_guard lock(mutex_);
+    auto lock = acquire();
     start_fresh();
   }
 
   // A copy of this session: same options, same live interpreter state.
   std::unique_ptr<SessionCore> fork() {
-    std::unique_lock lock(mutex_);
+    auto lock = acquire();
     if (!instance_) start_fresh();
     auto image = instance_->capture({});
     auto child = std::unique_ptr<SessionCore>(new SessionCore(options_, runtime_, variant_));
     child->instance_ =
         variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
     child->instance_->restore(image);
-    child->execution_count_ = execution_count_;
+    child->execution_count_ = execution_count_.load();
+    child->set_timeout(timeout());
     child->reseed_pending_ = true;  // like os.fork: the child must not repeat the parent's randoms
     return child;
   }
@@ -77,31 +85,32 @@ class SessionCore {
     maintain([&](engine::GuestInstance& instance) { instance.restore_state(blob); });
   }
 
-  uint64_t execution_count() const {
-    std::lock_guard lock(mutex_);
-    return execution_count_;
-  }
+  // These never wait for a running execution (a callback may call them).
+  uint64_t execution_count() const { return execution_count_.load(); }
 
   std::optional<uint64_t> timeout() const {
-    std::lock_guard lock(mutex_);
-    return options_.limits.execution_timeout_ms;
+    std::lock_guard info(info_mutex_);
+    return timeout_ms_;
   }
 
   void set_timeout(std::optional<uint64_t> timeout_ms) {
-    std::lock_guard lock(mutex_);
-    options_.limits.execution_timeout_ms = timeout_ms;
+    std::lock_guard info(info_mutex_);
+    timeout_ms_ = timeout_ms;
   }
 
  private:
   // For fork(): a core whose instance the caller provides.
   SessionCore(const SandboxOptions& options, std::shared_ptr<Runtime> runtime,
               const engine::EngineVariant& variant)
-      : runtime_(std::move(runtime)), options_(options), variant_(variant) {}
+      : runtime_(std::move(runtime)),
+        options_(options),
+        variant_(variant),
+        timeout_ms_(options.limits.execution_timeout_ms) {}
 
   // Runs a host-initiated guest operation (no deadline, no cancel) on the live interpreter.
   template <typename F>
   void maintain(F&& operation) {
-    std::lock_guard lock(mutex_);
+    auto lock = acquire();
     if (!instance_) start_fresh();
     engine::run_with_stack(engine::kMaxWasmStack, [&] {
       engine::EpochTicker::Activity activity(variant_.ticker());
@@ -116,6 +125,23 @@ class SessionCore {
     });
   }
 
+  // Locks the session for an operation on its interpreter. Waiting would deadlock when the caller
+  // is one of the running execution's callbacks, so that case (any caller while an execution
+  // with callbacks runs) is refused instead.
+  std::unique_lock<std::mutex> acquire() {
+    std::unique_lock lock(mutex_, std::try_to_lock);
+    if (!lock.owns_lock()) {
+      if (callbacks_running_.load()) {
+        throw Error(
+            "eryx: this Session is running an execution that called callbacks; a callback cannot "
+            "use the session that called it (it would deadlock). Use another Session or a "
+            "Sandbox.");
+      }
+      lock.lock();
+    }
+    return lock;
+  }
+
   void start_fresh() {
     instance_ = variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
     execution_count_ = 0;
@@ -126,8 +152,11 @@ class SessionCore {
   const engine::EngineVariant& variant_;
   mutable std::mutex mutex_;
   std::unique_ptr<engine::GuestInstance> instance_;
-  uint64_t execution_count_ = 0;
-  bool reseed_pending_ = false;  // a fork's first execution reseeds `random`
+  std::atomic<uint64_t> execution_count_ = 0;
+  mutable std::mutex info_mutex_;       // guards timeout_ms_
+  std::optional<uint64_t> timeout_ms_;  // applied to options_ at each execute
+  bool reseed_pending_ = false;         // a fork's first execution reseeds `random`
+  std::atomic<bool> callbacks_running_{false};
 };
 
 }  // namespace detail

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "callbacks/broker.h"
+#include "callbacks/registry_data.h"
 #include "engine/guest_module.h"
 #include "engine/large_stack.h"
 #include "eryx/errors.hpp"
@@ -46,8 +48,29 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
     uint64_t fuel_budget = options.limits.max_fuel.value_or(UINT64_MAX);
     if (context.metered) instance.set_fuel(fuel_budget);
 
+    // The broker outlives the guest call; handlers still running afterwards complete into it
+    // after it closed (their results are dropped).
+    const auto& registry = options.callbacks.shared_data();
+    callbacks::Broker broker(registry,
+                             {.timeout_ms = options.limits.callback_timeout_ms,
+                              .max_invocations = options.limits.max_callback_invocations,
+                              .max_payload_bytes = options.limits.max_callback_payload_bytes});
+    struct Attach {
+      StoreState& state;
+      ~Attach() {
+        state.callbacks = nullptr;
+        if (state.awaiting_callbacks) state.awaiting_callbacks->store(false);
+        state.awaiting_callbacks = nullptr;
+      }
+    } attach{instance.state()};
+    instance.state().callbacks = &broker;
+    instance.state().awaiting_callbacks = context.awaiting_callbacks;
+
     if (context.reseed) instance.reseed();
+    if (!registry->entries.empty())
+      instance.install_callbacks(registry.get(), registry->catalog_json);
     auto status = instance.execute(code);
+    result.stats.callback_invocations = broker.invocations();
     if (status == ExecStatus::kOk && !options.result_variable.empty()) {
       instance.capture_result(options.result_variable);
       const auto& captured = *instance.state().result;
@@ -69,6 +92,11 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
     if (status == ExecStatus::kException) {
       auto& exception = instance.state().exception;
       if (!exception) throw Error("eryx: the guest reported a failure without an exception");
+      if (broker.limit_exceeded()) {
+        throw ResourceLimitError("eryx: callback limit of " +
+                                 std::to_string(*options.limits.max_callback_invocations) +
+                                 " invocations exceeded\n" + exception->traceback);
+      }
       throw_guest_exception(*exception, options);
     }
     if (status == ExecStatus::kInternalError) {

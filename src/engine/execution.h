@@ -18,6 +18,9 @@ struct ExecutionContext {
   const std::atomic<bool>* cancel = nullptr;
   // Reseed the guest's `random` first: the instance holds state copied from another interpreter.
   bool reseed = false;
+  // Set while an execution that has called callbacks runs (lets a Session refuse re-entrant
+  // executes from its callbacks).
+  std::atomic<bool>* awaiting_callbacks = nullptr;
 };
 
 // Runs `code` (already validated) in `instance`. Throws ExecutionError, TimeoutError,

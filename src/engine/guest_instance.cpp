@@ -183,7 +183,20 @@ void GuestInstance::call_status_export(const char* name) {
   if (status.ok() != 0) throw Error(std::string("eryx: the guest's ") + name + " failed");
 }
 
-void GuestInstance::clear_state() { call_status_export("eryx_clear_state"); }
+void GuestInstance::clear_state() {
+  installed_catalog_ = nullptr;
+  call_status_export("eryx_clear_state");
+}
+
+void GuestInstance::install_callbacks(const void* catalog_id, std::string_view catalog_json) {
+  if (installed_catalog_ == catalog_id) return;
+  state_->result.reset();
+  if (call_with_text("eryx_install_callbacks", catalog_json, "callback installation") != 0) {
+    throw Error("eryx: the guest could not install the callbacks: " +
+                (state_->result ? state_->result->text : std::string("no reason given")));
+  }
+  installed_catalog_ = catalog_id;
+}
 
 void GuestInstance::reseed() { call_status_export("eryx_reseed"); }
 

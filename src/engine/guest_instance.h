@@ -51,6 +51,9 @@ class GuestInstance {
   void capture_result(std::string_view name);
   // Drops the user globals of __main__. Throws like execute().
   void clear_state();
+  // Makes the callbacks of `catalog_json` (see callbacks/registry_data.h) globals of __main__,
+  // unless this catalogue (identified by `catalog_id`) is installed already. Throws like execute().
+  void install_callbacks(const void* catalog_id, std::string_view catalog_json);
   // Reseeds the guest's `random` module from fresh entropy. Throws like execute().
   void reseed();
   // Pickles / restores the user globals. Throw Error with the guest's reason when they cannot.
@@ -110,6 +113,7 @@ class GuestInstance {
   std::optional<wasmtime::Instance> instance_;
   std::optional<wasmtime::Memory> memory_;
   bool torn_ = false;
+  const void* installed_catalog_ = nullptr;  // cleared with the globals
 };
 
 }  // namespace eryx::engine

@@ -1,5 +1,7 @@
 #include "engine/host_functions.h"
 
+#include <chrono>
+#include <cstring>
 #include <string>
 
 #include "engine/store_state.h"
@@ -130,12 +132,85 @@ void define_result(wasmtime::Linker& linker) {
         "report_result");
 }
 
+// Callback imports (docs/guest-abi.md): start a call, wait for any completion, take its payload.
+void define_callbacks(wasmtime::Linker& linker) {
+  using Trap = wasmtime::Trap;
+  check(linker.func_wrap(
+            "eryx", "callback_start",
+            [](wasmtime::Caller caller, uint32_t name_ptr, uint32_t name_len, uint32_t args_ptr,
+               uint32_t args_len) -> wasmtime::Result<uint32_t, Trap> {
+              StoreState& state = store_state(caller);
+              GuestMemory memory = memory_view(caller, state);
+              auto name = memory.string(name_ptr, name_len);
+              auto args = memory.string(args_ptr, args_len);
+              if (!name || !args) return Trap("eryx: callback_start with an out-of-bounds string");
+              if (state.callbacks == nullptr) return 0u;  // not in an execution
+              if (state.awaiting_callbacks) state.awaiting_callbacks->store(true);
+              return state.callbacks->start(*name, *args);
+            }),
+        "callback_start");
+  check(linker.func_wrap(
+            "eryx", "callback_wait",
+            [](wasmtime::Caller caller, int64_t timeout_ms,
+               uint32_t out_ptr) -> wasmtime::Result<uint32_t, Trap> {
+              StoreState& state = store_state(caller);
+              if (!memory_view(caller, state).bytes(out_ptr, 12))
+                return Trap("eryx: callback_wait with an out-of-bounds result pointer");
+              if (state.callbacks == nullptr) return 2u;
+              std::optional<callbacks::Broker::Clock::time_point> until;
+              if (timeout_ms >= 0) {
+                until = callbacks::Broker::Clock::now() + std::chrono::milliseconds(timeout_ms);
+              }
+              callbacks::Broker::Ready ready;
+              auto result =
+                  state.callbacks->wait(until, [&] { return state.should_stop(); }, &ready);
+              switch (result) {
+                case callbacks::Broker::WaitResult::kStopped:
+                  return Trap("eryx: execution interrupted");
+                case callbacks::Broker::WaitResult::kTimedOut:
+                  return 0u;
+                case callbacks::Broker::WaitResult::kIdle:
+                  return 2u;
+                case callbacks::Broker::WaitResult::kReady:
+                  break;
+              }
+              // Memory may not move during a host call, but re-fetch it to be explicit.
+              GuestMemory memory = memory_view(caller, state);
+              uint32_t fields[3] = {ready.handle, static_cast<uint32_t>(ready.status),
+                                    static_cast<uint32_t>(ready.payload_size)};
+              for (uint32_t i = 0; i < 3; ++i) {
+                if (!memory.write<uint32_t>(uint64_t{out_ptr} + 4 * i, fields[i]))
+                  return Trap("eryx: callback_wait with an out-of-bounds result pointer");
+              }
+              return 1u;
+            }),
+        "callback_wait");
+  check(linker.func_wrap("eryx", "callback_take",
+                         [](wasmtime::Caller caller, uint32_t handle, uint32_t buf_ptr,
+                            uint32_t buf_len) -> wasmtime::Result<int32_t, Trap> {
+                           StoreState& state = store_state(caller);
+                           GuestMemory memory = memory_view(caller, state);
+                           auto buffer = memory.bytes(buf_ptr, buf_len);
+                           if (!buffer)
+                             return Trap("eryx: callback_take with an out-of-bounds buffer");
+                           if (state.callbacks == nullptr) return -1;
+                           auto completion = state.callbacks->take(handle);
+                           if (!completion) return -1;
+                           if (completion->payload.size() > buf_len) return -2;
+                           std::memcpy(buffer->data(), completion->payload.data(),
+                                       completion->payload.size());
+                           return static_cast<int32_t>(completion->payload.size());
+                         }),
+        "callback_take");
+}
+
 }  // namespace
 
 void define_host_functions(wasmtime::Linker& linker) {
   define_wasi(linker);
   define_eryx(linker);
   define_result(linker);
+  define_callbacks(linker);
 }
 
 }  // namespace eryx::engine

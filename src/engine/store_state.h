@@ -9,6 +9,7 @@
 
 #include <wasmtime.hh>
 
+#include "callbacks/broker.h"
 #include "wasi/context.h"
 
 namespace eryx::engine {
@@ -36,6 +37,12 @@ struct StoreState {
   std::optional<wasmtime::Memory> memory;  // the instance's exported memory, once instantiated
   std::optional<GuestException> exception;
   std::optional<GuestResult> result;
+
+  // The callbacks of the running execution (null between executions: every call is unknown).
+  callbacks::Broker* callbacks = nullptr;
+  // Set once the running execution has called a callback (cleared when it ends), so a Session can
+  // refuse a re-entrant execute from one of its callbacks instead of deadlocking.
+  std::atomic<bool>* awaiting_callbacks = nullptr;
 
   // Deadline and cancellation, checked by the epoch callback and by host waits.
   std::optional<std::chrono::steady_clock::time_point> deadline;

@@ -43,11 +43,11 @@ TEST(Sandbox, KeepsOrderOfPrintAndOsWrite) {
 
 TEST(Sandbox, EachExecuteStartsFromFreshState) {
   Sandbox sandbox;
-  sandbox.execute("x = 42\nimport json\njson.marker = 1");
+  sandbox.execute("x = 42\nimport csv, json\njson.marker = 1");
   auto result = sandbox.execute(
       "try:\n    print(x)\nexcept NameError:\n    print('x is not defined')\n"
-      "import sys\nprint('json' in sys.modules)");
-  EXPECT_EQ(result.stdout_text, "x is not defined\nFalse\n");
+      "import sys, json\nprint('csv' in sys.modules, hasattr(json, 'marker'))");
+  EXPECT_EQ(result.stdout_text, "x is not defined\nFalse False\n");
 }
 
 TEST(Sandbox, FileWrittenInOneExecuteIsGoneInTheNext) {

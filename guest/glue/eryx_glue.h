@@ -1,0 +1,25 @@
+/* Declarations shared by the guest glue's files (docs/guest-abi.md). */
+#ifndef ERYX_GLUE_H
+#define ERYX_GLUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ERYX_EXPORT(name) __attribute__((export_name(name), visibility("default")))
+
+/* (type_ptr, type_len, msg_ptr, msg_len, tb_ptr, tb_len) */
+__attribute__((import_module("eryx"), import_name("report_exception"))) extern void
+eryx_host_report_exception(const char* type, size_t type_len, const char* msg, size_t msg_len,
+                           const char* tb, size_t tb_len);
+
+/* (kind, ptr, len): kind 0 = JSON text (or a state blob), 1 = why the value could not be
+ * serialised / the operation failed, 2 = no such variable. */
+__attribute__((import_module("eryx"), import_name("report_result"))) extern void
+eryx_host_report_result(int32_t kind, const char* text, size_t text_len);
+
+/* eryx_callbacks.c: registers the built-in _eryx module (before Py_Initialize) and runs the
+ * callbacks runtime (after). Both return 0 on success. */
+int eryx_callbacks_register_builtin(void);
+int eryx_callbacks_setup(void);
+
+#endif

@@ -1,0 +1,124 @@
+// Python callbacks: the C++ CallbackRegistry built from what eryx._callbacks.normalize() returns.
+// The Python side does the Python things (schema inference, JSON conversion, running coroutines
+// on an event loop); this file bridges handlers into C++ with the GIL taken where it is needed.
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+
+#include "callbacks.h"
+
+namespace eryx::python {
+namespace {
+
+bool interpreter_finalizing() {
+#if PY_VERSION_HEX >= 0x030D0000
+  return Py_IsFinalizing();
+#else
+  return _Py_IsFinalizing();
+#endif
+}
+
+// A Python object owned from C++ code that may drop it on any thread: the last reference is
+// released under the GIL (and leaked if the interpreter is already finalising).
+class PyRef {
+ public:
+  explicit PyRef(nb::object object) : object_(object.release().ptr()) {}
+  ~PyRef() {
+    if (!Py_IsInitialized() || interpreter_finalizing()) return;
+    nb::gil_scoped_acquire gil;
+    Py_DECREF(object_);
+  }
+  PyRef(const PyRef&) = delete;
+  PyRef& operator=(const PyRef&) = delete;
+  nb::handle get() const { return object_; }
+
+ private:
+  PyObject* object_;
+};
+
+// "ValueError: message" of the Python error being handled.
+std::string describe(const nb::python_error& error) {
+  nb::gil_scoped_acquire gil;  // already held; python_error's accessors need it
+  std::string type = nb::cast<std::string>(nb::handle(error.type()).attr("__name__"));
+  std::string message = nb::cast<std::string>(nb::str(error.value()));
+  return message.empty() ? type : type + ": " + message;
+}
+
+SyncHandler sync_handler(std::shared_ptr<PyRef> invoke) {
+  // Runs on the callback thread pool: takes the GIL for the call.
+  return [invoke](const Json& arguments) -> Json {
+    std::string text = arguments.dump();
+    nb::gil_scoped_acquire gil;
+    nb::object outcome;
+    try {
+      outcome = invoke->get()(text);
+    } catch (const nb::python_error& error) {
+      throw CallbackError(describe(error));
+    }
+    auto [ok, payload] = nb::cast<std::pair<bool, std::string>>(outcome);
+    if (!ok) throw CallbackError(payload);
+    return Json::parse(payload);
+  };
+}
+
+AsyncHandler async_handler(std::shared_ptr<PyRef> invoke) {
+  // Runs on the executing thread (inside the guest's call): schedules the coroutine and returns.
+  return [invoke](const Json& arguments, CallbackReply reply) {
+    std::string text = arguments.dump();
+    nb::gil_scoped_acquire gil;
+    try {
+      invoke->get()(text, nb::cast(reply));
+    } catch (const nb::python_error& error) {
+      reply.fail(describe(error));
+    }
+  };
+}
+
+}  // namespace
+
+CallbackRegistry make_registry(nb::handle callbacks) {
+  CallbackRegistry registry;
+  if (callbacks.is_none()) return registry;
+  nb::object specs = nb::module_::import_("eryx._callbacks").attr("normalize")(callbacks);
+  for (nb::handle spec : specs) {
+    Callback callback;
+    callback.name = nb::cast<std::string>(spec[0]);
+    callback.description = nb::cast<std::string>(spec[1]);
+    try {
+      callback.parameters_schema = Json::parse(nb::cast<std::string>(spec[2]));
+    } catch (const Json::exception& e) {
+      throw InvalidArgumentError("eryx: the schema of callback '" + callback.name +
+                                 "' is not valid JSON: " + e.what());
+    }
+    auto invoke = std::make_shared<PyRef>(nb::borrow(spec[3]));
+    if (nb::cast<bool>(spec[4])) {
+      callback.async_handler = async_handler(std::move(invoke));
+    } else {
+      callback.handler = sync_handler(std::move(invoke));
+    }
+    registry.add(std::move(callback));
+  }
+  return registry;
+}
+
+void init_callbacks(nb::module_& m) {
+  nb::class_<CallbackReply>(m, "_CallbackReply")
+      .def(
+          "succeed",
+          [](const CallbackReply& reply, const std::string& result_json) {
+            Json value;
+            try {
+              value = Json::parse(result_json);
+            } catch (const Json::exception& e) {
+              reply.fail(std::string("the callback's result is not valid JSON: ") + e.what());
+              return;
+            }
+            reply.succeed(std::move(value));
+          },
+          nb::arg("result_json"))
+      .def(
+          "fail",
+          [](const CallbackReply& reply, const std::string& message) { reply.fail(message); },
+          nb::arg("message"));
+}
+
+}  // namespace eryx::python

@@ -1,0 +1,332 @@
+"""Callbacks from Python: functions sandboxed code awaits."""
+
+import asyncio
+import json
+import threading
+import time
+
+import pytest
+
+import eryx
+
+
+def make_registry():
+    registry = eryx.CallbackRegistry()
+
+    @registry.callback(description="Adds two numbers")
+    def add(a: int, b: int = 10) -> int:
+        return a + b
+
+    return registry
+
+
+def test_sync_callback_is_awaited_from_the_sandbox():
+    result = eryx.Sandbox(callbacks=make_registry()).execute("print(await add(2, 3))")
+    assert result.stdout == "5\n"
+    assert result.callback_invocations == 1
+
+
+def test_parameter_default_applies_when_omitted():
+    result = eryx.Sandbox(callbacks=make_registry()).execute("print(await add(1))")
+    assert result.stdout == "11\n"
+
+
+def test_keyword_and_positional_arguments_map_to_parameters():
+    result = eryx.Sandbox(callbacks=make_registry()).execute("print(await add(b=2, a=40))")
+    assert result.stdout == "42\n"
+
+
+def test_async_def_callback_is_awaited():
+    registry = eryx.CallbackRegistry()
+
+    @registry.callback()
+    async def fetch(key: str) -> dict:
+        await asyncio.sleep(0.01)
+        return {"key": key, "ok": True}
+
+    result = eryx.Sandbox(callbacks=registry).execute("print(await fetch('k'))")
+    assert result.stdout == "{'key': 'k', 'ok': True}\n"
+
+
+def test_gather_runs_callbacks_concurrently():
+    registry = eryx.CallbackRegistry()
+
+    @registry.callback
+    def nap(i: int) -> int:
+        time.sleep(0.4)
+        return i
+
+    start = time.perf_counter()
+    result = eryx.Sandbox(callbacks=registry).execute(
+        "import asyncio\nprint(await asyncio.gather(nap(1), nap(2), nap(3), nap(4)))"
+    )
+    assert result.stdout == "[1, 2, 3, 4]\n"
+    assert time.perf_counter() - start < 1.0
+
+
+def test_async_callbacks_gather_concurrently():
+    registry = eryx.CallbackRegistry()
+
+    @registry.callback
+    async def nap(i: int) -> int:
+        await asyncio.sleep(0.4)
+        return i
+
+    start = time.perf_counter()
+    result = eryx.Sandbox(callbacks=registry).execute(
+        "import asyncio\nprint(await asyncio.gather(*(nap(i) for i in range(4))))"
+    )
+    assert result.stdout == "[0, 1, 2, 3]\n"
+    assert time.perf_counter() - start < 1.0
+
+
+def test_list_of_dicts_is_accepted():
+    callbacks = [
+        {"name": "double", "fn": lambda x: x * 2, "description": "Doubles",
+         "schema": {"type": "object", "properties": {"x": {"type": "number"}},
+                    "required": ["x"]}},
+    ]
+    result = eryx.Sandbox(callbacks=callbacks).execute("print(await double(21))")
+    assert result.stdout == "42\n"
+
+
+def test_list_callbacks_reports_inferred_schemas():
+    registry = eryx.CallbackRegistry()
+
+    @registry.callback()
+    def search(query: str, limit: int = 5, exact: bool = False, ratio: float = 0.5,
+               tags: list = None, meta: dict = None):
+        """Searches the index.
+
+        More text that is not part of the description."""
+        return []
+
+    result = eryx.Sandbox(callbacks=registry).execute(
+        "import json\nprint(json.dumps(list_callbacks()))"
+    )
+    (listed,) = json.loads(result.stdout)
+    assert listed["name"] == "search"
+    assert listed["description"] == "Searches the index."
+    schema = listed["parameters_schema"]
+    assert list(schema["properties"]) == ["query", "limit", "exact", "ratio", "tags", "meta"]
+    assert [schema["properties"][k]["type"] for k in schema["properties"]] == [
+        "string", "integer", "boolean", "number", "array", "object"]
+    assert schema["required"] == ["query"]
+
+
+def test_none_annotation_maps_to_null():
+    schema = eryx._callbacks.infer_schema(lambda x: None)
+    assert schema["properties"]["x"] == {}
+    def f(x: None, y: int | None = None): ...
+    schema = eryx._callbacks.infer_schema(f)
+    assert schema["properties"]["x"] == {"type": "null"}
+    assert schema["properties"]["y"]["type"] == ["integer", "null"]
+
+
+def test_dotted_names_are_namespaces_and_invoke_reaches_them():
+    registry = eryx.CallbackRegistry()
+    registry.add(lambda key: f"v:{key}", name="store.kv.get", description="Reads a key")
+    result = eryx.Sandbox(callbacks=registry).execute(
+        "print(await store.kv.get(key='a'))\nprint(await invoke('store.kv.get', key='b'))"
+    )
+    assert result.stdout == "v:a\nv:b\n"
+
+
+def test_name_shadowing_a_builtin_is_reachable_only_through_invoke():
+    registry = eryx.CallbackRegistry()
+    registry.add(lambda: "host len", name="len")
+    result = eryx.Sandbox(callbacks=registry).execute(
+        "print(len('abc'))\nprint(await invoke('len'))"
+    )
+    assert result.stdout == "3\nhost len\n"
+
+
+def test_host_exception_raises_catchable_error_with_message():
+    registry = eryx.CallbackRegistry()
+
+    @registry.callback
+    def boom():
+        raise ValueError("bad things")
+
+    result = eryx.Sandbox(callbacks=registry).execute(
+        "try:\n    await boom()\nexcept CallbackError as e:\n    print(e)"
+    )
+    assert result.stdout == "ValueError: bad things\n"
+
+
+def test_async_host_exception_raises_in_guest():
+    registry = eryx.CallbackRegistry()
+
+    @registry.callback
+    async def boom():
+        raise KeyError("missing")
+
+    result = eryx.Sandbox(callbacks=registry).execute(
+        "try:\n    await boom()\nexcept Exception as e:\n    print(type(e).__name__, e)"
+    )
+    assert result.stdout == "CallbackError KeyError: 'missing'\n"
+
+
+def test_uncaught_callback_error_is_execution_error():
+    registry = eryx.CallbackRegistry()
+    registry.add(lambda: 1 / 0, name="divide")
+    with pytest.raises(eryx.ExecutionError, match="ZeroDivisionError"):
+        eryx.Sandbox(callbacks=registry).execute("await divide()")
+
+
+def test_unserialisable_result_is_an_error_in_guest():
+    registry = eryx.CallbackRegistry()
+    registry.add(lambda: object(), name="weird")
+    result = eryx.Sandbox(callbacks=registry).execute(
+        "try:\n    await weird()\nexcept CallbackError as e:\n    print('not JSON' in str(e) or 'JSON' in str(e))"
+    )
+    assert result.stdout == "True\n"
+
+
+def test_bad_arguments_are_rejected_before_the_function_runs():
+    called = []
+    registry = eryx.CallbackRegistry()
+
+    @registry.callback
+    def add(a: int, b: int) -> int:
+        called.append(1)
+        return a + b
+
+    result = eryx.Sandbox(callbacks=registry).execute(
+        "try:\n    await add('x', 1)\nexcept CallbackError as e:\n    print(e.kind)\n"
+        "try:\n    await add(1, 2, c=3)\nexcept CallbackError as e:\n    print(e.kind)"
+    )
+    assert result.stdout == "invalid_arguments\ninvalid_arguments\n"
+    assert called == []
+
+
+def test_unknown_callback_through_invoke_raises():
+    result = eryx.Sandbox(callbacks=make_registry()).execute(
+        "try:\n    await invoke('missing')\nexcept CallbackError as e:\n    print(e.kind)"
+    )
+    assert result.stdout == "unknown\n"
+
+
+def test_callback_timeout_raises_timeout_error_in_guest():
+    registry = eryx.CallbackRegistry()
+    registry.add(lambda: time.sleep(2), name="slow")
+    limits = eryx.ResourceLimits(callback_timeout_ms=100)
+    start = time.perf_counter()
+    result = eryx.Sandbox(callbacks=registry, resource_limits=limits).execute(
+        "try:\n    await slow()\nexcept TimeoutError:\n    print('timed out')"
+    )
+    assert result.stdout == "timed out\n"
+    assert time.perf_counter() - start < 1.5
+
+
+def test_invocation_limit_raises_resource_limit_error_when_uncaught():
+    limits = eryx.ResourceLimits(max_callback_invocations=3)
+    sandbox = eryx.Sandbox(callbacks=make_registry(), resource_limits=limits)
+    with pytest.raises(eryx.ResourceLimitError):
+        sandbox.execute("for i in range(10):\n    await add(i, 1)")
+    result = sandbox.execute(
+        "try:\n    for i in range(10):\n        await add(i, 1)\n"
+        "except CallbackError as e:\n    print(e.kind)"
+    )
+    assert result.stdout == "limit\n"
+    assert result.callback_invocations == 3
+
+
+def test_oversized_arguments_are_rejected():
+    registry = eryx.CallbackRegistry()
+    registry.add(lambda s: len(s), name="size")
+    limits = eryx.ResourceLimits(max_callback_payload_bytes=1024)
+    result = eryx.Sandbox(callbacks=registry, resource_limits=limits).execute(
+        "try:\n    await size('x' * 10000)\nexcept CallbackError as e:\n    print(e.kind)\n"
+        "print(await size('small'))"
+    )
+    assert result.stdout == "too_large\n5\n"
+
+
+def test_session_keeps_callbacks_across_executes():
+    session = eryx.Session(callbacks=make_registry())
+    session.execute("total = await add(1, 1)")
+    assert session.execute("print(await add(total, 1))").stdout == "3\n"
+    assert session.execute("print(total)").stdout == "2\n"
+
+
+def test_callback_reentering_its_session_raises_clearly_without_deadlock():
+    holder = {}
+
+    def reenter():
+        holder["session"].execute("pass")
+
+    registry = eryx.CallbackRegistry()
+    registry.add(reenter, name="reenter")
+    holder["session"] = eryx.Session(callbacks=registry)
+    result = holder["session"].execute(
+        "try:\n    await reenter()\nexcept CallbackError as e:\n    print('deadlock' in str(e))"
+    )
+    holder.clear()  # the session's callback refers to the session: break the cycle
+    assert result.stdout == "True\n"
+
+
+def test_async_callbacks_run_on_the_callers_loop_with_execute_async():
+    seen = {}
+    registry = eryx.CallbackRegistry()
+
+    @registry.callback
+    async def where() -> bool:
+        seen["loop"] = asyncio.get_running_loop()
+        return True
+
+    async def main():
+        result = await eryx.Sandbox(callbacks=registry).execute_async("print(await where())")
+        return result, asyncio.get_running_loop()
+
+    result, loop = asyncio.run(main())
+    assert result.stdout == "True\n"
+    assert seen["loop"] is loop
+
+
+def test_factory_sandboxes_accept_callbacks():
+    factory = eryx.SandboxFactory(imports=["json"])
+    sandbox = factory.create_sandbox(callbacks=make_registry())
+    assert sandbox.execute("print(await add(1, 2))").stdout == "3\n"
+
+
+def test_registry_is_sized_and_iterable():
+    registry = make_registry()
+    registry.add(lambda: None, name="noop")
+    assert len(registry) == 2
+    assert [entry["name"] for entry in registry] == ["add", "noop"]
+    assert "add" in registry
+
+
+def test_registry_rejects_duplicates_and_non_callables():
+    registry = make_registry()
+    with pytest.raises(ValueError):
+        registry.add(lambda a, b: 0, name="add")
+    with pytest.raises(TypeError):
+        registry.add(42, name="x")
+
+
+def test_invalid_callback_name_is_rejected_at_sandbox_creation():
+    registry = eryx.CallbackRegistry()
+    registry.add(lambda: 0, name="not a name")
+    with pytest.raises(eryx.InvalidArgumentError):
+        eryx.Sandbox(callbacks=registry)
+
+
+def test_callbacks_run_in_parallel_threads_of_a_pool():
+    threads = set()
+    lock = threading.Lock()
+    registry = eryx.CallbackRegistry()
+
+    @registry.callback
+    def who() -> int:
+        with lock:
+            threads.add(threading.get_ident())
+        time.sleep(0.1)
+        return 0
+
+    eryx.Sandbox(callbacks=registry).execute(
+        "import asyncio\nawait asyncio.gather(*(who() for _ in range(4)))"
+    )
+    assert len(threads) >= 2
+    assert threading.get_ident() not in threads

@@ -1,0 +1,285 @@
+#include "callbacks/broker.h"
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+
+#include "callbacks/registry_data.h"
+#include "callbacks/thread_pool.h"
+
+namespace eryx::callbacks {
+
+using Clock = Broker::Clock;
+
+namespace {
+// How often a wait re-checks the execution's stop condition (cancel flags are not notified).
+constexpr auto kStopPollInterval = std::chrono::milliseconds(5);
+// Longest handler error message passed to the guest.
+constexpr size_t kMaxErrorMessage = 64 * 1024;
+
+std::string cut(std::string message) {
+  if (message.size() > kMaxErrorMessage) {
+    message.resize(kMaxErrorMessage);
+    message += " ... [truncated by eryx]";
+  }
+  return message;
+}
+}  // namespace
+
+// Calls in flight and completions not yet taken. Handlers hold it (not the Broker), so a handler
+// that finishes after its execution ended completes into a table nobody reads.
+struct CallTable {
+  struct InFlight {
+    std::string name;
+    std::optional<Clock::time_point> deadline;
+    uint64_t timeout_ms = 0;
+  };
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::map<uint32_t, InFlight> in_flight;
+  std::map<uint32_t, Completion> ready;
+  std::deque<uint32_t> ready_order;
+  uint32_t next_handle = 1;
+  uint64_t invocations = 0;
+  bool limit_exceeded = false;
+  bool closed = false;
+  uint64_t max_payload_bytes = 0;
+
+  // With the mutex held.
+  void push_ready(uint32_t handle, CallStatus status, std::string payload) {
+    ready[handle] = Completion{handle, status, std::move(payload)};
+    ready_order.push_back(handle);
+    changed.notify_all();
+  }
+
+  // From any thread: the first completion of an in-flight call wins.
+  void complete(uint32_t handle, CallStatus status, std::string payload) {
+    std::lock_guard lock(mutex);
+    if (closed || in_flight.erase(handle) == 0) return;  // timed out, or the execution ended
+    push_ready(handle, status, std::move(payload));
+  }
+
+  void succeed(uint32_t handle, const Json& value) {
+    std::string text;
+    try {
+      text = value.dump();
+    } catch (const std::exception& e) {
+      complete(handle, CallStatus::kError,
+               std::string("the callback's result cannot be encoded as JSON: ") + e.what());
+      return;
+    }
+    if (text.size() > max_payload_bytes) {
+      complete(handle, CallStatus::kTooLarge,
+               "the callback's result is " + std::to_string(text.size()) +
+                   " bytes of JSON, over the limit of " + std::to_string(max_payload_bytes));
+      return;
+    }
+    complete(handle, CallStatus::kOk, std::move(text));
+  }
+};
+
+}  // namespace eryx::callbacks
+
+namespace eryx {
+namespace detail {
+struct ReplyState {
+  std::shared_ptr<callbacks::CallTable> table;
+  uint32_t handle;
+  std::atomic<bool> done{false};
+
+  ~ReplyState() {
+    if (!done.exchange(true)) {
+      table->complete(handle, callbacks::CallStatus::kError,
+                      "the callback ended without a reply (its CallbackReply was dropped)");
+    }
+  }
+};
+}  // namespace detail
+
+CallbackReply::CallbackReply(std::shared_ptr<detail::ReplyState> state)
+    : state_(std::move(state)) {}
+
+void CallbackReply::succeed(Json value) const {
+  if (state_->done.exchange(true)) return;
+  state_->table->succeed(state_->handle, value);
+}
+
+void CallbackReply::fail(std::string message) const {
+  if (state_->done.exchange(true)) return;
+  state_->table->complete(state_->handle, callbacks::CallStatus::kError, callbacks::cut(message));
+}
+
+}  // namespace eryx
+
+namespace eryx::callbacks {
+
+Broker::Broker(std::shared_ptr<const detail::RegistryData> registry, CallLimits limits)
+    : registry_(std::move(registry)), limits_(limits), table_(std::make_shared<CallTable>()) {
+  table_->max_payload_bytes = limits_.max_payload_bytes;
+}
+
+Broker::~Broker() {
+  std::lock_guard lock(table_->mutex);
+  table_->closed = true;
+  table_->in_flight.clear();
+  table_->ready.clear();
+  table_->ready_order.clear();
+}
+
+uint32_t Broker::start(std::string_view name, std::string_view arguments_json) {
+  CallTable& table = *table_;
+  uint32_t handle;
+  {
+    std::lock_guard lock(table.mutex);
+    handle = table.next_handle++;
+    if (table.next_handle == 0) table.next_handle = 1;
+    if (limits_.max_invocations && table.invocations >= *limits_.max_invocations) {
+      table.limit_exceeded = true;
+      table.push_ready(handle, CallStatus::kLimit,
+                       "callback limit reached: at most " +
+                           std::to_string(*limits_.max_invocations) +
+                           " callback invocations per execution (max_callback_invocations)");
+      return handle;
+    }
+    ++table.invocations;
+  }
+  auto fail_now = [&](CallStatus status, std::string message) {
+    std::lock_guard lock(table.mutex);
+    table.push_ready(handle, status, std::move(message));
+    return handle;
+  };
+
+  std::string quoted_name = "'" + std::string(name.substr(0, 256)) + "'";
+  if (arguments_json.size() > limits_.max_payload_bytes) {
+    return fail_now(CallStatus::kTooLarge, "the arguments of callback " + quoted_name + " are " +
+                                               std::to_string(arguments_json.size()) +
+                                               " bytes of JSON, over the limit of " +
+                                               std::to_string(limits_.max_payload_bytes));
+  }
+  const detail::RegistryEntry* entry = registry_ ? registry_->find(name) : nullptr;
+  if (entry == nullptr) {
+    return fail_now(CallStatus::kUnknown, "no callback named " + quoted_name);
+  }
+  if (auto violation = entry->validator->validate(arguments_json)) {
+    return fail_now(CallStatus::kInvalidArguments,
+                    "invalid arguments for callback " + quoted_name + ": " + *violation);
+  }
+  Json arguments;
+  try {
+    arguments = Json::parse(arguments_json);
+  } catch (const std::exception& e) {
+    return fail_now(CallStatus::kInvalidArguments,
+                    "invalid arguments for callback " + quoted_name + ": " + e.what());
+  }
+  if (!arguments.is_object()) {
+    return fail_now(CallStatus::kInvalidArguments,
+                    "the arguments of callback " + quoted_name + " must be a JSON object");
+  }
+  // Defaults declared by the schema fill absent top-level arguments.
+  const Json& schema = entry->callback.parameters_schema;
+  if (auto props = schema.find("properties"); props != schema.end() && props->is_object()) {
+    for (const auto& [key, property] : props->items()) {
+      if (!arguments.contains(key) && property.is_object() && property.contains("default")) {
+        arguments[key] = property["default"];
+      }
+    }
+  }
+
+  {
+    std::lock_guard lock(table.mutex);
+    CallTable::InFlight call{std::string(name), std::nullopt, 0};
+    if (limits_.timeout_ms) {
+      call.timeout_ms = *limits_.timeout_ms;
+      call.deadline = Clock::now() + std::chrono::milliseconds(*limits_.timeout_ms);
+    }
+    table.in_flight.emplace(handle, std::move(call));
+  }
+
+  // The entry is kept alive by the registry snapshot the task holds.
+  auto registry = registry_;
+  auto shared_table = table_;
+  if (entry->callback.handler) {
+    ThreadPool::shared().submit(
+        [registry, shared_table, entry, handle, arguments = std::move(arguments)] {
+          try {
+            shared_table->succeed(handle, entry->callback.handler(arguments));
+          } catch (const std::exception& e) {
+            shared_table->complete(handle, CallStatus::kError, cut(e.what()));
+          } catch (...) {
+            shared_table->complete(handle, CallStatus::kError, "the callback failed");
+          }
+        });
+  } else {
+    auto state = std::make_shared<detail::ReplyState>();
+    state->table = shared_table;
+    state->handle = handle;
+    try {
+      entry->callback.async_handler(arguments, CallbackReply(state));
+    } catch (const std::exception& e) {
+      CallbackReply(state).fail(e.what());
+    } catch (...) {
+      CallbackReply(state).fail("the callback failed");
+    }
+  }
+  return handle;
+}
+
+Broker::WaitResult Broker::wait(std::optional<Clock::time_point> until,
+                                const std::function<bool()>& should_stop, Ready* ready) {
+  CallTable& table = *table_;
+  std::unique_lock lock(table.mutex);
+  while (true) {
+    auto now = Clock::now();
+    std::optional<Clock::time_point> next_deadline;
+    for (auto it = table.in_flight.begin(); it != table.in_flight.end();) {
+      if (it->second.deadline && *it->second.deadline <= now) {
+        uint32_t handle = it->first;
+        std::string message = "callback '" + it->second.name + "' timed out after " +
+                              std::to_string(it->second.timeout_ms) + " ms (callback_timeout_ms)";
+        it = table.in_flight.erase(it);
+        table.push_ready(handle, CallStatus::kTimeout, std::move(message));
+        continue;
+      }
+      if (it->second.deadline && (!next_deadline || *it->second.deadline < *next_deadline)) {
+        next_deadline = it->second.deadline;
+      }
+      ++it;
+    }
+    if (!table.ready_order.empty()) {
+      const Completion& first = table.ready.at(table.ready_order.front());
+      *ready = Ready{first.handle, first.status, first.payload.size()};
+      return WaitResult::kReady;
+    }
+    if (table.in_flight.empty()) return WaitResult::kIdle;
+    if (should_stop()) return WaitResult::kStopped;
+    if (until && now >= *until) return WaitResult::kTimedOut;
+    auto wake = now + kStopPollInterval;
+    if (until && *until < wake) wake = *until;
+    if (next_deadline && *next_deadline < wake) wake = *next_deadline;
+    table.changed.wait_until(lock, wake);
+  }
+}
+
+std::optional<Completion> Broker::take(uint32_t handle) {
+  std::lock_guard lock(table_->mutex);
+  auto it = table_->ready.find(handle);
+  if (it == table_->ready.end()) return std::nullopt;
+  Completion completion = std::move(it->second);
+  table_->ready.erase(it);
+  std::erase(table_->ready_order, handle);
+  return completion;
+}
+
+uint64_t Broker::invocations() const {
+  std::lock_guard lock(table_->mutex);
+  return table_->invocations;
+}
+
+bool Broker::limit_exceeded() const {
+  std::lock_guard lock(table_->mutex);
+  return table_->limit_exceeded;
+}
+
+}  // namespace eryx::callbacks

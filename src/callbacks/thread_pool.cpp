@@ -1,0 +1,57 @@
+#include "callbacks/thread_pool.h"
+
+#include <chrono>
+#include <thread>
+
+namespace eryx::callbacks {
+
+ThreadPool::ThreadPool(size_t max_threads, size_t kept_idle_threads)
+    : max_threads_(max_threads == 0 ? 1 : max_threads), kept_idle_threads_(kept_idle_threads) {}
+
+ThreadPool::~ThreadPool() {
+  std::unique_lock lock(mutex_);
+  stopping_ = true;
+  wake_.notify_all();
+  all_exited_.wait(lock, [&] { return threads_ == 0; });
+}
+
+ThreadPool& ThreadPool::shared() {
+  static ThreadPool* pool = new ThreadPool(64);
+  return *pool;
+}
+
+void ThreadPool::submit(std::function<void()> task) {
+  std::lock_guard lock(mutex_);
+  tasks_.push_back(std::move(task));
+  if (idle_ >= tasks_.size() || threads_ >= max_threads_) {
+    wake_.notify_one();
+    return;
+  }
+  ++threads_;
+  std::thread([this] { worker(); }).detach();
+}
+
+void ThreadPool::worker() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    if (tasks_.empty()) {
+      if (stopping_) break;
+      ++idle_;
+      bool woke = wake_.wait_for(lock, std::chrono::seconds(30),
+                                 [&] { return !tasks_.empty() || stopping_; });
+      --idle_;
+      if (!woke && threads_ > kept_idle_threads_) break;  // shrink after a burst
+      continue;
+    }
+    auto task = std::move(tasks_.front());
+    tasks_.pop_front();
+    lock.unlock();
+    task();  // tasks catch their own exceptions
+    task = nullptr;
+    lock.lock();
+  }
+  --threads_;
+  all_exited_.notify_all();
+}
+
+}  // namespace eryx::callbacks

@@ -1,0 +1,40 @@
+// The threads synchronous callback handlers run on. Handlers often wait on I/O, so the pool grows
+// (up to a cap) instead of queueing behind a busy thread: gather() over N callbacks runs them
+// concurrently. Idle threads beyond a few exit after a while.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+
+namespace eryx::callbacks {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(size_t max_threads, size_t kept_idle_threads = 4);
+  ~ThreadPool();  // finishes queued tasks, then joins
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  void submit(std::function<void()> task);
+
+  // The process-wide pool (never destroyed: tasks may still run while the process exits).
+  static ThreadPool& shared();
+
+ private:
+  void worker();
+
+  const size_t max_threads_;
+  const size_t kept_idle_threads_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable all_exited_;
+  std::deque<std::function<void()>> tasks_;
+  size_t threads_ = 0;
+  size_t idle_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace eryx::callbacks
