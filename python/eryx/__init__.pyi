@@ -1,6 +1,6 @@
 import os
-from collections.abc import Callable, Sequence
-from typing import Any, Optional
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Optional, TypedDict, Union
 
 from eryx.errors import (
     CancelledError as CancelledError,
@@ -14,6 +14,34 @@ from eryx.errors import (
 
 OutputHandler = Callable[[str], object]
 
+class CallbackDict(TypedDict, total=False):
+    name: str
+    fn: Callable[..., Any]
+    description: str
+    schema: dict[str, Any]
+
+class CallbackRegistry:
+    def __init__(self) -> None: ...
+    def callback(
+        self,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        schema: Optional[dict[str, Any]] = None,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]: ...
+    def add(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        schema: Optional[dict[str, Any]] = None,
+    ) -> Callable[..., Any]: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[CallbackDict]: ...
+    def __contains__(self, name: object) -> bool: ...
+
+Callbacks = Union[CallbackRegistry, Sequence[CallbackDict]]
+
 class ResourceLimits:
     execution_timeout_ms: Optional[int]
     callback_timeout_ms: Optional[int]
@@ -22,6 +50,7 @@ class ResourceLimits:
     max_fuel: Optional[int]
     max_vfs_bytes: Optional[int]
     max_output_bytes: int
+    max_callback_payload_bytes: int
     def __init__(
         self,
         execution_timeout_ms: Optional[int] = 30000,
@@ -31,6 +60,7 @@ class ResourceLimits:
         max_fuel: Optional[int] = None,
         max_vfs_bytes: Optional[int] = None,
         max_output_bytes: int = 1048576,
+        max_callback_payload_bytes: int = 4194304,
     ) -> None: ...
     @staticmethod
     def unlimited() -> ResourceLimits: ...
@@ -67,6 +97,7 @@ class Sandbox:
         on_stdout: Optional[OutputHandler] = None,
         on_stderr: Optional[OutputHandler] = None,
         result_variable: Optional[str] = "result",
+        callbacks: Optional[Callbacks] = None,
     ) -> None: ...
     def execute(self, code: str) -> ExecuteResult: ...
     async def execute_async(self, code: str) -> ExecuteResult: ...
@@ -81,6 +112,7 @@ class Session:
         on_stdout: Optional[OutputHandler] = None,
         on_stderr: Optional[OutputHandler] = None,
         result_variable: Optional[str] = "result",
+        callbacks: Optional[Callbacks] = None,
     ) -> None: ...
     def execute(self, code: str) -> ExecuteResult: ...
     async def execute_async(self, code: str) -> ExecuteResult: ...
@@ -108,6 +140,7 @@ class SandboxFactory:
         on_stdout: Optional[OutputHandler] = None,
         on_stderr: Optional[OutputHandler] = None,
         result_variable: Optional[str] = "result",
+        callbacks: Optional[Callbacks] = None,
     ) -> Sandbox: ...
     @property
     def size_bytes(self) -> int: ...

@@ -26,10 +26,29 @@ void init_callbacks(nb::module_& m);
 // Decodes guest output for Python; bytes that are not UTF-8 (os.write of raw bytes) become U+FFFD.
 nb::str to_str(std::string_view text);
 
-// Wraps a Python callable (or None) as an output handler callable from any thread: it takes the
-// GIL to call, and the callable is released under the GIL too. Exceptions it raises are reported
-// as unraisable and never reach the guest.
-OutputHandler make_output_handler(nb::object callable);
+// The Python objects the C++ core holds for one Sandbox or Session (output handlers, callbacks), in
+// one tuple. The C++ handlers share it from any thread; the last owner releases it under the GIL.
+// The Python wrapper that created it reports it to the cycle collector (tp_traverse), so a callback
+// that refers back to its sandbox does not make an uncollectable cycle.
+class PythonRefs {
+ public:
+  explicit PythonRefs(nb::tuple objects) : tuple_(objects.release().ptr()) {}
+  ~PythonRefs();
+  PythonRefs(const PythonRefs&) = delete;
+  PythonRefs& operator=(const PythonRefs&) = delete;
+  nb::handle item(size_t index) const { return PyTuple_GET_ITEM(tuple_, index); }
+  PyObject* tuple() const { return tuple_; }
+
+ private:
+  PyObject* tuple_;
+};
+
+// An output handler calling refs->item(index) (when it is not None) from any thread, under the
+// GIL. Exceptions it raises are reported as unraisable and never reach the guest.
+OutputHandler make_output_handler(std::shared_ptr<PythonRefs> refs, size_t index);
+
+// True while the interpreter is shutting down (Python objects must then be leaked, not released).
+bool interpreter_finalizing();
 
 // Cancellation tokens of the executions in flight on one Sandbox or Session, so that cancel() from
 // another thread reaches all of them.

@@ -9,30 +9,12 @@
 namespace eryx::python {
 namespace {
 
-bool interpreter_finalizing() {
-#if PY_VERSION_HEX >= 0x030D0000
-  return Py_IsFinalizing();
-#else
-  return _Py_IsFinalizing();
-#endif
-}
-
-// A Python object owned from C++ code that may drop it on any thread: the last reference is
-// released under the GIL (and leaked if the interpreter is already finalising).
-class PyRef {
- public:
-  explicit PyRef(nb::object object) : object_(object.release().ptr()) {}
-  ~PyRef() {
-    if (!Py_IsInitialized() || interpreter_finalizing()) return;
-    nb::gil_scoped_acquire gil;
-    Py_DECREF(object_);
-  }
-  PyRef(const PyRef&) = delete;
-  PyRef& operator=(const PyRef&) = delete;
-  nb::handle get() const { return object_; }
-
- private:
-  PyObject* object_;
+// The invoker of callback `position`: specs[position][3] of the PythonRefs item `index`.
+struct Invoker {
+  std::shared_ptr<PythonRefs> refs;
+  size_t index;
+  size_t position;
+  nb::object get() const { return refs->item(index)[position][3]; }
 };
 
 // "ValueError: message" of the Python error being handled.
@@ -43,14 +25,14 @@ std::string describe(const nb::python_error& error) {
   return message.empty() ? type : type + ": " + message;
 }
 
-SyncHandler sync_handler(std::shared_ptr<PyRef> invoke) {
+SyncHandler sync_handler(Invoker invoke) {
   // Runs on the callback thread pool: takes the GIL for the call.
   return [invoke](const Json& arguments) -> Json {
     std::string text = arguments.dump();
     nb::gil_scoped_acquire gil;
     nb::object outcome;
     try {
-      outcome = invoke->get()(text);
+      outcome = invoke.get()(text);
     } catch (const nb::python_error& error) {
       throw CallbackError(describe(error));
     }
@@ -60,13 +42,13 @@ SyncHandler sync_handler(std::shared_ptr<PyRef> invoke) {
   };
 }
 
-AsyncHandler async_handler(std::shared_ptr<PyRef> invoke) {
+AsyncHandler async_handler(Invoker invoke) {
   // Runs on the executing thread (inside the guest's call): schedules the coroutine and returns.
   return [invoke](const Json& arguments, CallbackReply reply) {
     std::string text = arguments.dump();
     nb::gil_scoped_acquire gil;
     try {
-      invoke->get()(text, nb::cast(reply));
+      invoke.get()(text, nb::cast(reply));
     } catch (const nb::python_error& error) {
       reply.fail(describe(error));
     }
@@ -75,10 +57,11 @@ AsyncHandler async_handler(std::shared_ptr<PyRef> invoke) {
 
 }  // namespace
 
-CallbackRegistry make_registry(nb::handle callbacks) {
+CallbackRegistry make_registry(const std::shared_ptr<PythonRefs>& refs, size_t index) {
   CallbackRegistry registry;
-  if (callbacks.is_none()) return registry;
-  nb::object specs = nb::module_::import_("eryx._callbacks").attr("normalize")(callbacks);
+  nb::handle specs = refs->item(index);
+  if (specs.is_none()) return registry;
+  size_t position = 0;
   for (nb::handle spec : specs) {
     Callback callback;
     callback.name = nb::cast<std::string>(spec[0]);
@@ -89,7 +72,7 @@ CallbackRegistry make_registry(nb::handle callbacks) {
       throw InvalidArgumentError("eryx: the schema of callback '" + callback.name +
                                  "' is not valid JSON: " + e.what());
     }
-    auto invoke = std::make_shared<PyRef>(nb::borrow(spec[3]));
+    Invoker invoke{refs, index, position++};
     if (nb::cast<bool>(spec[4])) {
       callback.async_handler = async_handler(std::move(invoke));
     } else {

@@ -5,7 +5,8 @@
 
 namespace eryx::python {
 
-// None gives an empty registry. Raises (InvalidArgumentError / TypeError) for bad specs.
-CallbackRegistry make_registry(nb::handle callbacks);
+// The registry of the specs (eryx._callbacks.normalize()'s list, or None: empty) at
+// refs->item(index). Throws InvalidArgumentError for bad names or schemas.
+CallbackRegistry make_registry(const std::shared_ptr<PythonRefs>& refs, size_t index);
 
 }  // namespace eryx::python

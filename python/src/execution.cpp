@@ -4,16 +4,21 @@
 
 namespace eryx::python {
 
-SandboxOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object on_stdout,
-                            nb::object on_stderr, std::optional<std::string> result_variable,
-                            nb::handle callbacks) {
-  SandboxOptions options;
+PyOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object on_stdout,
+                       nb::object on_stderr, std::optional<std::string> result_variable,
+                       nb::handle callbacks) {
+  nb::object specs = callbacks.is_none()
+                         ? nb::none()
+                         : nb::module_::import_("eryx._callbacks").attr("normalize")(callbacks);
+  PyOptions built;
+  built.refs = std::make_shared<PythonRefs>(nb::make_tuple(on_stdout, on_stderr, specs));
+  SandboxOptions& options = built.options;
   options.result_variable = result_variable.value_or("");
   if (limits) options.limits = limits->core;
-  options.on_stdout = make_output_handler(std::move(on_stdout));
-  options.on_stderr = make_output_handler(std::move(on_stderr));
-  options.callbacks = make_registry(callbacks);
-  return options;
+  options.on_stdout = make_output_handler(built.refs, 0);
+  options.on_stderr = make_output_handler(built.refs, 1);
+  options.callbacks = make_registry(built.refs, 2);
+  return built;
 }
 
 std::string code_bytes(const nb::str& code) {

@@ -2,6 +2,7 @@
 // released and the execution registered for cancel().
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -10,9 +11,15 @@
 
 namespace eryx::python {
 
-SandboxOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object on_stdout,
-                            nb::object on_stderr, std::optional<std::string> result_variable,
-                            nb::handle callbacks);
+// Options built from keyword arguments, and the Python objects they hold (see PythonRefs).
+struct PyOptions {
+  SandboxOptions options;
+  std::shared_ptr<PythonRefs> refs;
+};
+
+PyOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object on_stdout,
+                       nb::object on_stderr, std::optional<std::string> result_variable,
+                       nb::handle callbacks);
 
 // The UTF-8 bytes of a Python str; a str that cannot be encoded (lone surrogates) raises
 // eryx.InvalidArgumentError.

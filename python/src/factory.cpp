@@ -30,13 +30,15 @@ void init_factory(nb::module_& m) {
           [](const SandboxFactory& factory, std::optional<PyResourceLimits> resource_limits,
              nb::object on_stdout, nb::object on_stderr, std::optional<std::string> result_variable,
              nb::handle callbacks) {
-            auto options = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
-                                        std::move(result_variable), callbacks);
+            auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
+                                      std::move(result_variable), callbacks);
             // An instance of eryx.Sandbox (the Python class with execute_async).
             nb::object cls = nb::module_::import_("eryx").attr("Sandbox");
             nb::object obj = nb::inst_alloc(cls);
             new (nb::inst_ptr<PySandbox>(obj)) PySandbox{
-                std::make_unique<Sandbox>(factory.create_sandbox(std::move(options))), {}};
+                std::make_unique<Sandbox>(factory.create_sandbox(std::move(built.options))),
+                {},
+                built.refs};
             nb::inst_mark_ready(obj);
             return obj;
           },

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bindings.h"
+#include "py_types.h"
 
 namespace eryx::python {
 
@@ -12,31 +13,26 @@ nb::str to_str(std::string_view text) {
   return nb::steal<nb::str>(s);
 }
 
-namespace {
+bool interpreter_finalizing() {
+#if PY_VERSION_HEX >= 0x030D0000
+  return !Py_IsInitialized() || Py_IsFinalizing();
+#else
+  return !Py_IsInitialized() || _Py_IsFinalizing();
+#endif
+}
 
-// Owns a Python callable; drops its reference under the GIL whichever thread releases it last.
-struct PyCallable {
-  explicit PyCallable(nb::object f) : fn(std::move(f)) {}
-  ~PyCallable() {
-    if (!Py_IsInitialized()) {
-      fn.release();  // interpreter gone: leak rather than touch it
-      return;
-    }
-    nb::gil_scoped_acquire gil;
-    fn.reset();
-  }
-  nb::object fn;
-};
+PythonRefs::~PythonRefs() {
+  if (interpreter_finalizing()) return;  // leak rather than touch a dying interpreter
+  nb::gil_scoped_acquire gil;
+  Py_DECREF(tuple_);
+}
 
-}  // namespace
-
-OutputHandler make_output_handler(nb::object callable) {
-  if (callable.is_none()) return {};
-  auto owner = std::make_shared<PyCallable>(std::move(callable));
-  return [owner](std::string_view text) {
+OutputHandler make_output_handler(std::shared_ptr<PythonRefs> refs, size_t index) {
+  if (refs->item(index).is_none()) return {};
+  return [refs, index](std::string_view text) {
     nb::gil_scoped_acquire gil;
     try {
-      owner->fn(to_str(text));
+      refs->item(index)(to_str(text));
     } catch (nb::python_error& e) {
       e.discard_as_unraisable("eryx output handler");
     }
@@ -61,5 +57,49 @@ void InFlight::cancel_all() {
   std::lock_guard lock(mutex_);
   for (const auto& token : tokens_) token.cancel();
 }
+
+Sandbox& PySandbox::live() const {
+  if (!sandbox) throw Error("eryx: this Sandbox was cleared by the garbage collector");
+  return *sandbox;
+}
+
+Session& PySession::live() const {
+  if (!session) throw Error("eryx: this Session was cleared by the garbage collector");
+  return *session;
+}
+
+namespace {
+
+template <typename Wrapper>
+int traverse_wrapper(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  if (!nb::inst_ready(self)) return 0;
+  auto* wrapper = nb::inst_ptr<Wrapper>(self);
+  if (wrapper->refs) Py_VISIT(wrapper->refs->tuple());
+  return 0;
+}
+
+int clear_sandbox(PyObject* self) {
+  auto* wrapper = nb::inst_ptr<PySandbox>(self);
+  wrapper->sandbox.reset();
+  wrapper->refs.reset();
+  return 0;
+}
+
+int clear_session(PyObject* self) {
+  auto* wrapper = nb::inst_ptr<PySession>(self);
+  wrapper->session.reset();
+  wrapper->refs.reset();
+  return 0;
+}
+
+}  // namespace
+
+PyType_Slot sandbox_slots[] = {{Py_tp_traverse, (void*)traverse_wrapper<PySandbox>},
+                               {Py_tp_clear, (void*)clear_sandbox},
+                               {0, nullptr}};
+PyType_Slot session_slots[] = {{Py_tp_traverse, (void*)traverse_wrapper<PySession>},
+                               {Py_tp_clear, (void*)clear_session},
+                               {0, nullptr}};
 
 }  // namespace eryx::python

@@ -10,11 +10,23 @@ namespace eryx::python {
 struct PySandbox {
   std::unique_ptr<Sandbox> sandbox;
   InFlight in_flight;
+  std::shared_ptr<PythonRefs> refs;  // reported to the cycle collector
+
+  Sandbox& live() const;  // throws EryxError once the object was cleared by the collector
 };
 
 struct PySession {
   std::unique_ptr<Session> session;
   InFlight in_flight;
+  // Reported to the cycle collector; null in a fork, which shares its parent's handlers (the
+  // parent reports them: a reference must be reported exactly once).
+  std::shared_ptr<PythonRefs> refs;
+
+  Session& live() const;
 };
+
+// tp_traverse / tp_clear slots for the wrapper types (see PythonRefs).
+extern PyType_Slot sandbox_slots[];
+extern PyType_Slot session_slots[];
 
 }  // namespace eryx::python

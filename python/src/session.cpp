@@ -8,17 +8,18 @@
 namespace eryx::python {
 
 void init_session(nb::module_& m) {
-  nb::class_<PySession>(m, "Session")
+  nb::class_<PySession>(m, "Session", nb::type_slots(session_slots))
       .def(
           "__init__",
           [](PySession* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
              nb::object on_stderr, std::optional<std::string> result_variable,
              nb::handle callbacks) {
-            auto options = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
-                                        std::move(result_variable), callbacks);
+            auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
+                                      std::move(result_variable), callbacks);
             auto* py = new (self) PySession();
             nb::gil_scoped_release release;
-            py->session = std::make_unique<Session>(std::move(options));
+            py->refs = built.refs;
+            py->session = std::make_unique<Session>(std::move(built.options));
           },
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
@@ -28,7 +29,7 @@ void init_session(nb::module_& m) {
           [](PySession& self, const nb::str& code) {
             std::string text = code_bytes(code);
             return run_cancellable(self.in_flight, [&](const CancellationToken& token) {
-              return self.session->execute(text, token);
+              return self.live().execute(text, token);
             });
           },
           nb::arg("code"), "Runs code in the session's interpreter; state persists.")
@@ -36,7 +37,7 @@ void init_session(nb::module_& m) {
           "reset",
           [](PySession& self) {
             nb::gil_scoped_release release;
-            self.session->reset();
+            self.live().reset();
           },
           "Replaces the interpreter with a fresh one.")
       .def(
@@ -46,11 +47,11 @@ void init_session(nb::module_& m) {
             std::unique_ptr<Session> child;
             {
               nb::gil_scoped_release release;
-              child = std::make_unique<Session>(parent.session->fork());
+              child = std::make_unique<Session>(parent.live().fork());
             }
             // The copy has the caller's own (sub)class, e.g. eryx.Session with execute_async.
             nb::object obj = nb::inst_alloc(self.type());
-            new (nb::inst_ptr<PySession>(obj)) PySession{std::move(child), {}};
+            new (nb::inst_ptr<PySession>(obj)) PySession{std::move(child), {}, nullptr};
             nb::inst_mark_ready(obj);
             return obj;
           },
@@ -60,7 +61,7 @@ void init_session(nb::module_& m) {
           "clear_state",
           [](PySession& self) {
             nb::gil_scoped_release release;
-            self.session->clear_state();
+            self.live().clear_state();
           },
           "Drops the user's globals; imported modules stay warm.")
       .def(
@@ -69,7 +70,7 @@ void init_session(nb::module_& m) {
             std::string blob;
             {
               nb::gil_scoped_release release;
-              blob = self.session->snapshot_state();
+              blob = self.live().snapshot_state();
             }
             return nb::bytes(blob.data(), blob.size());
           },
@@ -79,19 +80,19 @@ void init_session(nb::module_& m) {
           [](PySession& self, const nb::bytes& blob) {
             std::string data(static_cast<const char*>(blob.data()), blob.size());
             nb::gil_scoped_release release;
-            self.session->restore_state(data);
+            self.live().restore_state(data);
           },
           nb::arg("state"), "Loads globals from snapshot_state() bytes; a corrupt blob raises.")
       .def(
           "cancel", [](PySession& self) { self.in_flight.cancel_all(); },
           "Cancels the running execution (it raises CancelledError).")
       .def_prop_ro("execution_count",
-                   [](const PySession& self) { return self.session->execution_count(); })
+                   [](const PySession& self) { return self.live().execution_count(); })
       .def_prop_rw(
           "execution_timeout_ms",
-          [](const PySession& self) { return self.session->execution_timeout_ms(); },
+          [](const PySession& self) { return self.live().execution_timeout_ms(); },
           [](PySession& self, std::optional<uint64_t> value) {
-            self.session->set_execution_timeout_ms(value);
+            self.live().set_execution_timeout_ms(value);
           },
           nb::arg("value").none());
 }

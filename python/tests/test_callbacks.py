@@ -1,9 +1,11 @@
 """Callbacks from Python: functions sandboxed code awaits."""
 
 import asyncio
+import gc
 import json
 import threading
 import time
+import weakref
 
 import pytest
 
@@ -262,7 +264,6 @@ def test_callback_reentering_its_session_raises_clearly_without_deadlock():
     result = holder["session"].execute(
         "try:\n    await reenter()\nexcept CallbackError as e:\n    print('deadlock' in str(e))"
     )
-    holder.clear()  # the session's callback refers to the session: break the cycle
     assert result.stdout == "True\n"
 
 
@@ -330,3 +331,22 @@ def test_callbacks_run_in_parallel_threads_of_a_pool():
     )
     assert len(threads) >= 2
     assert threading.get_ident() not in threads
+
+
+def test_sandbox_referenced_by_its_own_callback_is_garbage_collected():
+    collected = []
+
+    class Marker:
+        pass
+
+    marker = Marker()
+    weakref.finalize(marker, collected.append, True)
+
+    def callback():
+        return repr((marker, sandbox))
+
+    sandbox = eryx.Sandbox(callbacks=[{"name": "f", "fn": callback}], on_stdout=lambda s: sandbox)
+    sandbox.execute("await f()")
+    del marker, sandbox, callback
+    gc.collect()
+    assert collected == [True]
