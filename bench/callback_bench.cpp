@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "callbacks/broker.h"
+#include "callbacks/schema_validator.h"
 #include "eryx/eryx.hpp"
 
 namespace {
@@ -48,5 +50,27 @@ void BM_CallbackGather(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_CallbackGather)->Arg(100)->Unit(benchmark::kMillisecond);
+
+// The host side alone (no guest): validate, dispatch to the pool, wait, take.
+void BM_BrokerRoundTrip(benchmark::State& state) {
+  eryx::CallbackRegistry registry;
+  registry.add(eryx::make_callback("echo", "", {"x"}, [](int x) { return x; }));
+  eryx::callbacks::Broker broker(registry.shared_data(), {});
+  for (auto _ : state) {
+    uint32_t handle = broker.start("echo", R"({"x": 1})");
+    eryx::callbacks::Broker::Ready ready;
+    broker.wait(std::nullopt, [] { return false; }, &ready);
+    benchmark::DoNotOptimize(broker.take(handle));
+  }
+}
+BENCHMARK(BM_BrokerRoundTrip)->Unit(benchmark::kMicrosecond);
+
+// Schema validation alone.
+void BM_SchemaValidation(benchmark::State& state) {
+  eryx::callbacks::SchemaValidator validator(
+      R"({"type":"object","properties":{"x":{"type":"integer"}},"required":["x"],"additionalProperties":false})");
+  for (auto _ : state) benchmark::DoNotOptimize(validator.validate(R"({"x": 1})"));
+}
+BENCHMARK(BM_SchemaValidation)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
