@@ -17,19 +17,44 @@ struct Invoker {
   nb::object get() const { return refs->item(index)[position][3]; }
 };
 
-// "ValueError: message" of the Python error being handled.
+// "ValueError: message" of the Python error being handled (the GIL is held).
 std::string describe(const nb::python_error& error) {
-  nb::gil_scoped_acquire gil;  // already held; python_error's accessors need it
   std::string type = nb::cast<std::string>(nb::handle(error.type()).attr("__name__"));
   std::string message = nb::cast<std::string>(nb::str(error.value()));
   return message.empty() ? type : type + ": " + message;
 }
 
+// Takes the GIL on a callback pool thread. Each pool thread keeps one Python thread state for its
+// life: creating and deleting one per call (what PyGILState_Ensure does on a thread Python does not
+// know) costs more than a small callback.
+class PoolThreadGil {
+ public:
+  PoolThreadGil() {
+    thread_local Kept kept;
+    if (kept.state == nullptr) kept.state = PyThreadState_New(PyInterpreterState_Main());
+    PyEval_RestoreThread(kept.state);
+  }
+  ~PoolThreadGil() { PyEval_SaveThread(); }
+  PoolThreadGil(const PoolThreadGil&) = delete;
+  PoolThreadGil& operator=(const PoolThreadGil&) = delete;
+
+ private:
+  struct Kept {
+    PyThreadState* state = nullptr;
+    ~Kept() {  // the pool thread exits (idle): drop its thread state, unless Python is going away
+      if (state == nullptr || interpreter_finalizing()) return;
+      PyEval_RestoreThread(state);
+      PyThreadState_Clear(state);
+      PyThreadState_DeleteCurrent();
+    }
+  };
+};
+
 SyncHandler sync_handler(Invoker invoke) {
   // Runs on the callback thread pool: takes the GIL for the call.
   return [invoke](const Json& arguments) -> Json {
     std::string text = arguments.dump();
-    nb::gil_scoped_acquire gil;
+    PoolThreadGil gil;
     nb::object outcome;
     try {
       outcome = invoke.get()(text);

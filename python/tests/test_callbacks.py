@@ -350,3 +350,26 @@ def test_sandbox_referenced_by_its_own_callback_is_garbage_collected():
     del marker, sandbox, callback
     gc.collect()
     assert collected == [True]
+
+
+def test_callback_may_run_another_sandbox_with_streaming_output():
+    streamed = []
+    inner = eryx.Sandbox(on_stdout=streamed.append)
+    registry = eryx.CallbackRegistry()
+    registry.add(lambda: inner.execute("print('inner')").stdout, name="nested")
+    result = eryx.Sandbox(callbacks=registry).execute("print(await nested(), end='')")
+    assert result.stdout == "inner\n"
+    assert "".join(streamed) == "inner\n"
+
+
+def test_base_exception_in_callback_becomes_callback_error():
+    registry = eryx.CallbackRegistry()
+
+    def leave():
+        raise SystemExit(3)
+
+    registry.add(leave, name="leave")
+    result = eryx.Sandbox(callbacks=registry).execute(
+        "try:\n    await leave()\nexcept CallbackError as e:\n    print(e)"
+    )
+    assert result.stdout == "SystemExit: 3\n"
