@@ -262,10 +262,15 @@ Broker::WaitResult Broker::wait(std::optional<Clock::time_point> until,
   }
 }
 
-std::optional<Completion> Broker::take(uint32_t handle) {
+std::optional<Completion> Broker::take(uint32_t handle, size_t max_payload, TakeError* error) {
   std::lock_guard lock(table_->mutex);
   auto it = table_->ready.find(handle);
-  if (it == table_->ready.end()) return std::nullopt;
+  if (it == table_->ready.end() || it->second.payload.size() > max_payload) {
+    if (error) {
+      *error = it == table_->ready.end() ? TakeError::kMissing : TakeError::kTooSmall;
+    }
+    return std::nullopt;
+  }
   Completion completion = std::move(it->second);
   table_->ready.erase(it);
   std::erase(table_->ready_order, handle);

@@ -66,8 +66,11 @@ class Broker {
   WaitResult wait(std::optional<Clock::time_point> until, const std::function<bool()>& should_stop,
                   Ready* ready);
 
-  // Removes and returns the completion of `handle`, if it is ready.
-  std::optional<Completion> take(uint32_t handle);
+  // Removes and returns the completion of `handle`, if it is ready and its payload fits
+  // `max_payload` bytes. kMissing: no such ready completion; kTooSmall: it stays ready.
+  enum class TakeError { kMissing, kTooSmall };
+  std::optional<Completion> take(uint32_t handle, size_t max_payload = SIZE_MAX,
+                                 TakeError* error = nullptr);
 
   uint64_t invocations() const;
   bool limit_exceeded() const;

@@ -194,9 +194,11 @@ void define_callbacks(wasmtime::Linker& linker) {
                            if (!buffer)
                              return Trap("eryx: callback_take with an out-of-bounds buffer");
                            if (state.callbacks == nullptr) return -1;
-                           auto completion = state.callbacks->take(handle);
-                           if (!completion) return -1;
-                           if (completion->payload.size() > buf_len) return -2;
+                           callbacks::Broker::TakeError error;
+                           auto completion = state.callbacks->take(handle, buf_len, &error);
+                           if (!completion) {
+                             return error == callbacks::Broker::TakeError::kTooSmall ? -2 : -1;
+                           }
                            std::memcpy(buffer->data(), completion->payload.data(),
                                        completion->payload.size());
                            return static_cast<int32_t>(completion->payload.size());

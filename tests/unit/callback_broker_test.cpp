@@ -176,6 +176,19 @@ TEST(CallbackBroker, OnlyTheFirstAsyncReplyCounts) {
   EXPECT_EQ(broker.wait(std::nullopt, [] { return false; }, &ready), Broker::WaitResult::kIdle);
 }
 
+TEST(CallbackBroker, TakeIntoTooSmallBufferLeavesTheCompletionReady) {
+  Broker broker(registry_of(echo("f")).shared_data(), {});
+  uint32_t handle = broker.start("f", R"({"x": 12345})");
+  Broker::Ready ready;
+  ASSERT_EQ(broker.wait(std::nullopt, [] { return false; }, &ready), Broker::WaitResult::kReady);
+  Broker::TakeError error;
+  EXPECT_FALSE(broker.take(handle, 2, &error).has_value());
+  EXPECT_EQ(error, Broker::TakeError::kTooSmall);
+  auto completion = broker.take(handle, 5);
+  ASSERT_TRUE(completion.has_value());
+  EXPECT_EQ(completion->payload, "12345");
+}
+
 TEST(CallbackBroker, TakeOfAnUnknownHandleIsEmpty) {
   Broker broker(nullptr, {});
   EXPECT_FALSE(broker.take(12345).has_value());
