@@ -41,6 +41,22 @@ class Session {
   // executions the Wasm stack is empty, so memory plus host-side state is the whole interpreter.
   Session fork();
 
+  // The live state fork() copies, as bytes that from_snapshot() turns back into a Session, in this
+  // process or another one using the same eryx build and guest: variables, imported modules,
+  // generators mid-way, the files under /tmp and open file handles, and execution_count(). The
+  // read-only stdlib is not in it. Waits for a running execution (it takes the session's lock).
+  // Throws Error when the filesystem holds something that cannot be serialised.
+  std::string snapshot() const;
+
+  // A new Session from snapshot() bytes, with `options` (limits, handlers, callbacks: none of them
+  // is part of the bytes). Like a fork, its `random` module is reseeded before its first
+  // execution, so two sessions from one snapshot do not repeat each other's random numbers.
+  // Throws Error for bytes that are corrupt, truncated, of another format version or from another
+  // runtime or guest, and ResourceLimitError when the interpreter's memory exceeds
+  // options.limits.max_memory_bytes or its files options.limits.max_vfs_bytes.
+  static Session from_snapshot(std::string_view bytes, SandboxOptions options = {},
+                               std::shared_ptr<Runtime> runtime = nullptr);
+
   // Drops the user's globals but keeps the interpreter (imported modules stay warm).
   void clear_state();
 

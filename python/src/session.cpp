@@ -7,8 +7,39 @@
 
 namespace eryx::python {
 
+namespace {
+
+// Session.from_snapshot(data, *, ...): a classmethod, so that eryx.Session.from_snapshot (the
+// Python subclass with execute_async) returns an eryx.Session, as fork() keeps the caller's class.
+nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
+                                 std::optional<PyResourceLimits> resource_limits,
+                                 nb::object on_stdout, nb::object on_stderr,
+                                 std::optional<std::string> result_variable, nb::handle callbacks) {
+  if (!nb::type_check(cls) ||
+      !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls.ptr()),
+                        reinterpret_cast<PyTypeObject*>(nb::type<PySession>().ptr()))) {
+    throw nb::type_error("Session.from_snapshot must be called on Session or a subclass");
+  }
+  auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
+                            std::move(result_variable), callbacks);
+  std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+  std::unique_ptr<Session> session;
+  {
+    // `data` stays referenced by the caller's frame while the GIL is released.
+    nb::gil_scoped_release release;
+    session = std::make_unique<Session>(Session::from_snapshot(bytes, std::move(built.options)));
+  }
+  nb::object obj = nb::inst_alloc(cls);
+  new (nb::inst_ptr<PySession>(obj)) PySession{std::move(session), {}, built.refs};
+  nb::inst_mark_ready(obj);
+  return obj;
+}
+
+}  // namespace
+
 void init_session(nb::module_& m) {
-  nb::class_<PySession>(m, "Session", nb::type_slots(session_slots))
+  auto session_class = nb::class_<PySession>(m, "Session", nb::type_slots(session_slots));
+  session_class
       .def(
           "__init__",
           [](PySession* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
@@ -58,6 +89,17 @@ void init_session(nb::module_& m) {
           "A new, independent Session with this one's live state (variables, modules, generators, "
           "files).")
       .def(
+          "snapshot",
+          [](const PySession& self) {
+            std::string bytes;
+            {
+              nb::gil_scoped_release release;
+              bytes = self.live().snapshot();
+            }
+            return nb::bytes(bytes.data(), bytes.size());
+          },
+          "The live state fork() copies, as bytes for Session.from_snapshot().")
+      .def(
           "clear_state",
           [](PySession& self) {
             nb::gil_scoped_release release;
@@ -95,6 +137,14 @@ void init_session(nb::module_& m) {
             self.live().set_execution_timeout_ms(value);
           },
           nb::arg("value").none());
+
+  nb::object from_snapshot = nb::cpp_function(
+      &session_from_snapshot, nb::name("from_snapshot"), nb::arg("cls"), nb::arg("data"),
+      nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
+      nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
+      nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
+      "A new Session from snapshot() bytes; the options are not part of the bytes.");
+  session_class.attr("from_snapshot") = nb::steal(PyClassMethod_New(from_snapshot.ptr()));
 }
 
 }  // namespace eryx::python

@@ -9,6 +9,7 @@
 #include "engine/guest_module.h"
 #include "engine/large_stack.h"
 #include "engine/runtime_core.h"
+#include "engine/session_image.h"
 #include "eryx/errors.hpp"
 
 namespace eryx {
@@ -69,6 +70,39 @@ class SessionCore {
     child->set_timeout(timeout());
     child->reseed_pending_ = true;  // like os.fork: the child must not repeat the parent's randoms
     return child;
+  }
+
+  std::string snapshot() {
+    auto lock = acquire();
+    if (!instance_) start_fresh();
+    // Pages equal to a fresh interpreter's are left out; reading them in place costs less than
+    // keeping a copy of the fresh memory around.
+    auto fresh = variant_.fresh_instance({});
+    return engine::SessionImage::capture(*instance_, *fresh, execution_count_.load(),
+                                         fingerprint());
+  }
+
+  static std::unique_ptr<SessionCore> from_snapshot(std::string_view bytes, SandboxOptions options,
+                                                    std::shared_ptr<Runtime> runtime) {
+    validate_name(options.result_variable, "result_variable");
+    const auto& variant = runtime->core().variant_for(options.limits);
+    auto core = std::unique_ptr<SessionCore>(new SessionCore(options, std::move(runtime), variant));
+    auto image = engine::SessionImage::parse(bytes, core->fingerprint());
+    const auto& limits = core->options_.limits;
+    if (limits.max_memory_bytes && image.memory_size > *limits.max_memory_bytes) {
+      throw ResourceLimitError("eryx: the Session snapshot's interpreter uses " +
+                               std::to_string(image.memory_size) +
+                               " bytes of memory, more than max_memory_bytes (" +
+                               std::to_string(*limits.max_memory_bytes) + ")");
+    }
+    auto instance = variant.fresh_instance({.max_memory_bytes = limits.max_memory_bytes});
+    // The quota applies to the restored files already, as run_execution applies it to writes.
+    if (limits.max_vfs_bytes) instance->state().wasi->vfs().set_quota_bytes(*limits.max_vfs_bytes);
+    image.restore_into(*instance);
+    core->instance_ = std::move(instance);
+    core->execution_count_ = image.execution_count;
+    core->reseed_pending_ = true;  // as fork(): restores must not repeat each other's randoms
+    return core;
   }
 
   void clear_state() {
@@ -142,6 +176,15 @@ class SessionCore {
     return lock;
   }
 
+  // What a snapshot is valid for. With the runtime's snapshot module both engine variants start
+  // from the same memory, so a snapshot moves between them; without it each variant started its
+  // own interpreter, whose memory may differ.
+  std::string fingerprint() const {
+    std::string fingerprint = runtime_->core().factory_fingerprint();
+    if (!variant_.from_snapshot()) fingerprint += variant_.metered() ? "/metered" : "/plain";
+    return fingerprint;
+  }
+
   void start_fresh() {
     instance_ = variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
     execution_count_ = 0;
@@ -167,6 +210,12 @@ Session::Session(SandboxOptions options, std::shared_ptr<Runtime> runtime)
 Session::Session(std::unique_ptr<detail::SessionCore> core) : core_(std::move(core)) {}
 Session::~Session() = default;
 Session Session::fork() { return Session(core_->fork()); }
+std::string Session::snapshot() const { return core_->snapshot(); }
+Session Session::from_snapshot(std::string_view bytes, SandboxOptions options,
+                               std::shared_ptr<Runtime> runtime) {
+  return Session(detail::SessionCore::from_snapshot(
+      bytes, std::move(options), runtime ? std::move(runtime) : Runtime::shared()));
+}
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;
 

@@ -316,6 +316,37 @@ void GuestInstance::apply_pages(uint64_t memory_size,
   set_globals(globals);
 }
 
+void GuestInstance::apply_pages(uint64_t memory_size,
+                                const std::vector<std::pair<uint32_t, std::string_view>>& pages,
+                                const std::vector<std::pair<std::string, uint64_t>>& globals) {
+  grow_to(memory_size);
+  for (const auto& [offset, bytes] : pages) write_differing(offset, bytes);
+  set_globals(globals);
+}
+
+std::span<const uint8_t> GuestInstance::memory_view() { return memory_->data(store_); }
+
+std::vector<std::pair<uint32_t, uint32_t>> GuestInstance::ranges_differing_from(
+    GuestInstance& fresh) {
+  static const uint8_t kZeros[kDiffPage] = {};
+  auto mine = memory_->data(store_);
+  auto base = fresh.memory_->data(fresh.store_);
+  std::vector<std::pair<uint32_t, uint32_t>> ranges;
+  for (size_t offset = 0; offset < mine.size(); offset += kDiffPage) {
+    size_t length = std::min(kDiffPage, mine.size() - offset);
+    const uint8_t* reference = offset + length <= base.size() ? base.data() + offset : kZeros;
+    if (std::memcmp(mine.data() + offset, reference, length) == 0) continue;
+    // (A range stops short of 4 GiB: its length is a u32.)
+    if (!ranges.empty() && ranges.back().first + uint64_t{ranges.back().second} == offset &&
+        ranges.back().second <= UINT32_MAX - length) {
+      ranges.back().second += static_cast<uint32_t>(length);
+    } else {
+      ranges.emplace_back(static_cast<uint32_t>(offset), static_cast<uint32_t>(length));
+    }
+  }
+  return ranges;
+}
+
 void GuestInstance::replace_wasi(std::unique_ptr<wasi::WasiContext> wasi) {
   StoreState* state = state_.get();
   state->wasi = std::move(wasi);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -88,6 +89,19 @@ class GuestInstance {
   // limit is below `memory_size`.
   void apply_pages(uint64_t memory_size, const std::vector<std::pair<uint32_t, std::string>>& pages,
                    const std::vector<std::pair<std::string, uint64_t>>& globals);
+
+  // The same with the pages as views (e.g. into a session snapshot, which outlives the call).
+  void apply_pages(uint64_t memory_size,
+                   const std::vector<std::pair<uint32_t, std::string_view>>& pages,
+                   const std::vector<std::pair<std::string, uint64_t>>& globals);
+
+  // The page ranges [offset, offset + length) where this memory differs from that of `fresh`, a
+  // freshly created instance of the same module: what a saved image must carry. Memory past
+  // `fresh`'s size is compared with zeros, as memory grows zero-filled. Reads both memories in
+  // place (no copy).
+  std::vector<std::pair<uint32_t, uint32_t>> ranges_differing_from(GuestInstance& fresh);
+  // The linear memory as it is now; valid until the next call into the guest or growth.
+  std::span<const uint8_t> memory_view();
 
   // Installs a WASI context (e.g. one with a factory's files) in place of the current one.
   void replace_wasi(std::unique_ptr<wasi::WasiContext> wasi);

@@ -54,6 +54,7 @@ struct Timestamps {
 };
 
 class Directory;
+struct TreeAccess;  // tree_codec.cpp: restores inodes, times, cookies and file data
 
 class Node : public std::enable_shared_from_this<Node> {
  public:
@@ -85,6 +86,7 @@ class Node : public std::enable_shared_from_this<Node> {
   Node(const Node& source, AccountingPtr accounting);
 
  private:
+  friend struct TreeAccess;
   NodeType type_;
   AccountingPtr accounting_;
   uint64_t inode_;
@@ -128,6 +130,7 @@ class File final : public Node {
   }
 
  private:
+  friend struct TreeAccess;
   bool is_image_ = false;
   std::string data_;  // writable contents
   std::string_view image_;
@@ -191,6 +194,7 @@ class Directory final : public Node {
   }
 
  private:
+  friend struct TreeAccess;
   friend std::shared_ptr<Node> copy_tree(const NodePtr& source, const AccountingPtr& accounting,
                                          std::unordered_map<const Node*, NodePtr>& map);
   void insert_at(uint64_t cookie, std::string name, NodePtr node);

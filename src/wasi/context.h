@@ -130,6 +130,9 @@ class WasiContext {
   vfs::Vfs& vfs() { return *vfs_; }
   const std::shared_ptr<vfs::Vfs>& shared_vfs() const { return vfs_; }
   size_t open_fd_count() const { return fds_.open_count(); }
+  // The fd table as is, for state snapshots (wasi/state_codec.h).
+  const FdTable& fd_table() const { return fds_; }
+  FdTable& fd_table() { return fds_; }
   // True when only stdin, stdout, stderr and the preopened root are open, as in a new context:
   // state captured then (a snapshot, a factory) needs no fd table of its own.
   bool only_initial_fds_open() const { return open_fd_count() == 4; }
