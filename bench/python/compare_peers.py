@@ -1,0 +1,856 @@
+"""eryx side by side with pyeryx (the seeds' published package) and native CPython, in one run.
+
+Run:  .venv/bin/python bench/python/compare_peers.py [--quick] [--rounds N] [--json out.json]
+      .venv/bin/python bench/python/compare_peers.py --from-json out.json   (the table again)
+
+The driver (any Python 3.9+) starts one worker process per system and round, each the same file with
+`--worker eryx|pyeryx|native`, and prints one markdown table:
+
+- eryx:   this project's `import eryx`, under the project's .venv Python;
+- pyeryx: `pip install pyeryx==PYERYX_VERSION` (imported as `eryx` too, hence the separate process)
+          in a venv made from the native CPython below, kept at <cache>/bench-pyeryx-venv-<version>;
+- native: the native CPython that the guest build leaves in <cache>/cpython-native-*/ (the guest's
+          CPython version), running the same snippets with plain exec(): no isolation, a lower bound.
+
+<cache> is $ERYX_CACHE_ROOT or ~/.cache/eryx. Rounds run the workers one after another, the order
+rotated each round; each row reports the best (lowest time / highest rate) of the per-round medians,
+so a burst of load from elsewhere on the machine hurts one round, not the figure.
+"""
+
+import argparse
+import datetime
+import glob
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+PYERYX_VERSION = "0.11.0"
+SYSTEMS = ("eryx", "pyeryx", "native")
+FACTORY_IMPORTS = ["json", "re", "datetime"]
+TRIVIAL = "x = 1 + 1"
+MB = 1024 * 1024
+
+# A "realistic" 20-line snippet: what a tool call typically does with a small payload.
+REALISTIC = '''\
+import csv, io, json
+from collections import defaultdict
+DATA = """region,product,units,price
+north,widget,12,2.50
+south,gadget,3,10.00
+north,gadget,7,10.00
+east,widget,20,2.50
+south,widget,5,2.50
+east,gizmo,2,99.90
+west,widget,8,2.50
+"""
+revenue = defaultdict(float)
+units = defaultdict(int)
+for row in csv.DictReader(io.StringIO(DATA)):
+    revenue[row["region"]] += int(row["units"]) * float(row["price"])
+    units[row["product"]] += int(row["units"])
+ranked = sorted(revenue.items(), key=lambda kv: kv[1], reverse=True)
+summary = {"revenue": {k: round(v, 2) for k, v in ranked}, "units": dict(units)}
+big = [region for region, total in ranked if total > 50]
+print(json.dumps(summary, sort_keys=True))
+print(f"{len(big)} regions above 50: {', '.join(big)}")
+'''
+
+# Compute kernels: pure Python, deterministic, each sized to ~0.3 s on the native build. Each prints
+# its own elapsed time (time.perf_counter() inside the guest, so sandbox start-up is excluded) and a
+# checksum that must agree across systems. N is prepended as "N = <size>".
+KERNELS = {
+    "method calls (linked list)": (10000, '''
+import time
+class Node:
+    __slots__ = ("value", "next")
+    def __init__(self, value, next=None):
+        self.value = value
+        self.next = next
+    def step(self, k):
+        return (self.value * 31 + k) % 1000003
+def run(n):
+    head = None
+    for i in range(200):
+        head = Node(i, head)
+    acc = 0
+    for k in range(n):
+        node = head
+        while node is not None:
+            acc = (acc + node.step(k)) & 0xFFFFFFFF
+            node = node.next
+    return acc
+t = time.perf_counter()
+check = run(N)
+print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {check}")
+'''),
+    "nbody": (60000, '''
+import time
+PI = 3.14159265358979323
+SOLAR_MASS = 4 * PI * PI
+DAYS = 365.24
+BODIES = [
+    ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0], SOLAR_MASS),
+    ([4.84143144246472090e+00, -1.16032004402742839e+00, -1.03622044471123109e-01],
+     [1.66007664274403694e-03 * DAYS, 7.69901118419740425e-03 * DAYS, -6.90460016972063023e-05 * DAYS],
+     9.54791938424326609e-04 * SOLAR_MASS),
+    ([8.34336671824457987e+00, 4.12479856412430479e+00, -4.03523417114321381e-01],
+     [-2.76742510726862411e-03 * DAYS, 4.99852801234917238e-03 * DAYS, 2.30417297573763929e-05 * DAYS],
+     2.85885980666130812e-04 * SOLAR_MASS),
+    ([1.28943695621391310e+01, -1.51111514016986312e+01, -2.23307578892655734e-01],
+     [2.96460137564761618e-03 * DAYS, 2.37847173959480950e-03 * DAYS, -2.96589568540237556e-05 * DAYS],
+     4.36624404335156298e-05 * SOLAR_MASS),
+    ([1.53796971148509165e+01, -2.59193146099879641e+01, 1.79258772950371181e-01],
+     [2.68067772490389322e-03 * DAYS, 1.62824170038242295e-03 * DAYS, -9.51592254519715870e-05 * DAYS],
+     5.15138902046611451e-05 * SOLAR_MASS),
+]
+def advance(bodies, pairs, dt, n):
+    for _ in range(n):
+        for (([x1, y1, z1], v1, m1), ([x2, y2, z2], v2, m2)) in pairs:
+            dx = x1 - x2; dy = y1 - y2; dz = z1 - z2
+            mag = dt * ((dx * dx + dy * dy + dz * dz) ** (-1.5))
+            b1m = m1 * mag; b2m = m2 * mag
+            v1[0] -= dx * b2m; v1[1] -= dy * b2m; v1[2] -= dz * b2m
+            v2[0] += dx * b1m; v2[1] += dy * b1m; v2[2] += dz * b1m
+        for (r, [vx, vy, vz], m) in bodies:
+            r[0] += dt * vx; r[1] += dt * vy; r[2] += dt * vz
+def energy(bodies, pairs):
+    e = 0.0
+    for (([x1, y1, z1], v1, m1), ([x2, y2, z2], v2, m2)) in pairs:
+        e -= (m1 * m2) / ((x1 - x2) ** 2 + (y1 - y2) ** 2 + (z1 - z2) ** 2) ** 0.5
+    for (r, [vx, vy, vz], m) in bodies:
+        e += m * (vx * vx + vy * vy + vz * vz) / 2.0
+    return e
+bodies = [([*r], [*v], m) for r, v, m in BODIES]
+pairs = [(bodies[i], bodies[j]) for i in range(len(bodies)) for j in range(i + 1, len(bodies))]
+t = time.perf_counter()
+advance(bodies, pairs, 0.01, N)
+check = f"{energy(bodies, pairs):.9f}"
+print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {check}")
+'''),
+    "json dumps+loads": (1000, '''
+import json, time
+doc = {"users": [{"id": i, "name": f"user{i}", "email": f"user{i}@example.com",
+                  "tags": ["a", "b", "c"][: i % 4], "score": i * 1.5, "active": i % 3 == 0,
+                  "address": {"city": "Paris", "zip": f"{75000 + i % 20}"}} for i in range(100)],
+       "meta": {"count": 100, "next": None}}
+t = time.perf_counter()
+total = 0
+for _ in range(N):
+    s = json.dumps(doc)
+    back = json.loads(s)
+    total += len(s) + len(back["users"])
+print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {total}")
+'''),
+    "regex": (60, r'''
+import re, time
+words = ["alpha", "beta42", "gamma", "2026-11-25", "x@y.org", "delta_7", "http://e.com/a?b=1", "epsilon"]
+text = " ".join(words[(i * 7) % len(words)] for i in range(4000))
+patterns = [re.compile(p) for p in (r"\b\d{4}-\d{2}-\d{2}\b", r"[\w.]+@[\w.]+\.\w+",
+            r"https?://[^\s]+", r"\b[a-z]+\d+\b", r"(?i)\b(?:alpha|gamma|epsilon)\b")]
+t = time.perf_counter()
+count = 0
+for _ in range(N):
+    for p in patterns:
+        count += len(p.findall(text))
+    count += len(re.sub(r"\d", "#", text))
+print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {count}")
+'''),
+    "dict + str": (200, '''
+import time
+base = "the quick brown fox jumps over the lazy dog while seven wizards quietly vex jumbo plaids".split()
+t = time.perf_counter()
+check = 0
+for r in range(N):
+    counts = {}
+    for i in range(3000):
+        w = base[(i * 13 + r) % len(base)] + str(i % 17)
+        counts[w] = counts.get(w, 0) + 1
+    keys = sorted(counts, key=lambda k: (-counts[k], k))
+    line = ",".join(f"{k}={counts[k]}" for k in keys[:50])
+    check = (check + len(line.upper().replace("=", ":").split(","))) % 1000003
+print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {check}")
+'''),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Worker side: one process per system; the three adapters give the rows one vocabulary.
+# ---------------------------------------------------------------------------------------------
+
+
+class NativeRunner:
+    """exec() into a namespace; print() is rebound per namespace so threads don't share a stdout."""
+
+    def __init__(self):
+        out = self.out = []
+        self.ns = {"__name__": "__main__", "print": lambda *a, **k: out.append(" ".join(map(str, a)))}
+
+    def run(self, code):
+        del self.out[:]
+        exec(code, self.ns)
+        return "\n".join(self.out)
+
+
+class NativeSystem:
+    na_sandbox = "no sandbox: exec() into the same process"
+
+    def sandbox(self, generous=False):
+        return NativeRunner()
+
+    def session(self):
+        return NativeRunner()
+
+    def fresh_run(self, code):
+        return NativeRunner().run(code)
+
+
+class EryxLikeSystem:
+    """This project's eryx and pyeryx: same names, a few differences in keywords and result types."""
+
+    def __init__(self, name):
+        import eryx
+
+        self.eryx = eryx
+        self.pyeryx = name == "pyeryx"
+
+    def _limits(self, generous):
+        if not generous:
+            return None  # defaults: 30 s timeout, 128 MiB in both
+        return self.eryx.ResourceLimits(
+            execution_timeout_ms=60000, max_memory_bytes=512 * MB, max_fuel=None
+        )
+
+    def _text(self, result):
+        return result.stdout_text if self.pyeryx else result.stdout
+
+    def sandbox(self, generous=False):
+        box = self.eryx.Sandbox(resource_limits=self._limits(generous))
+        return _Wrapped(box, self._text)
+
+    def session(self):
+        return _Wrapped(self.eryx.Session(), self._text)
+
+    def fresh_run(self, code):
+        return self._text(self.eryx.Sandbox().execute(code))
+
+    def factory(self, imports):
+        return self.eryx.SandboxFactory(imports=imports)
+
+
+class _Wrapped:
+    __slots__ = ("obj", "text")
+
+    def __init__(self, obj, text):
+        self.obj = obj
+        self.text = text
+
+    def run(self, code):
+        return self.text(self.obj.execute(code))
+
+
+def samples_ms(fn, n, budget_s, warmup=5):
+    """Up to n timed calls, fewer once budget_s is spent (at least one)."""
+    for _ in range(warmup):
+        fn()
+    out = []
+    deadline = time.perf_counter() + budget_s
+    while len(out) < n and (not out or time.perf_counter() < deadline):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def memory_kb():
+    """(Private_Dirty, VmRSS) of this process in KiB."""
+    private = rss = None
+    try:
+        with open("/proc/self/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Private_Dirty:"):
+                    private = int(line.split()[1])
+    except OSError:
+        pass
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+    return (private if private is not None else rss), rss
+
+
+def idle_memory(make, count):
+    import gc
+
+    keep = make()
+    keep.run("pass")  # loads whatever is shared (runtime, module) before the baseline
+    gc.collect()
+    time.sleep(0.3)  # let background work (pyeryx pre-instantiates the next instance) settle
+    before = memory_kb()
+    boxes = []
+    for i in range(count):
+        box = make()
+        box.run(f"x = {i}")
+        boxes.append(box)
+    gc.collect()
+    time.sleep(0.3)
+    after = memory_kb()
+    return {
+        "private_mb": (after[0] - before[0]) / 1024 / count,
+        "rss_mb": (after[1] - before[1]) / 1024 / count,
+    }
+
+
+def throughput(make, threads, seconds):
+    boxes = [make() for _ in range(threads)]
+    for box in boxes:
+        box.run(TRIVIAL)
+    counts = [0] * threads
+    gate = threading.Barrier(threads + 1)
+
+    def loop(i):
+        box = boxes[i]
+        gate.wait()
+        end = time.perf_counter() + seconds
+        n = 0
+        while time.perf_counter() < end:
+            box.run(TRIVIAL)
+            n += 1
+        counts[i] = n
+
+    workers = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    gate.wait()
+    start = time.perf_counter()
+    for w in workers:
+        w.join()
+    return sum(counts) / (time.perf_counter() - start)
+
+
+FIRST_SANDBOX_CHILD = {
+    "sandbox": (
+        "import time, json\nt0 = time.monotonic()\nimport eryx\nt1 = time.monotonic()\n"
+        "eryx.Sandbox().execute('pass')\nt2 = time.monotonic()\nprint(json.dumps([t0, t1, t2]))\n"
+    ),
+    "native": (
+        "import time, json\nt0 = time.monotonic()\nt1 = time.monotonic()\n"
+        "exec('pass', {})\nt2 = time.monotonic()\nprint(json.dumps([t0, t1, t2]))\n"
+    ),
+}
+
+
+def first_sandbox(kind, samples):
+    """Fresh interpreter per sample; CLOCK_MONOTONIC is system-wide, so the child's stamps compare
+    with the parent's spawn time."""
+    rows = {"first_total": [], "first_interp": [], "first_import": [], "first_sandbox": []}
+    with tempfile.TemporaryDirectory() as cwd:
+        for _ in range(samples):
+            start = time.monotonic()
+            out = subprocess.run(
+                [sys.executable, "-c", FIRST_SANDBOX_CHILD[kind]],
+                cwd=cwd, capture_output=True, text=True, check=True,
+            ).stdout
+            t0, t1, t2 = json.loads(out.strip().splitlines()[-1])
+            rows["first_total"].append((t2 - start) * 1000)
+            rows["first_interp"].append((t0 - start) * 1000)
+            rows["first_import"].append((t1 - t0) * 1000)
+            rows["first_sandbox"].append((t2 - t1) * 1000)
+    return rows
+
+
+def compute(system, reps):
+    out = {}
+    for name, (size, src) in KERNELS.items():
+        box = system.sandbox(generous=True)
+        code = f"N = {size}\n{src}"
+        elapsed, cpu, check = [], [], None
+        for _ in range(reps):
+            # Process CPU time (all threads) as well: on a loaded machine wall time mostly measures
+            # the wait for a core, CPU time much less so. It includes the sandbox's start-up (~ms).
+            c = time.process_time()
+            words = box.run(code).split()
+            cpu.append(time.process_time() - c)
+            elapsed.append(float(words[words.index("ELAPSED") + 1]))
+            check = words[words.index("CHECK") + 1]
+        out[name] = {"samples": elapsed, "cpu": cpu, "check": check}
+    return out
+
+
+def worker(kind, quick):
+    q = quick
+    system = NativeSystem() if kind == "native" else EryxLikeSystem(kind)
+    res = {"meta": {"python": sys.version.split()[0], "executable": sys.executable}, "rows": {}}
+    rows = res["rows"]
+
+    def row(key, fn):
+        try:
+            rows[key] = fn()
+        except Exception as e:  # one failing row must not lose the others
+            rows[key] = {"error": describe(e)}
+
+    if kind != "native":
+        res["meta"]["module"] = system.eryx.__file__
+        from importlib import metadata
+
+        res["meta"]["version"] = metadata.version(kind)
+    res["meta"]["guest_python"] = system.fresh_run("import sys\nprint(sys.version.split()[0])").strip()
+
+    row("create_pass", lambda: {"samples": samples_ms(
+        lambda: system.sandbox().run("pass"), 30 if q else 200, 10)})
+    row("create_realistic", lambda: {"samples": samples_ms(
+        lambda: system.sandbox().run(REALISTIC), 15 if q else 100, 10)})
+
+    def session_inc():
+        s = system.session()
+        s.run("x = 0")
+        return {"samples": samples_ms(lambda: s.run("x += 1"), 50 if q else 500, 10)}
+
+    row("session_inc", session_inc)
+
+    if kind == "native":
+        rows["factory3"] = rows["factory3_first"] = {"na": "no factory: nothing to snapshot"}
+    else:
+        def factory3():
+            made = []
+            samples = samples_ms(lambda: made.append(system.factory(FACTORY_IMPORTS)),
+                                 1 if q else 5, 20, warmup=0)
+            # The built factory must work (its snapshot holds the three modules).
+            made[-1].create_sandbox().execute("import json, re, datetime")
+            # The first build of a process pays one-time set-up that later builds reuse: its own row.
+            rows["factory3_first"] = {"samples": samples[:1]}
+            return {"samples": samples}
+
+        row("factory3", factory3)
+
+    try:
+        got = first_sandbox("native" if kind == "native" else "sandbox", 2 if q else 5)
+        rows.update({k: {"samples": v} for k, v in got.items()})
+    except Exception as e:
+        for k in ("first_total", "first_interp", "first_import", "first_sandbox"):
+            rows[k] = {"error": describe(e)}
+    if kind == "native":
+        rows["first_import"] = {"na": "nothing to import"}
+
+    count = 30 if q else 100
+    if kind == "native":
+        rows["mem_sandbox"] = rows["mem_session"] = {"na": NativeSystem.na_sandbox}
+    else:
+        row("mem_sandbox", lambda: idle_memory(system.sandbox, count))
+        row("mem_session", lambda: idle_memory(system.session, count))
+
+    secs = 0.5 if q else 2.0
+    row("tput_1", lambda: {"value": throughput(system.sandbox, 1, secs)})
+    row("tput_2", lambda: {"value": throughput(system.sandbox, 2, secs)})
+
+    try:
+        res["compute"] = compute(system, 1 if q else 3)
+    except Exception as e:
+        res["compute"] = {"error": describe(e)}
+    return res
+
+
+def describe(e):
+    lines = f"{type(e).__name__}: {e}".strip().splitlines()  # a guest traceback: keep its ends
+    return (lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}")[:300]
+
+
+# ---------------------------------------------------------------------------------------------
+# Driver side: find the interpreters, install pyeryx, run the rounds, print the table.
+# ---------------------------------------------------------------------------------------------
+
+
+def cache_root():
+    return os.environ.get("ERYX_CACHE_ROOT") or os.path.expanduser("~/.cache/eryx")
+
+
+def find_native_python():
+    explicit = os.environ.get("ERYX_NATIVE_PYTHON")
+    if explicit:
+        return explicit, None
+    best = None
+    for d in glob.glob(os.path.join(cache_root(), "cpython-native-*")):
+        manifest = os.path.join(d, "MANIFEST")
+        pythons = [p for p in glob.glob(os.path.join(d, "bin", "python3.*")) if not p.endswith("-config")]
+        if os.path.isfile(manifest) and pythons:
+            key = os.path.getmtime(manifest)
+            if best is None or key > best[0]:
+                best = (key, sorted(pythons)[0])
+    if best is None:
+        return None, f"no {cache_root()}/cpython-native-*/ with a MANIFEST (build the guest first)"
+    return best[1], None
+
+
+def clean_env():
+    env = dict(os.environ)
+    for k in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP"):
+        env.pop(k, None)
+    return env
+
+
+def run_quiet(cmd, timeout=600):
+    return subprocess.run(cmd, capture_output=True, text=True, env=clean_env(), timeout=timeout)
+
+
+def last_line(text):
+    lines = [l for l in (text or "").strip().splitlines() if l.strip()]
+    return lines[-1][:300] if lines else "(no output)"
+
+
+def ensure_pyeryx(native):
+    """Returns (venv python, None) or (None, reason)."""
+    venv = os.path.join(cache_root(), f"bench-pyeryx-venv-{PYERYX_VERSION}")
+    py = os.path.join(venv, "bin", "python")
+    probe = [py, "-c", "from importlib import metadata; print(metadata.version('pyeryx'))"]
+    if os.path.exists(py) and run_quiet(probe).stdout.strip() == PYERYX_VERSION:
+        return py, None
+    has = {m: run_quiet([native, "-c", f"import {m}"]).returncode == 0 for m in ("ssl", "venv", "ensurepip")}
+    if not has["venv"]:
+        return None, f"{native} has no venv module"
+    # pip inside the venv needs ensurepip to exist and ssl to reach the index; otherwise drive the
+    # install from the host's pip (>= 22.3 has --python).
+    own_pip = has["ensurepip"] and has["ssl"]
+    cmd = [native, "-m", "venv", "--clear", venv] + ([] if own_pip else ["--without-pip"])
+    r = run_quiet(cmd)
+    if r.returncode:
+        return None, f"venv creation failed: {last_line(r.stderr)}"
+    pip = [py, "-m", "pip"] if own_pip else [sys.executable, "-m", "pip", "--python", py]
+    print(f"installing pyeryx=={PYERYX_VERSION} into {venv} ...", file=sys.stderr)
+    r = run_quiet(pip + ["install", "--quiet", "--only-binary=:all:", f"pyeryx=={PYERYX_VERSION}"])
+    if r.returncode:
+        return None, f"pip install failed: {last_line(r.stderr)}"
+    if run_quiet(probe).stdout.strip() != PYERYX_VERSION:
+        return None, "installed, but `import eryx` in that venv is not pyeryx " + PYERYX_VERSION
+    return py, None
+
+
+def run_worker(python, kind, quick):
+    cmd = [python, os.path.abspath(__file__), "--worker", kind] + (["--quick"] if quick else [])
+    with tempfile.TemporaryDirectory() as cwd:
+        try:
+            r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=clean_env(), timeout=1800)
+        except subprocess.TimeoutExpired:
+            return {"error": "worker timed out after 1800 s"}
+    if r.returncode:
+        return {"error": f"worker exited {r.returncode}: {last_line(r.stderr)}"}
+    try:
+        return json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"error": f"worker printed no JSON: {last_line(r.stderr or r.stdout)}"}
+
+
+# Rows of the table: key, label, unit, kind ("time" lower is better, "mem", "rate" higher is better).
+ROWS = [
+    ("create_pass", "create + execute `pass` (new Sandbox each time), p50", "ms", "time"),
+    ("create_realistic", "create + execute a 20-line snippet (csv, dicts, json, f-string), p50", "ms", "time"),
+    ("session_inc", "Session execute `x += 1`, p50", "ms", "time"),
+    ("factory3_first", "SandboxFactory build, imports json, re, datetime: first in the process", "ms", "time"),
+    ("factory3", "SandboxFactory build, same, p50 of up to 5 in a row (20 s budget)", "ms", "time"),
+    ("first_total", "first sandbox in a fresh process: spawn -> first `pass` done, p50", "ms", "time"),
+    ("first_interp", "... of which interpreter start-up (spawn -> first line)", "ms", "time"),
+    ("first_import", "... of which `import eryx`", "ms", "time"),
+    ("first_sandbox", "... of which first `Sandbox()` + `execute('pass')`", "ms", "time"),
+    ("mem_sandbox", "private memory per idle `Sandbox` (executed once), Private_Dirty", "MB", "mem"),
+    ("mem_session", "private memory per idle `Session` (executed once), Private_Dirty", "MB", "mem"),
+    ("tput_1", "executions/s, `Sandbox.execute('x = 1 + 1')`, 1 thread", "/s", "rate"),
+    ("tput_2", "executions/s, `Sandbox.execute('x = 1 + 1')`, 2 threads", "/s", "rate"),
+]
+
+TARGETS = {
+    "create_pass": ("<= 0.5 ms and >= 10x faster than pyeryx", 0.5),
+    "session_inc": ("<= 0.05 ms", 0.05),
+    "factory3_first": ("<= 1 s", 1000.0),
+    "factory3": ("<= 1 s", 1000.0),
+    "first_total": ("<= 10 ms", 10.0),
+    "mem_sandbox": ("<= 4 MB", 4.0),
+    "mem_session": ("<= 4 MB", 4.0),
+}
+
+
+def row_value(r):
+    if "samples" in r:
+        return statistics.median(r["samples"])
+    if "value" in r:
+        return r["value"]
+    if "private_mb" in r:
+        return r["private_mb"]
+    return None
+
+
+def combine(per_round, kind):
+    """Best of the per-round values; None plus a reason when no round produced one."""
+    vals = [row_value(r) for r in per_round if row_value(r) is not None]
+    if vals:
+        return (max(vals) if kind == "rate" else min(vals)), None
+    for r in per_round:
+        if "na" in r:
+            return None, "n/a: " + r["na"]
+    errs = [r.get("error") for r in per_round if r.get("error")]
+    return None, "error: " + (errs[0] if errs else "no data")
+
+
+def fmt(v, unit):
+    if unit == "ms":
+        if v < 0.01:
+            return f"{v * 1000:.2f} µs"
+        return f"{v:.3f} ms" if v < 1 else (f"{v:.1f} ms" if v < 100 else f"{v:,.0f} ms")
+    if unit == "MB":
+        return f"{v:.2f} MB" if v >= 0.01 else f"{v * 1024:.1f} KB"
+    if unit == "/s":
+        return f"{v:,.0f}/s"
+    return f"{v:.3g} {unit}"
+
+
+def versus(mine, other, kind):
+    """How eryx compares with another system, in words."""
+    if mine is None or other is None or mine <= 0 or other <= 0:
+        return "-"
+    if kind == "mem" and mine < 0.01:
+        return "eryx holds ~nothing"  # below Private_Dirty's resolution over 100 sandboxes: no ratio
+    r = other / mine if kind != "rate" else mine / other
+    good, bad = {"time": ("faster", "slower"), "mem": ("smaller", "larger"), "rate": ("higher", "lower")}[kind]
+    if r >= 1:
+        return f"{r:.1f}x {good}" if r < 100 else f"{r:,.0f}x {good}"
+    return f"{1 / r:.1f}x {bad}" if 1 / r < 100 else f"{1 / r:,.0f}x {bad}"
+
+
+def cost_ratio(mine, native, kind):
+    if mine is None or native is None or mine <= 0 or native <= 0:
+        return "-"
+    r = mine / native if kind != "rate" else native / mine
+    return f"{r:.2f}x" if r < 10 else f"{r:,.0f}x"
+
+
+def verdict(key, val, pyeryx_val):
+    if key not in TARGETS:
+        return ""
+    text, limit = TARGETS[key]
+    if val is None:
+        return text + ": not measured"
+    ok = val <= limit
+    miss = [] if ok else [f"{val / limit:.2f}x over"]
+    if key == "create_pass":
+        if pyeryx_val is None:
+            miss.append("pyeryx not measured")
+        elif pyeryx_val / val < 10:
+            ok = False
+            miss.append(f"only {pyeryx_val / val:.1f}x faster than pyeryx")
+    return f"{text}: **met**" if ok else f"{text}: **missed** ({', '.join(miss)})"
+
+
+def geomean(xs):
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+
+def machine_line():
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"{os.cpu_count()} cores ({model}), {platform.system()} {platform.release()}, load average {load}"
+
+
+def driver(args):
+    pythons, unavailable = {}, {}
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    pythons["eryx"] = args.eryx_python or os.path.join(root, ".venv", "bin", "python")
+    if not os.path.exists(pythons["eryx"]):
+        unavailable["eryx"] = f"{pythons['eryx']} missing (run `make python`)"
+    native, why = find_native_python()
+    if native:
+        pythons["native"] = native
+        py, why = ensure_pyeryx(native) if "pyeryx" in args.systems else (None, "not requested")
+        if py:
+            pythons["pyeryx"] = py
+        else:
+            unavailable["pyeryx"] = why
+    else:
+        unavailable["native"] = unavailable["pyeryx"] = why
+
+    systems = [s for s in SYSTEMS if s in args.systems and s not in unavailable]
+    for s in SYSTEMS:
+        if s not in args.systems and s not in unavailable:
+            unavailable[s] = "not requested"
+    rounds = 1 if args.quick and args.rounds is None else (args.rounds or 3)
+    commit = subprocess.run(["git", "-C", root, "describe", "--always", "--dirty"],
+                            capture_output=True, text=True).stdout.strip()
+    run = {
+        "started": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine_line(),
+        "commit": commit or "?",
+        "env": sorted(k for k in os.environ if k.startswith("ERYX_")),
+        "rounds": rounds,
+        "quick": args.quick,
+        "pythons": pythons,
+        "unavailable": unavailable,
+    }
+    results = run["results"] = {s: [] for s in SYSTEMS}
+    for r in range(rounds):
+        order = systems[r % len(systems):] + systems[: r % len(systems)] if systems else []
+        for s in order:
+            t = time.perf_counter()
+            print(f"round {r + 1}/{rounds}: {s} ...", file=sys.stderr, flush=True)
+            results[s].append(run_worker(pythons[s], s, args.quick))
+            err = results[s][-1].get("error")
+            print(f"  {time.perf_counter() - t:.0f} s" + (f"  ({err})" if err else ""), file=sys.stderr)
+    for s in systems:
+        if all("error" in r for r in results[s]):
+            unavailable[s] = "error: " + results[s][0]["error"]
+    run["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(run, f, indent=1)
+    render(run)
+    return 0
+
+
+def render(run):
+    pythons, unavailable, results = run["pythons"], run["unavailable"], run["results"]
+    notes = []
+
+    def note(text):
+        if text not in notes:
+            notes.append(text)
+        return f"[{notes.index(text) + 1}]"
+
+    def cell(s, key, kind, unit):
+        if s in unavailable:
+            return None, ("unavailable " + note(f"{s}: unavailable: {unavailable[s]}"))
+        per_round = [x["rows"].get(key, {"error": "row missing"}) for x in results[s] if "rows" in x]
+        v, why = combine(per_round, kind)
+        if v is None:
+            return None, ("n/a " if why.startswith("n/a") else "error ") + note(f"{s}: {why}")
+        return v, fmt(v, unit)
+
+    meta = {s: next((x["meta"] for x in results[s] if "meta" in x), {}) for s in SYSTEMS}
+
+    def title(s):
+        m = meta[s]
+        if not m:
+            return s
+        version = f" {m['version']}" if m.get("version") else ""
+        return f"{s}{version} (guest {m.get('guest_python', '?')}, host {m.get('python', '?')})" \
+            if s != "native" else f"native CPython {m.get('python', '?')}"
+
+    lines = [
+        f"| row | {title('eryx')} | {title('pyeryx')} | {title('native')} | eryx vs pyeryx | "
+        "eryx ÷ native | target (issue 5) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for key, label, unit, kind in ROWS:
+        vals, cells = {}, []
+        for s in SYSTEMS:
+            vals[s], c = cell(s, key, kind, unit)
+            cells.append(c)
+        lines.append(
+            f"| {label} | {' | '.join(cells)} | {versus(vals['eryx'], vals['pyeryx'], kind)} | "
+            f"{cost_ratio(vals['eryx'], vals['native'], kind)} | {verdict(key, vals['eryx'], vals['pyeryx'])} |"
+        )
+
+    # Compute kernels: seconds inside the guest; ratio to native per kernel, then the geometric mean.
+    kernel_best = {s: {} for s in SYSTEMS}
+    cpu_best = {s: {} for s in SYSTEMS}
+    checks = {}
+    for s in SYSTEMS:
+        if s in unavailable:
+            continue
+        for x in results[s]:
+            comp = x.get("compute", {})
+            if "error" in comp:
+                note(f"{s}: compute kernels failed: {comp['error']}")
+                continue
+            for name, k in comp.items():
+                m = statistics.median(k["samples"])
+                kernel_best[s][name] = min(m, kernel_best[s].get(name, m))
+                if k.get("cpu"):
+                    c = statistics.median(k["cpu"])
+                    cpu_best[s][name] = min(c, cpu_best[s].get(name, c))
+                checks.setdefault(name, {})[s] = k["check"]
+    ratios = {s: [] for s in SYSTEMS}
+    for name in KERNELS:
+        nat = kernel_best["native"].get(name)
+        cells = []
+        for s in SYSTEMS:
+            v = kernel_best[s].get(name)
+            if v is None:
+                cells.append("unavailable" if s in unavailable else "error")
+            elif nat:
+                ratios[s].append(v / nat)
+                cells.append(f"{v / nat:.2f}x ({v:.3f} s)")
+            else:
+                cells.append(f"{v:.3f} s")
+        if len(set(checks.get(name, {}).values())) > 1:
+            note(f"kernel '{name}': checksums differ between systems: {checks[name]}")
+        e, p = kernel_best["eryx"].get(name), kernel_best["pyeryx"].get(name)
+        lines.append(f"| compute: {name} (÷ native; seconds inside the guest) | {' | '.join(cells)} | "
+                     f"{versus(e, p, 'time')} | {cost_ratio(e, nat, 'time')} | |")
+    gm = {s: geomean(ratios[s]) if len(ratios[s]) == len(KERNELS) else None for s in SYSTEMS}
+    gcells = [f"{gm[s]:.2f}x" if gm[s] else "-" for s in SYSTEMS]
+    target = ""
+    if gm["eryx"]:
+        ok = gm["eryx"] <= 1.4
+        target = "<= 1.4x native: " + ("**met**" if ok else f"**missed** ({gm['eryx'] / 1.4:.2f}x over)")
+    lines.append(f"| compute: geometric mean (÷ native) | {' | '.join(gcells)} | "
+                 f"{versus(gm['eryx'], gm['pyeryx'], 'time')} | {gcells[0]} | {target} |")
+    cpu_gm = {}
+    for s in SYSTEMS:
+        rs = [cpu_best[s][n] / cpu_best["native"][n] for n in KERNELS
+              if n in cpu_best[s] and cpu_best["native"].get(n)]
+        cpu_gm[s] = geomean(rs) if len(rs) == len(KERNELS) else None
+    ccells = [f"{cpu_gm[s]:.2f}x" if cpu_gm[s] else "-" for s in SYSTEMS]
+    lines.append(f"| compute: geometric mean by process CPU time (÷ native; cross-check) | "
+                 f"{' | '.join(ccells)} | {versus(cpu_gm['eryx'], cpu_gm['pyeryx'], 'time')} | {ccells[0]} | |")
+
+    print(f"eryx vs pyeryx vs native CPython, measured {run['started']}")
+    print(f"machine: {run['machine']} at the start, {run.get('load_after', '?')} at the end")
+    print(f"repository: {run['commit']} (the eryx column is whatever .venv holds)")
+    print("environment: " + (", ".join(run["env"]) + " set" if run["env"] else "no ERYX_* variables (defaults)"))
+    for s in SYSTEMS:
+        if s in pythons and s not in unavailable:
+            print(f"{s}: {pythons[s]}" + (f"  ({meta[s].get('module')})" if meta[s].get("module") else ""))
+    print(
+        f"\nHow: {run['rounds']} round(s); each round runs one worker process per system, one after another "
+        "(order rotated per round), each measuring every row; a cell is the best of the per-round "
+        f"medians.{' Quick mode: fewer samples.' if run['quick'] else ''} Sandboxes use default "
+        "limits, except the compute kernels (timeout 60 s, 512 MiB, no fuel). Native runs the same "
+        "source with exec() into a fresh dict (a new dict per 'sandbox'), compile included.\n"
+    )
+    print("\n".join(lines))
+    if notes:
+        print()
+        for i, n in enumerate(notes, 1):
+            print(f"[{i}] {n}")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="one round, fewer samples")
+    p.add_argument("--rounds", type=int, help="rounds (default 3, or 1 with --quick)")
+    p.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset of " + ",".join(SYSTEMS))
+    p.add_argument("--eryx-python", help="interpreter with this project's eryx (default: <repo>/.venv/bin/python)")
+    p.add_argument("--json", help="also write the raw per-round results here")
+    p.add_argument("--from-json", help="print the table of a run saved with --json, measuring nothing")
+    p.add_argument("--worker", choices=SYSTEMS, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.quick)))
+        return 0
+    if args.from_json:
+        with open(args.from_json) as f:
+            render(json.load(f))
+        return 0
+    args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    return driver(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
