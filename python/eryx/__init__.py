@@ -5,10 +5,8 @@
     print(sandbox.execute("print('Hello!')").stdout)
 """
 
-import asyncio as _asyncio
 import contextvars as _contextvars
 import os as _os
-from pathlib import Path as _Path
 
 from eryx.errors import (
     CancelledError,
@@ -24,8 +22,10 @@ from eryx._callbacks import CallbackRegistry, target_loop as _callback_loop
 
 # Guest files installed with the package; the ERYX_GUEST_DIR environment variable, when set,
 # points elsewhere (e.g. at a development build's guest).
-_GUEST_DIR = _Path(__file__).with_name("_guest")
-if "ERYX_GUEST_DIR" not in _os.environ and (_GUEST_DIR / "eryx-guest.wasm").is_file():
+_GUEST_DIR = _os.path.join(_os.path.dirname(__file__), "_guest")
+if "ERYX_GUEST_DIR" not in _os.environ and _os.path.isfile(
+    _os.path.join(_GUEST_DIR, "eryx-guest.wasm")
+):
     _eryx._configure_guest_dir(str(_GUEST_DIR))
 
 ExecuteResult = _eryx.ExecuteResult
@@ -36,13 +36,15 @@ SandboxFactory = _eryx.SandboxFactory
 async def _execute_async(self, code):
     """Runs execute() on a worker thread; cancelling the awaiting task cancels the execution.
     Async callbacks of this execution run on the caller's event loop."""
-    loop = _asyncio.get_running_loop()
+    import asyncio  # imported on first use: it costs ~50 ms, most of `import eryx` otherwise
+
+    loop = asyncio.get_running_loop()
     context = _contextvars.copy_context()
     context.run(_callback_loop.set, loop)
     future = loop.run_in_executor(None, context.run, self.execute, code)
     try:
         return await future
-    except _asyncio.CancelledError:
+    except asyncio.CancelledError:
         self.cancel()
         raise
 

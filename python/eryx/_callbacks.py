@@ -13,13 +13,11 @@ runs plain functions on its thread pool; this module infers schemas from signatu
 between JSON and Python values, and runs coroutine functions on an event loop.
 """
 
-import asyncio
 import contextvars
-import inspect
-import json
 import threading
-import types
-import typing
+
+# json, asyncio, inspect and typing are imported where they are used: `import eryx` stays cheap for
+# code that never registers callbacks.
 
 __all__ = ["CallbackRegistry"]
 
@@ -41,6 +39,10 @@ _JSON_TYPES = {
 
 def _schema_for(annotation):
     """JSON Schema of one parameter annotation; unknown or missing annotations accept anything."""
+    import inspect
+    import types
+    import typing
+
     if annotation is inspect.Parameter.empty or annotation is typing.Any:
         return {}
     if annotation is None:
@@ -70,6 +72,8 @@ def _schema_for(annotation):
 
 
 def _json_default(value):
+    import json
+
     try:
         json.dumps(value, allow_nan=False)
         return True
@@ -81,6 +85,9 @@ def infer_schema(fn):
     """The parameters schema of `fn` from its signature: str->string, int->integer, float->number,
     bool->boolean, list->array, dict->object, None->null; parameters without defaults are
     required; JSON-compatible defaults are recorded as "default"."""
+    import inspect
+    import typing
+
     signature = inspect.signature(fn)
     try:
         hints = typing.get_type_hints(fn)
@@ -106,11 +113,15 @@ def infer_schema(fn):
 
 
 def _first_doc_line(fn):
+    import inspect
+
     doc = inspect.getdoc(fn)
     return doc.strip().splitlines()[0] if doc and doc.strip() else ""
 
 
 def _is_async(fn):
+    import inspect
+
     return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
         getattr(fn, "__call__", None)
     )
@@ -174,6 +185,8 @@ class CallbackRegistry:
 
 
 def _result_json(name, value):
+    import json
+
     try:
         return json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as error:
@@ -186,6 +199,8 @@ def _describe(error):
 
 
 def _sync_invoker(name, fn):
+    import json
+
     def invoke(arguments_json):
         try:
             return True, _result_json(name, fn(**json.loads(arguments_json)))
@@ -200,6 +215,8 @@ _background_lock = threading.Lock()
 
 
 def _background_loop():
+    import asyncio
+
     global _background
     with _background_lock:
         if _background is None:
@@ -213,6 +230,9 @@ def _background_loop():
 
 
 def _async_invoker(name, fn):
+    import asyncio
+    import json
+
     def invoke(arguments_json, reply):
         loop = target_loop.get()
         if loop is None or loop.is_closed():
@@ -232,6 +252,8 @@ def _async_invoker(name, fn):
 def normalize(callbacks):
     """(name, description, schema_json, invoker, is_async) for each callback of a
     CallbackRegistry or a list of dicts {"name", "fn", "description", "schema"}."""
+    import json
+
     if isinstance(callbacks, CallbackRegistry):
         entries = list(callbacks)
     elif isinstance(callbacks, (list, tuple)):
