@@ -2,7 +2,9 @@
 // execute of `pass` on a fresh interpreter. Run: make bench (or build/bench/eryx_bench).
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <memory>
 
 #include "engine/guest_module.h"
 #include "eryx/eryx.hpp"
@@ -39,7 +41,7 @@ void BM_ModuleLoadPrecompiled(benchmark::State& state) {
 }
 BENCHMARK(BM_ModuleLoadPrecompiled)->Unit(benchmark::kMillisecond);
 
-// Engine + module load + instantiate + Py_Initialize + capture of the pristine image.
+// Engine (with its instance pool) + snapshot module load + a probe instance + the stdlib image.
 void BM_RuntimeCreateWithInterpreterStart(benchmark::State& state) {
   for (auto _ : state) {
     auto runtime = eryx::Runtime::create({.guest_dir = kGuestDir});
@@ -62,6 +64,49 @@ void BM_SandboxCreateAndExecutePass(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SandboxCreateAndExecutePass)->Unit(benchmark::kMillisecond);
+
+// The same with every instance allocated on demand (ERYX_INSTANCE_POOL_SLOTS=0): what the pooling
+// allocator saves, measured in one run. Also from several threads at once, where on-demand
+// instances contend for the process's memory map (mmap/munmap) and pooled ones do not.
+std::shared_ptr<eryx::Runtime> runtime_without_pool() {
+  static auto runtime = [] {
+    ::setenv("ERYX_INSTANCE_POOL_SLOTS", "0", 1);
+    auto created = eryx::Runtime::create({.guest_dir = kGuestDir});
+    ::unsetenv("ERYX_INSTANCE_POOL_SLOTS");
+    return created;
+  }();
+  return runtime;
+}
+
+void BM_SandboxCreateAndExecutePassWithoutPool(benchmark::State& state) {
+  auto runtime = runtime_without_pool();
+  for (auto _ : state) {
+    eryx::Sandbox sandbox({}, runtime);
+    benchmark::DoNotOptimize(sandbox.execute("pass"));
+  }
+}
+BENCHMARK(BM_SandboxCreateAndExecutePassWithoutPool)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SandboxCreateAndExecutePass)
+    ->Name("BM_SandboxCreateAndExecutePassThreads")
+    ->Unit(benchmark::kMillisecond)
+    ->Threads(2)
+    ->Threads(4)
+    ->UseRealTime();
+BENCHMARK(BM_SandboxCreateAndExecutePassWithoutPool)
+    ->Name("BM_SandboxCreateAndExecutePassWithoutPoolThreads")
+    ->Unit(benchmark::kMillisecond)
+    ->Threads(2)
+    ->Threads(4)
+    ->UseRealTime();
+
+// A new runtime and its first sandbox: the in-process part of "first sandbox in a fresh process".
+void BM_RuntimeCreateAndFirstExecute(benchmark::State& state) {
+  for (auto _ : state) {
+    auto runtime = eryx::Runtime::create({.guest_dir = kGuestDir});
+    benchmark::DoNotOptimize(eryx::Sandbox({}, runtime).execute("pass"));
+  }
+}
+BENCHMARK(BM_RuntimeCreateAndFirstExecute)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -3,10 +3,21 @@
 // interpreter. That is the pre-initialised snapshot module when the build made one (instantiating
 // it is the whole cost of a fresh interpreter); otherwise the plain guest is started once and its
 // pristine state is copied into every new instance.
+//
+// Instances come from Wasmtime's pooling allocator: a fixed number of pre-reserved slots whose
+// memory keeps the module's image mapped between instances and is reset with one madvise when an
+// instance ends (docs/instance-allocation.md). When every slot is taken (e.g. more live Sessions
+// than slots) further instances are created on a second, on-demand engine, started on first need,
+// with the same module and host functions: nothing fails, those instances are only slower to
+// create and destroy.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <wasmtime.hh>
@@ -14,6 +25,7 @@
 #include "engine/epoch_ticker.h"
 #include "engine/factory_image.h"
 #include "engine/guest_instance.h"
+#include "engine/guest_module.h"
 #include "engine/memory_image.h"
 
 namespace eryx::engine {
@@ -22,10 +34,16 @@ namespace eryx::engine {
 struct GuestFiles {
   std::filesystem::path dir;
   std::string stdlib_zip_name;
-  std::shared_ptr<const std::string> stdlib_zip;
+  // The stdlib image (7 MB), read on a background thread while the engine and module load: the
+  // first sandbox's filesystem is the first thing that needs it.
+  std::shared_future<std::shared_ptr<const std::string>> stdlib_zip_bytes;
+
+  // Waits for the stdlib image. Throws InitializationError when it could not be read.
+  const std::shared_ptr<const std::string>& stdlib_zip() const { return stdlib_zip_bytes.get(); }
 };
 
-// Reads the stdlib image of the guest in `dir`. Throws InitializationError.
+// Finds the stdlib image of the guest in `dir` and starts reading it. Throws InitializationError
+// when there is none (read errors surface from GuestFiles::stdlib_zip()).
 GuestFiles load_guest_files(const std::filesystem::path& dir);
 
 // A fresh WASI context: the default filesystem plus the factory's files, if any.
@@ -34,9 +52,11 @@ std::unique_ptr<wasi::WasiContext> make_guest_wasi(const GuestFiles& files,
 
 class EngineVariant {
  public:
-  // Loads (or compiles) the module and starts one interpreter to capture the pristine state.
-  // Throws InitializationError.
-  EngineVariant(const GuestFiles& files, bool metered);
+  // Loads (or compiles) the module and checks it instantiates (without a snapshot: starts one
+  // interpreter to capture the pristine state). `pool_slots` sizes the instance pool (0: every
+  // instance on demand). Throws InitializationError.
+  EngineVariant(const GuestFiles& files, bool metered, uint32_t pool_slots = kDefaultPoolSlots);
+  ~EngineVariant();
   EngineVariant(const EngineVariant&) = delete;
   EngineVariant& operator=(const EngineVariant&) = delete;
 
@@ -50,16 +70,35 @@ class EngineVariant {
   bool from_snapshot() const { return from_snapshot_; }
   // Linear-memory size of a fresh interpreter: a memory limit below it cannot be met.
   uint64_t baseline_memory_bytes() const { return baseline_bytes_; }
+  // Slots of the instance pool (after the address-space limit; 0 when instances are on demand).
+  uint32_t pool_slots() const { return pool_slots_; }
+  // Instances created on the on-demand engine because the pool was full (for tests and tuning).
+  uint64_t overflow_instances() const { return overflow_instances_.load(); }
 
  private:
+  // An engine with the module loaded for it and a linker holding the host functions.
+  struct Lane {
+    Lane(const GuestFiles& files, bool metered, uint32_t pool_slots);
+    wasmtime::Engine engine;
+    bool from_snapshot = false;
+    wasmtime::Module module;
+    wasmtime::Linker linker;
+  };
+
+  std::unique_ptr<GuestInstance> instantiate(const Lane& lane, const InstanceLimits& limits,
+                                             std::unique_ptr<wasi::WasiContext> wasi) const;
+  const Lane& overflow_lane() const;
+
   GuestFiles files_;
   bool metered_;
+  uint32_t pool_slots_;
   bool from_snapshot_ = false;
   uint64_t baseline_bytes_ = 0;
-  wasmtime::Engine engine_;
-  wasmtime::Module module_;
-  wasmtime::Linker linker_;
+  std::unique_ptr<Lane> primary_;  // pooled, unless pool_slots_ is 0
   std::unique_ptr<EpochTicker> ticker_;
+  mutable std::mutex overflow_mutex_;
+  mutable std::unique_ptr<Lane> overflow_;  // created once, under overflow_mutex_
+  mutable std::atomic<uint64_t> overflow_instances_{0};
   MemoryImage pristine_;
 };
 

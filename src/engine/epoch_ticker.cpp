@@ -3,7 +3,16 @@
 namespace eryx::engine {
 
 EpochTicker::EpochTicker(wasmtime::Engine engine, std::chrono::microseconds period)
-    : engine_(std::move(engine)), period_(period), thread_([this] { run(); }) {}
+    : period_(period) {
+  engines_.push_back(std::move(engine));
+  // Started last: run() reads the members above.
+  thread_ = std::thread([this] { run(); });
+}
+
+void EpochTicker::add_engine(wasmtime::Engine engine) {
+  std::lock_guard lock(mutex_);
+  engines_.push_back(std::move(engine));
+}
 
 EpochTicker::~EpochTicker() {
   {
@@ -36,8 +45,8 @@ void EpochTicker::run() {
     }
     lock.unlock();
     std::this_thread::sleep_for(period_);
-    engine_.increment_epoch();
     lock.lock();
+    for (const auto& engine : engines_) engine.increment_epoch();
   }
 }
 

@@ -1,13 +1,15 @@
-// One ticker thread per engine advances Wasmtime's epoch while any execution is running. Each store
-// checks its own wall-clock deadline and cancel flag in its epoch callback, so concurrent
-// executions time out on their own deadlines and never interrupt each other. The thread sleeps
-// while nothing runs, so an idle process pays nothing.
+// One ticker thread per engine variant advances Wasmtime's epoch while any execution is running.
+// Each store checks its own wall-clock deadline and cancel flag in its epoch callback, so
+// concurrent executions time out on their own deadlines and never interrupt each other. The thread
+// sleeps while nothing runs, so an idle process pays nothing. A variant whose instance pool is full
+// puts further instances on a second engine (engine_variant.h); the ticker advances both.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <wasmtime.hh>
 
@@ -19,6 +21,9 @@ class EpochTicker {
   ~EpochTicker();
   EpochTicker(const EpochTicker&) = delete;
   EpochTicker& operator=(const EpochTicker&) = delete;
+
+  // Advances `engine`'s epoch too, from the next tick on.
+  void add_engine(wasmtime::Engine engine);
 
   // RAII registration of a running execution: the ticker runs while at least one exists.
   class Activity {
@@ -35,9 +40,9 @@ class EpochTicker {
  private:
   void run();
 
-  wasmtime::Engine engine_;
   std::chrono::microseconds period_;
   std::mutex mutex_;
+  std::vector<wasmtime::Engine> engines_;  // guarded by mutex_
   std::condition_variable wake_;
   int active_ = 0;
   bool stopping_ = false;

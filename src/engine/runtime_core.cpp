@@ -1,17 +1,43 @@
 #include "engine/runtime_core.h"
 
+#include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <string>
+#include <string_view>
 
 #include "engine/execution.h"
 #include "eryx/errors.hpp"
 
 namespace eryx::detail {
+namespace {
 
-RuntimeCore::RuntimeCore(const RuntimeOptions& options) {
-  files_ = engine::load_guest_files(options.guest_dir);
-  plain_ = std::make_unique<engine::EngineVariant>(files_, /*metered=*/false);
+constexpr const char* kPoolSlotsVariable = "ERYX_INSTANCE_POOL_SLOTS";
+
+uint32_t pool_slots_from_environment() {
+  const char* text = std::getenv(kPoolSlotsVariable);
+  if (text == nullptr || *text == '\0') return engine::kDefaultPoolSlots;
+  std::string_view value(text);
+  uint32_t slots = 0;
+  auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), slots);
+  if (error != std::errc() || end != value.data() + value.size() || slots > engine::kMaxPoolSlots) {
+    throw InitializationError(std::string("eryx: ") + kPoolSlotsVariable + "='" + text +
+                              "' is not a number from 0 to " +
+                              std::to_string(engine::kMaxPoolSlots));
+  }
+  return slots;
+}
+
+}  // namespace
+
+RuntimeCore::RuntimeCore(const RuntimeOptions& options)
+    : pool_slots_(pool_slots_from_environment()),
+      files_(engine::load_guest_files(options.guest_dir)) {
+  plain_ = std::make_unique<engine::EngineVariant>(files_, /*metered=*/false, pool_slots_);
+  // The stdlib image was read while the engine loaded; a read error belongs to this constructor.
+  files_.stdlib_zip();
 }
 
 RuntimeCore::~RuntimeCore() = default;
@@ -19,7 +45,9 @@ RuntimeCore::~RuntimeCore() = default;
 const engine::EngineVariant& RuntimeCore::variant_for(const ResourceLimits& limits) const {
   if (!limits.max_fuel) return *plain_;
   std::lock_guard lock(metered_mutex_);
-  if (!metered_) metered_ = std::make_unique<engine::EngineVariant>(files_, /*metered=*/true);
+  if (!metered_) {
+    metered_ = std::make_unique<engine::EngineVariant>(files_, /*metered=*/true, pool_slots_);
+  }
   return *metered_;
 }
 
@@ -49,7 +77,7 @@ const std::string& RuntimeCore::factory_fingerprint() const {
       identity = "process " + std::to_string(reinterpret_cast<uintptr_t>(this)) + " " +
                  std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
     }
-    fingerprint_ = "eryx-0.1/" + engine::sha256_hex(identity + "\n" + *files_.stdlib_zip);
+    fingerprint_ = "eryx-0.1/" + engine::sha256_hex(identity + "\n" + *files_.stdlib_zip());
   });
   return fingerprint_;
 }

@@ -1,6 +1,11 @@
 // What all sandboxes of one runtime share: the guest files (module, stdlib image) and the engine
 // variants compiled for them. The plain engine starts with the runtime; the fuel-metering one on
 // first use of a fuel limit.
+//
+// Each engine variant keeps a pool of kDefaultPoolSlots instance slots
+// (docs/instance-allocation.md). The environment variable ERYX_INSTANCE_POOL_SLOTS, read when a
+// runtime is created, overrides that: a number from 0 (no pool: every instance allocated on demand)
+// to kMaxPoolSlots.
 #pragma once
 
 #include <atomic>
@@ -16,8 +21,8 @@ namespace eryx::detail {
 
 class RuntimeCore {
  public:
-  // Loads the guest and starts one interpreter to capture its pristine state.
-  // Throws InitializationError.
+  // Loads the guest and checks it instantiates. Throws InitializationError (also for an invalid
+  // ERYX_INSTANCE_POOL_SLOTS).
   explicit RuntimeCore(const RuntimeOptions& options);
   ~RuntimeCore();
 
@@ -34,6 +39,7 @@ class RuntimeCore {
   const std::string& factory_fingerprint() const;
 
  private:
+  uint32_t pool_slots_;  // validated before the guest files are touched
   engine::GuestFiles files_;
   mutable std::once_flag fingerprint_once_;
   mutable std::string fingerprint_;
