@@ -23,7 +23,8 @@ ThreadPool& ThreadPool::shared() {
 void ThreadPool::submit(std::function<void()> task) {
   std::lock_guard lock(mutex_);
   tasks_.push_back(std::move(task));
-  if (idle_ >= tasks_.size() || threads_ >= max_threads_) {
+  pending_.store(true, std::memory_order_release);
+  if (idle_ + spinning_ >= tasks_.size() || threads_ >= max_threads_) {
     wake_.notify_one();
     return;
   }
@@ -36,6 +37,18 @@ void ThreadPool::worker() {
   while (true) {
     if (tasks_.empty()) {
       if (stopping_) break;
+      // A caller often submits the next task right after the last one finished (a loop of
+      // awaits): poll briefly before sleeping, since a wake-up costs tens of microseconds.
+      ++spinning_;
+      lock.unlock();
+      auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+      while (!pending_.load(std::memory_order_acquire) &&
+             std::chrono::steady_clock::now() < spin_until) {
+        std::this_thread::yield();
+      }
+      lock.lock();
+      --spinning_;
+      if (!tasks_.empty()) continue;
       ++idle_;
       bool woke = wake_.wait_for(lock, std::chrono::seconds(30),
                                  [&] { return !tasks_.empty() || stopping_; });
@@ -45,6 +58,7 @@ void ThreadPool::worker() {
     }
     auto task = std::move(tasks_.front());
     tasks_.pop_front();
+    pending_.store(!tasks_.empty(), std::memory_order_release);
     lock.unlock();
     task();  // tasks catch their own exceptions
     task = nullptr;

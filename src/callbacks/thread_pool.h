@@ -3,6 +3,7 @@
 // concurrently. Idle threads beyond a few exit after a while.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -34,7 +35,9 @@ class ThreadPool {
   std::deque<std::function<void()>> tasks_;
   size_t threads_ = 0;
   size_t idle_ = 0;
+  size_t spinning_ = 0;  // workers polling for a task before they sleep
   bool stopping_ = false;
+  std::atomic<bool> pending_{false};  // tasks_ is not empty (read without the lock while polling)
 };
 
 }  // namespace eryx::callbacks
