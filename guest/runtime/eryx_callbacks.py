@@ -223,11 +223,7 @@ def install(catalog_json):
         if not _exposable(segments):
             continue
         proxy = _make_proxy(entry)
-        if len(segments) == 1:
-            if segments[0] in roots:  # a namespace already: keep its children on the function
-                proxy.__dict__.update(
-                    {k: v for k, v in vars(roots[segments[0]]).items() if not k.startswith("_")}
-                )
+        if len(segments) == 1:  # before any dotted name (sorted): never a namespace yet
             roots[segments[0]] = proxy
             continue
         node = roots.setdefault(segments[0], _Namespace(segments[0]))

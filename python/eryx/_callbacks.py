@@ -71,7 +71,7 @@ def _schema_for(annotation):
     return {}
 
 
-def _json_default(value):
+def _is_json_value(value):
     import json
 
     try:
@@ -103,7 +103,7 @@ def infer_schema(fn):
         schema = _schema_for(hints.get(parameter.name, parameter.annotation))
         if parameter.default is parameter.empty:
             required.append(parameter.name)
-        elif _json_default(parameter.default):
+        elif _is_json_value(parameter.default):
             schema["default"] = parameter.default
         properties[parameter.name] = schema
     schema = {"type": "object", "properties": properties, "required": required}

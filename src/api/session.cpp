@@ -43,7 +43,7 @@ class SessionCore {
                                     .metered = variant_.metered(),
                                     .cancel = cancel.flag(),
                                     .reseed = reseed,
-                                    .awaiting_callbacks = &callbacks_running_});
+                                    .callbacks_running = &callbacks_running_});
     } catch (const ExecutionError&) {
       throw;  // a Python exception leaves the interpreter intact
     } catch (...) {

@@ -36,7 +36,6 @@ struct CallTable {
   struct InFlight {
     std::string name;
     std::optional<Clock::time_point> deadline;
-    uint64_t timeout_ms = 0;
   };
 
   std::mutex mutex;
@@ -194,9 +193,8 @@ uint32_t Broker::start(std::string_view name, std::string_view arguments_json) {
 
   {
     std::lock_guard lock(table.mutex);
-    CallTable::InFlight call{std::string(name), std::nullopt, 0};
+    CallTable::InFlight call{std::string(name), std::nullopt};
     if (limits_.timeout_ms) {
-      call.timeout_ms = *limits_.timeout_ms;
       call.deadline = Clock::now() + std::chrono::milliseconds(*limits_.timeout_ms);
     }
     table.in_flight.emplace(handle, std::move(call));
@@ -242,7 +240,8 @@ Broker::WaitResult Broker::wait(std::optional<Clock::time_point> until,
       if (it->second.deadline && *it->second.deadline <= now) {
         uint32_t handle = it->first;
         std::string message = "callback '" + it->second.name + "' timed out after " +
-                              std::to_string(it->second.timeout_ms) + " ms (callback_timeout_ms)";
+                              std::to_string(limits_.timeout_ms.value_or(0)) +
+                              " ms (callback_timeout_ms)";
         it = table.in_flight.erase(it);
         table.push_ready(handle, CallStatus::kTimeout, std::move(message));
         continue;

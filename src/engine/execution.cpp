@@ -59,12 +59,12 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
       StoreState& state;
       ~Attach() {
         state.callbacks = nullptr;
-        if (state.awaiting_callbacks) state.awaiting_callbacks->store(false);
-        state.awaiting_callbacks = nullptr;
+        if (state.callbacks_running) state.callbacks_running->store(false);
+        state.callbacks_running = nullptr;
       }
     } attach{instance.state()};
     instance.state().callbacks = &broker;
-    instance.state().awaiting_callbacks = context.awaiting_callbacks;
+    instance.state().callbacks_running = context.callbacks_running;
 
     if (context.reseed) instance.reseed();
     if (!registry->entries.empty())

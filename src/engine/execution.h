@@ -20,7 +20,7 @@ struct ExecutionContext {
   bool reseed = false;
   // Set while an execution that has called callbacks runs (lets a Session refuse re-entrant
   // executes from its callbacks).
-  std::atomic<bool>* awaiting_callbacks = nullptr;
+  std::atomic<bool>* callbacks_running = nullptr;
 };
 
 // Runs `code` (already validated) in `instance`. Throws ExecutionError, TimeoutError,

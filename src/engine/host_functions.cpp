@@ -145,7 +145,7 @@ void define_callbacks(wasmtime::Linker& linker) {
               auto args = memory.string(args_ptr, args_len);
               if (!name || !args) return Trap("eryx: callback_start with an out-of-bounds string");
               if (state.callbacks == nullptr) return 0u;  // not in an execution
-              if (state.awaiting_callbacks) state.awaiting_callbacks->store(true);
+              if (state.callbacks_running) state.callbacks_running->store(true);
               return state.callbacks->start(*name, *args);
             }),
         "callback_start");

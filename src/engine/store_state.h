@@ -42,7 +42,7 @@ struct StoreState {
   callbacks::Broker* callbacks = nullptr;
   // Set once the running execution has called a callback (cleared when it ends), so a Session can
   // refuse a re-entrant execute from one of its callbacks instead of deadlocking.
-  std::atomic<bool>* awaiting_callbacks = nullptr;
+  std::atomic<bool>* callbacks_running = nullptr;
 
   // Deadline and cancellation, checked by the epoch callback and by host waits.
   std::optional<std::chrono::steady_clock::time_point> deadline;
