@@ -13,11 +13,11 @@ runs plain functions on its thread pool; this module infers schemas from signatu
 between JSON and Python values, and runs coroutine functions on an event loop.
 """
 
+import _thread
 import contextvars
-import threading
 
-# json, asyncio, inspect and typing are imported where they are used: `import eryx` stays cheap for
-# code that never registers callbacks.
+# json, asyncio, inspect, typing and threading are imported where they are used: `import eryx`
+# stays cheap for code that never registers callbacks.
 
 __all__ = ["CallbackRegistry"]
 
@@ -211,11 +211,12 @@ def _sync_invoker(name, fn):
 
 
 _background = None
-_background_lock = threading.Lock()
+_background_lock = _thread.allocate_lock()
 
 
 def _background_loop():
     import asyncio
+    import threading
 
     global _background
     with _background_lock:

@@ -1,7 +1,5 @@
 #include "engine/engine_variant.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
@@ -39,32 +37,6 @@ wasmtime::Module load_module(wasmtime::Engine& engine, const GuestFiles& files, 
                            files.dir / precompiled_name(metered));
 }
 
-// Asks the kernel to back [data, data + size) with 2 MiB pages: filling the 7 MB stdlib buffer
-// page by page took ~1700 page faults, ~4 ms of a runtime's start. Only a hint; memory outside
-// the buffer is never touched.
-void advise_huge_pages(char* data, size_t size) {
-  constexpr uintptr_t kPage = 4096;
-  auto begin = (reinterpret_cast<uintptr_t>(data) + kPage - 1) & ~(kPage - 1);
-  auto end = (reinterpret_cast<uintptr_t>(data) + size) & ~(kPage - 1);
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-}
-
-// One read into a buffer of the file's size (a byte-wise istreambuf_iterator copy of the 7 MB
-// stdlib took over 10 ms).
-std::shared_ptr<const std::string> read_shared(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw InitializationError("eryx: cannot read " + path.string());
-  auto size = static_cast<size_t>(in.tellg());
-  auto bytes = std::make_shared<std::string>();
-  bytes->reserve(size);  // allocated, not yet touched
-  advise_huge_pages(bytes->data(), size);
-  bytes->resize(size);
-  in.seekg(0);
-  in.read(bytes->data(), static_cast<std::streamsize>(size));
-  if (!in) throw InitializationError("eryx: cannot read " + path.string());
-  return bytes;
-}
-
 // Wasmtime reports a full pool as "maximum concurrent limit of N for <pool> reached"
 // (PoolConcurrencyLimitError); the C API passes on only the message. pool_test.cpp checks the
 // wording still matches.
@@ -88,14 +60,7 @@ std::filesystem::path find_stdlib_zip(const std::filesystem::path& dir) {
 
 GuestFiles load_guest_files(const std::filesystem::path& dir) {
   auto zip = find_stdlib_zip(dir);
-  auto name = zip.filename().string();
-  std::future<std::shared_ptr<const std::string>> bytes;
-  try {
-    bytes = std::async(std::launch::async, read_shared, zip);
-  } catch (const std::system_error&) {
-    bytes = std::async(std::launch::deferred, read_shared, zip);  // no thread to spare: read on use
-  }
-  return {dir, name, bytes.share()};
+  return {dir, zip.filename().string(), MappedFile::open(zip)};
 }
 
 EngineVariant::Lane::Lane(const GuestFiles& files, bool metered, uint32_t pool_slots)
@@ -140,7 +105,7 @@ EngineVariant::~EngineVariant() = default;
 std::unique_ptr<wasi::WasiContext> make_guest_wasi(const GuestFiles& files,
                                                    const FactoryImage* factory) {
   wasi::WasiOptions options;
-  options.vfs = vfs::make_default_layout(files.stdlib_zip_name, files.stdlib_zip());
+  options.vfs = vfs::make_default_layout(files.stdlib_zip_name, files.stdlib_zip(), files.stdlib_zip_file);
   for (const auto& [path, bytes] : factory ? factory->files : decltype(factory->files){}) {
     auto parent = std::string_view(path).substr(0, path.rfind('/'));
     if (options.vfs->make_dir(parent, vfs::Access::kReadOnly) != vfs::Status::kOk ||

@@ -15,7 +15,6 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,6 +25,7 @@
 #include "engine/factory_image.h"
 #include "engine/guest_instance.h"
 #include "engine/guest_module.h"
+#include "engine/mapped_file.h"
 #include "engine/memory_image.h"
 
 namespace eryx::engine {
@@ -34,16 +34,14 @@ namespace eryx::engine {
 struct GuestFiles {
   std::filesystem::path dir;
   std::string stdlib_zip_name;
-  // The stdlib image (7 MB), read on a background thread while the engine and module load: the
-  // first sandbox's filesystem is the first thing that needs it.
-  std::shared_future<std::shared_ptr<const std::string>> stdlib_zip_bytes;
+  // The stdlib image (7 MB), mapped read-only and shared by every sandbox's filesystem.
+  std::shared_ptr<const MappedFile> stdlib_zip_file;
 
-  // Waits for the stdlib image. Throws InitializationError when it could not be read.
-  const std::shared_ptr<const std::string>& stdlib_zip() const { return stdlib_zip_bytes.get(); }
+  std::string_view stdlib_zip() const { return stdlib_zip_file->bytes(); }
 };
 
-// Finds the stdlib image of the guest in `dir` and starts reading it. Throws InitializationError
-// when there is none (read errors surface from GuestFiles::stdlib_zip()).
+// Finds the stdlib image of the guest in `dir` and maps it. Throws InitializationError when there
+// is none or it cannot be mapped.
 GuestFiles load_guest_files(const std::filesystem::path& dir);
 
 // A fresh WASI context: the default filesystem plus the factory's files, if any.

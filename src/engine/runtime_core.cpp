@@ -36,8 +36,6 @@ RuntimeCore::RuntimeCore(const RuntimeOptions& options)
     : pool_slots_(pool_slots_from_environment()),
       files_(engine::load_guest_files(options.guest_dir)) {
   plain_ = std::make_unique<engine::EngineVariant>(files_, /*metered=*/false, pool_slots_);
-  // The stdlib image was read while the engine loaded; a read error belongs to this constructor.
-  files_.stdlib_zip();
 }
 
 RuntimeCore::~RuntimeCore() = default;
@@ -77,7 +75,7 @@ const std::string& RuntimeCore::factory_fingerprint() const {
       identity = "process " + std::to_string(reinterpret_cast<uintptr_t>(this)) + " " +
                  std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
     }
-    fingerprint_ = "eryx-0.1/" + engine::sha256_hex(identity + "\n" + *files_.stdlib_zip());
+    fingerprint_ = "eryx-0.1/" + engine::sha256_hex(identity + "\n" + std::string(files_.stdlib_zip()));
   });
   return fingerprint_;
 }

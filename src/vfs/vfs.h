@@ -128,5 +128,9 @@ class Vfs {
 std::shared_ptr<Vfs> make_default_layout(std::string_view zip_name,
                                          std::shared_ptr<const std::string> zip,
                                          VfsOptions options = {});
+// The same with the zip's bytes kept alive by `owner` (e.g. a mapping of the file).
+std::shared_ptr<Vfs> make_default_layout(std::string_view zip_name, std::string_view zip,
+                                         std::shared_ptr<const void> owner,
+                                         VfsOptions options = {});
 
 }  // namespace eryx::vfs
