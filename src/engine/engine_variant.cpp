@@ -105,7 +105,8 @@ EngineVariant::~EngineVariant() = default;
 std::unique_ptr<wasi::WasiContext> make_guest_wasi(const GuestFiles& files,
                                                    const FactoryImage* factory) {
   wasi::WasiOptions options;
-  options.vfs = vfs::make_default_layout(files.stdlib_zip_name, files.stdlib_zip(), files.stdlib_zip_file);
+  options.vfs =
+      vfs::make_default_layout(files.stdlib_zip_name, files.stdlib_zip(), files.stdlib_zip_file);
   for (const auto& [path, bytes] : factory ? factory->files : decltype(factory->files){}) {
     auto parent = std::string_view(path).substr(0, path.rfind('/'));
     if (options.vfs->make_dir(parent, vfs::Access::kReadOnly) != vfs::Status::kOk ||

@@ -32,7 +32,7 @@ struct Descriptor {
 std::shared_ptr<const MappedFile> MappedFile::open(const std::filesystem::path& path) {
   Descriptor file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (file.fd < 0) fail(path, "open", errno);
-  struct stat info {};
+  struct stat info{};
   if (::fstat(file.fd, &info) != 0) fail(path, "stat", errno);
   if (!S_ISREG(info.st_mode)) fail(path, "map", EINVAL);
   auto size = static_cast<size_t>(info.st_size);
