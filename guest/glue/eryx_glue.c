@@ -4,9 +4,10 @@
  *
  * Exports: eryx_init, eryx_alloc, eryx_free, eryx_execute, eryx_capture_result, eryx_clear_state,
  * eryx_reseed, eryx_snapshot_state, eryx_restore_state (eryx_install_callbacks is in
- * eryx_callbacks.c), plus memory and _initialize from the toolchain. Imports:
- * eryx.report_exception, eryx.report_result (and the callback imports, eryx_callbacks.c).
- * Everything else the module imports comes from wasi_snapshot_preview1 through wasi-libc.
+ * eryx_callbacks.c, eryx_freeze_heap in eryx_heap.c), plus memory and _initialize from the
+ * toolchain. Imports: eryx.report_exception, eryx.report_result (and the callback imports,
+ * eryx_callbacks.c). Everything else the module imports comes from wasi_snapshot_preview1 through
+ * wasi-libc.
  *
  * Invariants: no export returns with a Python error pending; sys.stdout and sys.stderr are flushed
  * before eryx_execute returns; strings crossing the boundary are UTF-8 (ptr, len) pairs.

@@ -93,6 +93,7 @@ EngineVariant::EngineVariant(const GuestFiles& files, bool metered, uint32_t poo
     if (metered_) instance->set_fuel(UINT64_MAX);
     auto baseline = instance->memory_copy();
     instance->initialize();
+    instance->freeze_heap();
     instance->state().wasi->stdout_capture().reset();
     instance->state().wasi->stderr_capture().reset();
     pristine_ = instance->capture(baseline);

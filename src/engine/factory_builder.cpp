@@ -3,6 +3,8 @@
 #include <string_view>
 
 #include "engine/execution.h"
+#include "engine/guest_module.h"
+#include "engine/large_stack.h"
 #include "eryx/errors.hpp"
 
 namespace eryx::engine {
@@ -51,6 +53,8 @@ FactoryImage build_factory_image(const EngineVariant& variant, FactorySpec spec)
   if (!instance->state().wasi->only_initial_fds_open()) {
     throw InitializationError("eryx: SandboxFactory imports left files open; cannot capture them");
   }
+  // The imported modules become part of the image: freeze them like the built-in snapshot's.
+  run_with_stack(kMaxWasmStack, [&] { instance->freeze_heap(); });
 
   auto image = instance->capture(baseline);
   FactoryImage out;

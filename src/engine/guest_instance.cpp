@@ -200,6 +200,8 @@ void GuestInstance::install_callbacks(const void* catalog_id, std::string_view c
 
 void GuestInstance::reseed() { call_status_export("eryx_reseed"); }
 
+void GuestInstance::freeze_heap() { call_status_export("eryx_freeze_heap"); }
+
 std::string GuestInstance::snapshot_state() {
   auto snapshot = export_func("eryx_snapshot_state").typed<std::monostate, int32_t>(store_);
   if (!snapshot) throw Error("eryx: eryx_snapshot_state has an unexpected type");

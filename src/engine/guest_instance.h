@@ -57,6 +57,9 @@ class GuestInstance {
   void install_callbacks(const void* catalog_id, std::string_view catalog_json);
   // Reseeds the guest's `random` module from fresh entropy. Throws like execute().
   void reseed();
+  // Makes every object of the interpreter's heap immortal and frozen for the GC, before its memory
+  // is captured as a snapshot (guest/glue/eryx_heap.c says why). Throws like execute().
+  void freeze_heap();
   // Pickles / restores the user globals. Throw Error with the guest's reason when they cannot.
   std::string snapshot_state();
   void restore_state(std::string_view blob);

@@ -25,6 +25,7 @@ std::vector<uint8_t> build_snapshot_wasm(const GuestFiles& files) {
     EpochTicker::Activity activity(ticker);
     GuestInstance instance(engine, linker, module, make_guest_wasi(files), {});
     instance.initialize();
+    instance.freeze_heap();
     // A snapshot carries guest memory only, so start-up must leave no file open.
     if (!instance.state().wasi->only_initial_fds_open()) {
       throw InitializationError("eryx: interpreter start-up left files open; cannot snapshot it");
