@@ -22,7 +22,7 @@ $(BUILD)/.deps.cmake: deps FORCE
 	@wasmtime_dir=$$(scripts/build-wasmtime.sh) && \
 	 guest_deps_dir=$$(scripts/build-guest-deps.sh) && \
 	 jsoncons_dir=$$(scripts/fetch-jsoncons.sh) && \
-	 printf 'set(ERYX_WASMTIME_DIR "%s" CACHE PATH "")\nset(ERYX_GUEST_DEPS_DIR "%s" CACHE PATH "")\nset(ERYX_JSONCONS_DIR "%s" CACHE PATH "")\n' \
+	 printf 'set(ERYX_WASMTIME_DIR "%s" CACHE PATH "" FORCE)\nset(ERYX_GUEST_DEPS_DIR "%s" CACHE PATH "" FORCE)\nset(ERYX_JSONCONS_DIR "%s" CACHE PATH "" FORCE)\n' \
 	   "$$wasmtime_dir" "$$guest_deps_dir" "$$jsoncons_dir" > $@.new && \
 	 if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
