@@ -487,6 +487,16 @@ ERYX_EXPORT("eryx_capture_result") int32_t eryx_capture_result(const char* name,
     PyErr_Clear();
     return ERYX_INTERNAL;
   }
+  /* Most executions set no result variable: answer "absent" without calling into Python. */
+  PyObject* main_module = PyImport_AddModule("__main__"); /* borrowed */
+  PyObject* globals = main_module ? PyModule_GetDict(main_module) : NULL;
+  int present = globals ? PyDict_Contains(globals, key) : -1;
+  if (present == 0) {
+    Py_DECREF(key);
+    eryx_host_report_result(2, "", 0);
+    return ERYX_OK;
+  }
+  PyErr_Clear(); /* present, or unknown: the runtime decides */
   PyObject* pair = call_runtime("capture_result", key);
   Py_DECREF(key);
   int32_t status = report_pair(pair);
