@@ -32,7 +32,7 @@ set(ERYX_GUEST_SYSROOT "$GUEST_SYSROOT")
 # Compiler for the guest: the command plus its target flags (a CMake list).
 set(ERYX_GUEST_CC "$cc")
 set(ERYX_GUEST_CC_FLAGS "--target=$GUEST_TARGET;--sysroot=$GUEST_SYSROOT")
-set(ERYX_GUEST_CFLAGS "-O2;-g0;-DNDEBUG")
+set(ERYX_GUEST_CFLAGS "-O3;-g0;-DNDEBUG")
 set(ERYX_GUEST_INCLUDE_DIRS "$wasm/include/python$v")
 # Static libraries to link, in order (libpython first), and the sysroot's libraries.
 set(ERYX_GUEST_LIBS "${libs[*]}")
