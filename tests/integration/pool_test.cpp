@@ -218,6 +218,44 @@ TEST_F(SlotHygiene, SlotIsWipedAfterATimedOutExecution) {
   EXPECT_EQ(run(*variant, *reader, kProbeCode).stdout_text, kNothingVisible);
 }
 
+// Pages of the slot holding the secret, counted in 4 KiB units.
+size_t pages_holding(engine::GuestInstance& instance, const std::string& secret) {
+  auto memory = instance.memory_copy();
+  std::string_view bytes(reinterpret_cast<const char*>(memory.data()), memory.size());
+  size_t pages = 0;
+  for (size_t at = bytes.find(secret), last_page = SIZE_MAX; at != std::string_view::npos;
+       at = bytes.find(secret, at + 1)) {
+    if (at / 4096 != last_page) ++pages;
+    last_page = at / 4096;
+  }
+  return pages;
+}
+
+// With PAGEMAP_SCAN, Wasmtime restores written pages in place for at most 32 separate runs of them
+// and drops the rest with madvise: a writer that scatters the secret over many separate pages
+// exercises both paths of the reset.
+TEST_F(SlotHygiene, SlotIsWipedAfterTheWriterScatteredTheSecret) {
+  auto variant = variant_with_slots(1);
+  {
+    auto writer = variant->fresh_instance({});
+    run(*variant, *writer,
+        "kept = [('" + secret_ +
+            "' * (1 + n % 9)) + '.' * n for n in range(1, 6000, 7)]\n"
+            "del kept[::2]\n"
+            "more = [bytearray(b'" +
+            secret_ + "') * (1 + n % 5) for n in range(300)]\n");
+    ASSERT_GT(pages_holding(*writer, secret_), 64u) << "the secret must be spread over many pages";
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto reader = reader_in_pool(*variant);
+    EXPECT_EQ(pages_holding(*reader, secret_), 0u) << "fresh reader " << i;
+    EXPECT_EQ(
+        run(*variant, *reader, "x = [str(n) * 50 for n in range(2000)]\nprint(len(x))").stdout_text,
+        "2000\n");
+    EXPECT_EQ(pages_holding(*reader, secret_), 0u) << "reader " << i << " after executing";
+  }
+}
+
 TEST_F(SlotHygiene, SlotIsWipedAfterTheMemoryGrew) {
   auto variant = variant_with_slots(1);
   eryx::SandboxOptions unlimited;
