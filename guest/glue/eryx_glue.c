@@ -63,6 +63,34 @@ ERYX_EXPORT("eryx_alloc") void* eryx_alloc(size_t size) { return malloc(size ? s
 
 ERYX_EXPORT("eryx_free") void eryx_free(void* ptr) { free(ptr); }
 
+/* ---- names and modules used on every execution ------------------------------------------- */
+
+/* An interned string kept for the interpreter's lifetime (borrowed reference; NULL with an error
+ * set when out of memory). Made once, before the snapshot is captured, so an execution allocates
+ * nothing to look a name up: in a fresh sandbox every allocation writes a copy-on-write page. */
+static PyObject* cached_name(PyObject** slot, const char* text) {
+  if (!*slot) *slot = PyUnicode_InternFromString(text);
+  return *slot;
+}
+
+static PyObject *name_main, *name_linecache, *name_cache, *name_exec_filename;
+
+/* A module start-up imported, from sys.modules, without the import machinery; imported afresh
+ * when user code removed it. New reference, or NULL with an error set. */
+static PyObject* loaded_module(PyObject** slot, const char* text) {
+  PyObject* name = cached_name(slot, text);
+  if (!name) return NULL;
+  PyObject* module = PyImport_GetModule(name);
+  if (!module && !PyErr_Occurred()) module = PyImport_Import(name);
+  return module;
+}
+
+/* __main__ (borrowed), created if missing. */
+static PyObject* main_module(void) {
+  PyObject* name = cached_name(&name_main, "__main__");
+  return name ? PyImport_AddModuleObject(name) : NULL;
+}
+
 /* ---- init ----------------------------------------------------------------------------------- */
 
 static int status_failed(PyStatus st, PyConfig* config) {
@@ -249,23 +277,23 @@ static void flush_std_streams(void) {
   PyErr_SetRaisedException(exc);
 }
 
-/* linecache.cache[filename] = (len(src), None, src.splitlines(True), filename), so tracebacks show
+/* linecache.cache["<exec>"] = (len(src), None, src.splitlines(True), "<exec>"), so tracebacks show
  * the user's lines. mtime None keeps linecache.checkcache() from evicting it. Errors are cleared.
  */
-static void register_source(PyObject* src, const char* filename) {
+static void register_source(PyObject* src) {
   PyObject *linecache = NULL, *cache = NULL, *lines = NULL, *entry = NULL, *key = NULL;
-  linecache = PyImport_ImportModule("linecache");
+  linecache = loaded_module(&name_linecache, "linecache");
   if (!linecache) goto done;
-  cache = PyObject_GetAttrString(linecache, "cache");
+  PyObject* cache_name = cached_name(&name_cache, "cache");
+  cache = cache_name ? PyObject_GetAttr(linecache, cache_name) : NULL;
   if (!cache) goto done;
   lines = PyUnicode_Splitlines(src, 1);
   if (!lines) goto done;
-  entry = Py_BuildValue("(nOOs)", PyUnicode_GET_LENGTH(src), Py_None, lines, filename);
-  if (!entry) goto done;
-  key = PyUnicode_FromString(filename);
-  if (key) (void)PyObject_SetItem(cache, key, entry);
+  key = cached_name(&name_exec_filename, ERYX_FILENAME); /* borrowed */
+  if (!key) goto done;
+  entry = Py_BuildValue("(nOOO)", PyUnicode_GET_LENGTH(src), Py_None, lines, key);
+  if (entry) (void)PyObject_SetItem(cache, key, entry);
 done:
-  Py_XDECREF(key);
   Py_XDECREF(entry);
   Py_XDECREF(lines);
   Py_XDECREF(cache);
@@ -400,8 +428,8 @@ ERYX_EXPORT("eryx_execute") int32_t eryx_execute(const char* code, size_t code_l
   int32_t status = ERYX_OK;
   PyObject *src = NULL, *compiled = NULL, *result = NULL, *exc = NULL;
 
-  PyObject* main_module = PyImport_AddModule("__main__");                 /* borrowed */
-  PyObject* globals = main_module ? PyModule_GetDict(main_module) : NULL; /* borrowed */
+  PyObject* main = main_module();                           /* borrowed */
+  PyObject* globals = main ? PyModule_GetDict(main) : NULL; /* borrowed */
   if (!builtin_compile && globals) {
     PyObject* builtins = PyImport_ImportModule("builtins");
     if (builtins) {
@@ -419,7 +447,7 @@ ERYX_EXPORT("eryx_execute") int32_t eryx_execute(const char* code, size_t code_l
 
   src = PyUnicode_DecodeUTF8(code ? code : "", (Py_ssize_t)code_len, "strict");
   if (src) {
-    register_source(src, ERYX_FILENAME);
+    register_source(src);
     compiled = PyObject_CallFunction(builtin_compile, "Ossii", src, ERYX_FILENAME, "exec",
                                      PyCF_ALLOW_TOP_LEVEL_AWAIT, 1);
   }
@@ -488,8 +516,8 @@ ERYX_EXPORT("eryx_capture_result") int32_t eryx_capture_result(const char* name,
     return ERYX_INTERNAL;
   }
   /* Most executions set no result variable: answer "absent" without calling into Python. */
-  PyObject* main_module = PyImport_AddModule("__main__"); /* borrowed */
-  PyObject* globals = main_module ? PyModule_GetDict(main_module) : NULL;
+  PyObject* main = main_module(); /* borrowed */
+  PyObject* globals = main ? PyModule_GetDict(main) : NULL;
   int present = globals ? PyDict_Contains(globals, key) : -1;
   if (present == 0) {
     Py_DECREF(key);

@@ -22,4 +22,7 @@ eryx_host_report_result(int32_t kind, const char* text, size_t text_len);
 int eryx_callbacks_register_builtin(void);
 int eryx_callbacks_setup(void);
 
+/* eryx_glue.c: the eryx_execute export, also run by eryx_heap.c to warm the execution path. */
+int32_t eryx_execute(const char* code, size_t code_len);
+
 #endif
