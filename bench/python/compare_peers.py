@@ -36,6 +36,8 @@ SYSTEMS = ("eryx", "pyeryx", "native")
 FACTORY_IMPORTS = ["json", "re", "datetime"]
 TRIVIAL = "x = 1 + 1"
 MB = 1024 * 1024
+# The repository: its .venv holds this project's eryx, its build/ the C++ CLI.
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # A "realistic" 20-line snippet: what a tool call typically does with a small payload.
 REALISTIC = '''\
@@ -371,8 +373,7 @@ def cli_command(kind):
     if kind == "native":
         return [sys.executable, "-c", "pass"]
     if kind == "eryx":
-        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        tool = os.path.join(root, "build", "eryx")
+        tool = os.path.join(REPO_ROOT, "build", "eryx")
     else:
         tool = os.path.join(os.path.dirname(sys.executable), "eryx")
     if not os.access(tool, os.X_OK):
@@ -698,8 +699,7 @@ def machine_line():
 
 def driver(args):
     pythons, unavailable = {}, {}
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    pythons["eryx"] = args.eryx_python or os.path.join(root, ".venv", "bin", "python")
+    pythons["eryx"] = args.eryx_python or os.path.join(REPO_ROOT, ".venv", "bin", "python")
     if not os.path.exists(pythons["eryx"]):
         unavailable["eryx"] = f"{pythons['eryx']} missing (run `make python`)"
     native, why = find_native_python()
@@ -718,7 +718,7 @@ def driver(args):
         if s not in args.systems and s not in unavailable:
             unavailable[s] = "not requested"
     rounds = 1 if args.quick and args.rounds is None else (args.rounds or 3)
-    commit = subprocess.run(["git", "-C", root, "describe", "--always", "--dirty"],
+    commit = subprocess.run(["git", "-C", REPO_ROOT, "describe", "--always", "--dirty"],
                             capture_output=True, text=True).stdout.strip()
     run = {
         "started": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
