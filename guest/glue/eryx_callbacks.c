@@ -133,7 +133,8 @@ fail:
 ERYX_EXPORT("eryx_install_callbacks")
 int32_t eryx_install_callbacks(const char* catalog, size_t catalog_len) {
   if (!Py_IsInitialized() || catalog_len > (size_t)PY_SSIZE_T_MAX) return 2;
-  PyObject* runtime = PyImport_ImportModule("_eryx_callbacks");
+  static PyObject* name_callbacks;
+  PyObject* runtime = loaded_module(&name_callbacks, "_eryx_callbacks");
   PyObject* done = NULL;
   if (runtime) {
     done = PyObject_CallMethod(runtime, "install", "s#", catalog, (Py_ssize_t)catalog_len);

@@ -1,6 +1,6 @@
 /*
  * eryx guest glue: the WASI reactor's exports over CPython's embedding API.
- * Implements docs/guest-abi.md (version 1).
+ * Implements docs/guest-abi.md (version 2).
  *
  * Exports: eryx_init, eryx_alloc, eryx_free, eryx_execute, eryx_capture_result, eryx_clear_state,
  * eryx_reseed, eryx_snapshot_state, eryx_restore_state (eryx_install_callbacks is in
@@ -73,11 +73,9 @@ static PyObject* cached_name(PyObject** slot, const char* text) {
   return *slot;
 }
 
-static PyObject *name_main, *name_linecache, *name_cache, *name_exec_filename;
+static PyObject *name_main, *name_linecache, *name_cache, *name_exec_filename, *name_runtime;
 
-/* A module start-up imported, from sys.modules, without the import machinery; imported afresh
- * when user code removed it. New reference, or NULL with an error set. */
-static PyObject* loaded_module(PyObject** slot, const char* text) {
+PyObject* loaded_module(PyObject** slot, const char* text) {
   PyObject* name = cached_name(slot, text);
   if (!name) return NULL;
   PyObject* module = PyImport_GetModule(name);
@@ -456,7 +454,7 @@ ERYX_EXPORT("eryx_execute") int32_t eryx_execute(const char* code, size_t code_l
   if (result && PyCoro_CheckExact(result)) {
     PyObject* coroutine = result;
     result = NULL;
-    PyObject* runtime = PyImport_ImportModule("_eryx_runtime");
+    PyObject* runtime = loaded_module(&name_runtime, "_eryx_runtime");
     if (runtime) {
       result = PyObject_CallMethod(runtime, "run_coroutine", "O", coroutine);
       Py_DECREF(runtime);
@@ -493,7 +491,7 @@ static int32_t report_pair(PyObject* pair);
 
 /* Calls _eryx_runtime.<method>(*args); returns a new reference or NULL with the error cleared. */
 static PyObject* call_runtime(const char* method, PyObject* arg) {
-  PyObject* runtime = PyImport_ImportModule("_eryx_runtime");
+  PyObject* runtime = loaded_module(&name_runtime, "_eryx_runtime");
   PyObject* result = NULL;
   if (runtime) {
     result = arg ? PyObject_CallMethod(runtime, method, "O", arg)

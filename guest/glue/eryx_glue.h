@@ -1,4 +1,4 @@
-/* Declarations shared by the guest glue's files (docs/guest-abi.md). */
+/* Declarations shared by the guest glue's files (docs/guest-abi.md). Include after <Python.h>. */
 #ifndef ERYX_GLUE_H
 #define ERYX_GLUE_H
 
@@ -24,5 +24,11 @@ int eryx_callbacks_setup(void);
 
 /* eryx_glue.c: the eryx_execute export, also run by eryx_heap.c to warm the execution path. */
 int32_t eryx_execute(const char* code, size_t code_len);
+
+/* eryx_glue.c: a module start-up imported (name `text`, interned once into `*slot`), read from
+ * sys.modules without the import machinery, which allocates on every call; imported afresh when
+ * user code removed it. New reference, or NULL with a Python error set. For the paths of every
+ * execution: in a fresh sandbox each allocation writes a copy-on-write page. */
+PyObject* loaded_module(PyObject** slot, const char* text);
 
 #endif
