@@ -5,8 +5,8 @@
 // pristine state is copied into every new instance.
 //
 // Instances come from Wasmtime's pooling allocator: a fixed number of pre-reserved slots whose
-// memory keeps the module's image mapped between instances and is reset with one madvise when an
-// instance ends (docs/instance-allocation.md). When every slot is taken (e.g. more live Sessions
+// memory keeps the module's image mapped between instances and is reset in place when an instance
+// ends (docs/instance-allocation.md). When every slot is taken (e.g. more live Sessions
 // than slots) further instances are created on a second, on-demand engine, started on first need,
 // with the same module and host functions: nothing fails, those instances are only slower to
 // create and destroy.

@@ -19,8 +19,8 @@ namespace {
 constexpr size_t kTableKeepResident = 64 * 1024;
 // With PAGEMAP_SCAN, up to this much of the pages an instance wrote is restored in place (copied
 // back from the image, or zeroed) and stays mapped for the next instance; the rest is dropped
-// with madvise. A fresh `pass` writes ~130 pages (0.5 MiB); a slot keeps at most this much
-// private memory between instances.
+// with madvise. A fresh `pass` writes ~50-60 pages (about 0.2 MiB); a slot keeps at most this
+// much private memory between instances.
 constexpr size_t kMemoryKeepResident = 4 * 1024 * 1024;
 
 wasmtime::Module compile(wasmtime::Engine& engine, const std::filesystem::path& wasm) {
@@ -75,9 +75,9 @@ wasmtime::Config make_engine_config(bool metered, uint32_t pool_slots) {
   pool_slots = affordable_pool_slots(pool_slots);
   if (pool_slots > 0) {
     // A guest instance is one core instance with one memory and one table, so each pool has one
-    // entry per slot. A freed slot keeps its mapping of the module's image and is reset with
-    // madvise(MADV_DONTNEED), which drops every page the instance wrote (the next instance sees
-    // the image again, or zeros) without the mmap/munmap of an on-demand instance.
+    // entry per slot. A freed slot keeps its mapping of the module's image and is reset in place
+    // (below), without the mmap/munmap of an on-demand instance: the next instance sees the image
+    // again, or zeros.
     wasmtime::PoolAllocationConfig pool;
     pool.total_core_instances(pool_slots);
     pool.total_memories(pool_slots);

@@ -75,8 +75,7 @@ const std::string& RuntimeCore::factory_fingerprint() const {
       identity = "process " + std::to_string(reinterpret_cast<uintptr_t>(this)) + " " +
                  std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
     }
-    fingerprint_ =
-        "eryx-0.1/" + engine::sha256_hex(identity + "\n" + std::string(files_.stdlib_zip()));
+    fingerprint_ = "eryx-0.1/" + engine::sha256_hex({identity, "\n", files_.stdlib_zip()});
   });
   return fingerprint_;
 }
