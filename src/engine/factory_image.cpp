@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "engine/image_envelope.h"
+#include "engine/memory_state_codec.h"
 #include "eryx/errors.hpp"
 #include "vfs/byte_codec.h"
 
@@ -53,18 +54,9 @@ size_t FactoryImage::size_bytes() const {
 }
 
 std::string FactoryImage::serialize(std::string_view fingerprint) const {
+  PageViews views(pages.begin(), pages.end());
   codec::Writer payload;
-  payload.u64(memory_size);
-  payload.u32(static_cast<uint32_t>(globals.size()));
-  for (const auto& [name, value] : globals) {
-    payload.bytes(name);
-    payload.u64(value);
-  }
-  payload.u32(static_cast<uint32_t>(pages.size()));
-  for (const auto& [offset, bytes] : pages) {
-    payload.u32(offset);
-    payload.bytes(bytes);
-  }
+  write_memory_state(payload, memory_size, globals, views);
   payload.u32(static_cast<uint32_t>(files.size()));
   for (const auto& [path, bytes] : files) {
     payload.bytes(path);
@@ -77,22 +69,10 @@ FactoryImage FactoryImage::deserialize(std::string_view data, std::string_view f
   codec::Reader payload(open_image(kFactoryKind, data, fingerprint));
   FactoryImage image;
   try {
-    image.memory_size = payload.u64();
-    if (image.memory_size % (64 * 1024) != 0 || image.memory_size > (uint64_t{4} << 30)) {
-      throw Error("eryx: SandboxFactory data has an invalid memory size");
-    }
-    for (uint32_t n = payload.u32(), i = 0; i < n; ++i) {
-      std::string name(payload.bytes());
-      image.globals.emplace_back(std::move(name), payload.u64());
-    }
-    for (uint32_t n = payload.u32(), i = 0; i < n; ++i) {
-      uint32_t offset = payload.u32();
-      auto bytes = payload.bytes();
-      if (offset > image.memory_size || bytes.size() > image.memory_size - offset) {
-        throw Error("eryx: SandboxFactory data has a page outside its memory");
-      }
-      image.pages.emplace_back(offset, std::string(bytes));
-    }
+    auto state = read_memory_state(payload, kFactoryKind.name);
+    image.memory_size = state.memory_size;
+    image.globals = std::move(state.globals);
+    image.pages.assign(state.pages.begin(), state.pages.end());
     for (uint32_t n = payload.u32(), i = 0; i < n; ++i) {
       std::string path(payload.bytes());
       image.files.emplace_back(std::move(path),

@@ -2,8 +2,9 @@
 // interpreter after the factory's imports ran, the globals, and the package files its sandboxes
 // see. Between executions the Wasm stack is empty, so this is the whole interpreter.
 //
-// The serialised form (save/load) is versioned and checksummed:
-//   "ERYXFACT" | u32 format version | u32 n + fingerprint | u64 n + payload | sha256(all before)
+// The serialised form (save/load) is image_envelope.h's ("ERYXFACT", format version 1, the
+// runtime's fingerprint, SHA-256); the payload is memory_state_codec.h's section followed by
+//   u32 n, n x (bytes guest path | bytes data)   the read-only package files
 // The fingerprint names the guest the image was captured from; an image is only ever restored into
 // that guest. Every length is checked while reading, so a truncated, corrupt or foreign file is a
 // clean error.

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "engine/image_envelope.h"
+#include "engine/memory_state_codec.h"
 #include "eryx/errors.hpp"
 #include "vfs/byte_codec.h"
 #include "vfs/tree_codec.h"
@@ -12,11 +13,6 @@ namespace eryx::engine {
 namespace {
 
 constexpr ImageKind kSessionKind{.magic = "ERYXSESS", .version = 1, .name = "Session snapshot"};
-constexpr uint64_t kWasmPageSize = 64 * 1024;
-constexpr uint64_t kMaxMemory = uint64_t{4} << 30;  // wasm32
-// The guest exports one mutable global; leave room, but not for a hostile count.
-constexpr uint32_t kMaxGlobals = 64;
-constexpr uint64_t kMaxGlobalName = 256;
 
 [[noreturn]] void corrupt(std::string_view why) {
   throw Error("eryx: Session snapshot data is corrupt: " + std::string(why));
@@ -36,19 +32,14 @@ std::string SessionImage::capture(GuestInstance& instance, GuestInstance& fresh,
   auto memory = instance.memory_view();
   auto globals = instance.state_globals();
 
+  PageViews pages;
+  for (const auto& [offset, length] : ranges) {
+    pages.emplace_back(
+        offset, std::string_view(reinterpret_cast<const char*>(memory.data()) + offset, length));
+  }
   codec::Writer payload;
   payload.u64(execution_count);
-  payload.u64(memory.size());
-  payload.u32(static_cast<uint32_t>(globals.size()));
-  for (const auto& [name, value] : globals) {
-    payload.bytes(name);
-    payload.u64(value);
-  }
-  payload.u32(static_cast<uint32_t>(ranges.size()));
-  for (const auto& [offset, length] : ranges) {
-    payload.u32(offset);
-    payload.bytes({reinterpret_cast<const char*>(memory.data()) + offset, length});
-  }
+  write_memory_state(payload, memory.size(), globals, pages);
   payload.bytes(wasi.str());
   return seal_image(kSessionKind, fingerprint, payload.str());
 }
@@ -58,24 +49,10 @@ SessionImage SessionImage::parse(std::string_view data, std::string_view fingerp
   SessionImage image;
   try {
     image.execution_count = in.u64();
-    image.memory_size = in.u64();
-    if (image.memory_size % kWasmPageSize != 0 || image.memory_size > kMaxMemory) {
-      corrupt("invalid memory size");
-    }
-    uint32_t globals = in.u32();
-    if (globals > kMaxGlobals) corrupt("too many globals");
-    for (uint32_t i = 0; i < globals; ++i) {
-      std::string name(in.bytes(kMaxGlobalName, "a global's name"));
-      image.globals.emplace_back(std::move(name), in.u64());
-    }
-    for (uint32_t n = in.u32(), i = 0; i < n; ++i) {
-      uint32_t offset = in.u32();
-      auto bytes = in.bytes();
-      if (offset > image.memory_size || bytes.size() > image.memory_size - offset) {
-        corrupt("a page outside its memory");
-      }
-      image.pages.emplace_back(offset, bytes);
-    }
+    auto state = read_memory_state(in, kSessionKind.name);
+    image.memory_size = state.memory_size;
+    image.globals = std::move(state.globals);
+    image.pages = std::move(state.pages);
     image.wasi_state = in.bytes();
     if (!in.done()) corrupt("trailing bytes");
   } catch (const codec::DecodeError& e) {

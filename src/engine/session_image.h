@@ -4,10 +4,9 @@
 //
 // The envelope is image_envelope.h's ("ERYXSESS", format version 1, the runtime's fingerprint,
 // SHA-256); the payload (little-endian, vfs/byte_codec.h):
-//   u64 execution_count | u64 memory_size
-//   u32 n, n x (bytes name | u64 value)      mutable globals (__stack_pointer)
-//   u32 n, n x (u32 offset | bytes data)     the 4 KiB pages (runs of them) that differ from a
-//                                            fresh instance of the runtime's snapshot
+//   u64 execution_count
+//   memory_state_codec.h's section           memory size, mutable globals, the runs of 4 KiB pages
+//                                            that differ from a fresh instance of the snapshot
 //   bytes wasi_state                         wasi/state_codec.h: the files under /tmp and the fd
 //                                            table, open files included
 // The read-only layout (stdlib zip) is not in it: the restoring runtime's fresh instance has it,

@@ -7,6 +7,7 @@
 
 #include "engine/factory_image.h"
 #include "engine/image_envelope.h"
+#include "engine/memory_state_codec.h"
 #include "engine/runtime_core.h"
 #include "eryx/eryx.hpp"
 #include "vfs/byte_codec.h"
@@ -47,16 +48,8 @@ struct Envelope {
 // Where the payload's last field (the WASI state: files and fds) starts.
 size_t wasi_state_offset(std::string_view payload) {
   eryx::codec::Reader in(payload);
-  in.u64();
-  in.u64();
-  for (uint32_t n = in.u32(), i = 0; i < n; ++i) {
-    in.bytes();
-    in.u64();
-  }
-  for (uint32_t n = in.u32(), i = 0; i < n; ++i) {
-    in.u32();
-    in.bytes();
-  }
+  in.u64();  // execution count
+  eryx::engine::read_memory_state(in, "Session snapshot");
   return payload.size() - in.remaining() + sizeof(uint64_t);
 }
 
