@@ -3,7 +3,10 @@
 // Exit status: 0 success, 1 the code failed (traceback or error on stderr), 2 usage error.
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -18,13 +21,31 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
-std::optional<std::string> read_source(const std::string& script) {
-  if (script == "-") {
-    return std::string(std::istreambuf_iterator<char>(std::cin), {});
+// The script's text, or why it cannot be read. (libstdc++ throws from inside the stream buffer on
+// a read error such as EISDIR, whatever the stream's exception mask: catch it here.)
+std::optional<std::string> read_source(const std::string& script, std::string& why) {
+  try {
+    if (script == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
+    std::error_code ec;
+    if (std::filesystem::is_directory(script, ec)) {
+      why = "is a directory";
+      return std::nullopt;
+    }
+    std::ifstream in(script, std::ios::binary);
+    if (!in) {
+      why = std::strerror(errno);
+      return std::nullopt;
+    }
+    std::string text(std::istreambuf_iterator<char>(in), {});
+    if (in.bad()) {
+      why = "read error";
+      return std::nullopt;
+    }
+    return text;
+  } catch (const std::exception& e) {
+    why = e.what();
+    return std::nullopt;
   }
-  std::ifstream in(script, std::ios::binary);
-  if (!in) return std::nullopt;
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 void write_out(const std::string& text, std::FILE* stream) {
@@ -42,8 +63,13 @@ int main(int argc, char** argv) {
   uint64_t max_memory_mb = 128;
   app.add_option("-c", command, "Python code to run");
   app.add_option("script", script, "Python file to run, or - for standard input");
-  app.add_option("--timeout-ms", timeout_ms, "Execution timeout in milliseconds (0: none)");
-  app.add_option("--max-memory-mb", max_memory_mb, "Guest memory limit in MiB (0: none)");
+  // Bounded so that no arithmetic on them overflows (a MiB count times 2^20 fits in 64 bits).
+  app.add_option("--timeout-ms", timeout_ms, "Execution timeout in milliseconds (0: none)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 62))
+      ->capture_default_str();
+  app.add_option("--max-memory-mb", max_memory_mb, "Guest memory limit in MiB (0: none)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -60,10 +86,10 @@ int main(int argc, char** argv) {
   std::string code;
   if (command) {
     code = *command;
-  } else if (auto source = read_source(script)) {
+  } else if (std::string why; auto source = read_source(script, why)) {
     code = std::move(*source);
   } else {
-    std::cerr << "eryx: cannot read " << script << "\n";
+    std::cerr << "eryx: cannot read " << script << ": " << why << "\n";
     return kExitUsage;
   }
 

@@ -36,7 +36,8 @@ if(CMAKE_SCRIPT_MODE_FILE)
     endif()
   endforeach()
   set(_missing "")
-  foreach(_e memory _initialize eryx_init eryx_alloc eryx_free eryx_execute eryx_install_callbacks)
+  foreach(_e memory _initialize eryx_init eryx_alloc eryx_free eryx_execute eryx_install_callbacks
+                 eryx_host_info)
     if(NOT _exports MATCHES "-> \"${_e}\"")
       list(APPEND _missing "${_e}")
     endif()
@@ -121,6 +122,7 @@ foreach(_src IN LISTS _glue_sources)
   add_custom_command(
     OUTPUT "${_obj}"
     COMMAND ${_cc} ${ERYX_GUEST_CFLAGS} -std=c11 -Wall -Wextra -Werror ${_inc} -I${_gen}
+            -I${_glue_dir}/../../src/host
             -MD -MF "${_obj}.d" -c "${_src}" -o "${_obj}"
     DEPENDS "${_src}" "${ERYX_GUEST_DEPS_DIR}/guest-deps.cmake" "${_gen}/eryx_callbacks_py.h"
     DEPFILE "${_obj}.d"
@@ -140,6 +142,8 @@ add_custom_command(
           -z stack-size=${ERYX_GUEST_STACK_SIZE} -Wl,--stack-first
           -Wl,--initial-memory=${ERYX_GUEST_INITIAL_MEMORY}
           -Wl,--export=__stack_pointer -Wl,--strip-debug
+          # eryx_host_words.c counts the heap growths the host's memory limit refused.
+          -Wl,--wrap=sbrk
   COMMAND "${CMAKE_COMMAND}" -DERYX_GUEST_CHECK_WASM=${ERYX_GUEST_WASM}
           -DERYX_WASM_OBJDUMP=${ERYX_WASM_OBJDUMP} -DERYX_GUEST_IMPORTS_OUT=${ERYX_GUEST_WASI_IMPORTS}
           -P "${CMAKE_CURRENT_LIST_FILE}"

@@ -49,13 +49,13 @@ static PyObject* eryx_wait(PyObject* self, PyObject* arg) {
   PyObject* completions = PyList_New(0);
   if (!completions) return NULL;
   for (;;) {
-    uint32_t out[3] = {0, 0, 0};
+    uint32_t out[ERYX_WAIT_OUT_WORDS] = {0, 0, 0};
     uint32_t state = eryx_host_callback_wait((int64_t)timeout, out);
-    if (state == 2 && PyList_GET_SIZE(completions) == 0) {
+    if (state == ERYX_WAIT_IDLE && PyList_GET_SIZE(completions) == 0) {
       Py_DECREF(completions);
       Py_RETURN_NONE;
     }
-    if (state != 1) break;
+    if (state != ERYX_WAIT_READY) break;
     size_t size = out[2];
     char* buffer = malloc(size ? size : 1);
     if (!buffer) {
@@ -148,7 +148,7 @@ int32_t eryx_install_callbacks(const char* catalog, size_t catalog_len) {
   PyObject* text = exc ? PyObject_Str(exc) : NULL;
   const char* message = text ? PyUnicode_AsUTF8(text) : NULL;
   if (!message) message = "installing the callbacks failed";
-  eryx_host_report_result(1, message, strlen(message));
+  eryx_host_report_result(ERYX_RESULT_UNSERIALIZABLE, message, strlen(message));
   Py_XDECREF(text);
   Py_XDECREF(exc);
   PyErr_Clear();

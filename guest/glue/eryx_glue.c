@@ -22,7 +22,6 @@
 
 #include "eryx_glue.h"
 
-enum { ERYX_OK = 0, ERYX_RAISED = 1, ERYX_INTERNAL = 2 };
 
 #define ERYX_STR2(x) #x
 #define ERYX_STR(x) ERYX_STR2(x)
@@ -415,15 +414,15 @@ static PyObject* builtin_compile; /* builtins.compile, looked up once */
 ERYX_EXPORT("eryx_execute") int32_t eryx_execute(const char* code, size_t code_len) {
   if (!Py_IsInitialized()) {
     fd2("eryx_execute called before a successful eryx_init", NULL);
-    return ERYX_INTERNAL;
+    return ERYX_EXEC_INTERNAL;
   }
   if (code_len > (size_t)PY_SSIZE_T_MAX || (code == NULL && code_len != 0)) {
     fd2("eryx_execute: bad code buffer", NULL);
-    return ERYX_INTERNAL;
+    return ERYX_EXEC_INTERNAL;
   }
   PyErr_Clear();
 
-  int32_t status = ERYX_OK;
+  int32_t status = ERYX_EXEC_OK;
   PyObject *src = NULL, *compiled = NULL, *result = NULL, *exc = NULL;
 
   PyObject* main = main_module();                           /* borrowed */
@@ -439,7 +438,7 @@ ERYX_EXPORT("eryx_execute") int32_t eryx_execute(const char* code, size_t code_l
     PyErr_Print(); /* message on fd 2, error cleared */
     PyErr_Clear();
     fd2("eryx_execute: cannot set up __main__", NULL);
-    status = ERYX_INTERNAL;
+    status = ERYX_EXEC_INTERNAL;
     goto out;
   }
 
@@ -466,12 +465,12 @@ ERYX_EXPORT("eryx_execute") int32_t eryx_execute(const char* code, size_t code_l
     exc = PyErr_GetRaisedException();
     if (!exc) {
       fd2("eryx_execute: failure without an exception", NULL);
-      status = ERYX_INTERNAL;
+      status = ERYX_EXEC_INTERNAL;
     } else if (is_clean_exit(exc)) {
-      status = ERYX_OK;
+      status = ERYX_EXEC_OK;
     } else {
       report_exception(exc);
-      status = ERYX_RAISED;
+      status = ERYX_EXEC_RAISED;
     }
   }
 
@@ -507,11 +506,11 @@ static PyObject* call_runtime(const char* method, PyObject* arg) {
 
 /* Reports the variable `name` of __main__ as JSON through eryx.report_result. 0 on success. */
 ERYX_EXPORT("eryx_capture_result") int32_t eryx_capture_result(const char* name, size_t name_len) {
-  if (!Py_IsInitialized() || name_len > (size_t)PY_SSIZE_T_MAX) return ERYX_INTERNAL;
+  if (!Py_IsInitialized() || name_len > (size_t)PY_SSIZE_T_MAX) return ERYX_EXEC_INTERNAL;
   PyObject* key = PyUnicode_DecodeUTF8(name, (Py_ssize_t)name_len, "strict");
   if (!key) {
     PyErr_Clear();
-    return ERYX_INTERNAL;
+    return ERYX_EXEC_INTERNAL;
   }
   /* Most executions set no result variable: answer "absent" without calling into Python. */
   PyObject* main = main_module(); /* borrowed */
@@ -519,8 +518,8 @@ ERYX_EXPORT("eryx_capture_result") int32_t eryx_capture_result(const char* name,
   int present = globals ? PyDict_Contains(globals, key) : -1;
   if (present == 0) {
     Py_DECREF(key);
-    eryx_host_report_result(2, "", 0);
-    return ERYX_OK;
+    eryx_host_report_result(ERYX_RESULT_ABSENT, "", 0);
+    return ERYX_EXEC_OK;
   }
   PyErr_Clear(); /* present, or unknown: the runtime decides */
   PyObject* pair = call_runtime("capture_result", key);
@@ -533,26 +532,26 @@ ERYX_EXPORT("eryx_capture_result") int32_t eryx_capture_result(const char* name,
 
 /* Drops every user global of __main__ (keeps dunder names and imported modules' state). */
 ERYX_EXPORT("eryx_clear_state") int32_t eryx_clear_state(void) {
-  if (!Py_IsInitialized()) return ERYX_INTERNAL;
+  if (!Py_IsInitialized()) return ERYX_EXEC_INTERNAL;
   PyObject* done = call_runtime("clear_state", NULL);
-  if (!done) return ERYX_INTERNAL;
+  if (!done) return ERYX_EXEC_INTERNAL;
   Py_DECREF(done);
-  return ERYX_OK;
+  return ERYX_EXEC_OK;
 }
 
 /* Reseeds the random module (if imported) from os.urandom: state restored from a factory or copied
  * by a fork must not give two interpreters the same random sequence (os.fork does the same). */
 ERYX_EXPORT("eryx_reseed") int32_t eryx_reseed(void) {
-  if (!Py_IsInitialized()) return ERYX_INTERNAL;
+  if (!Py_IsInitialized()) return ERYX_EXEC_INTERNAL;
   PyObject* done = call_runtime("reseed", NULL);
-  if (!done) return ERYX_INTERNAL;
+  if (!done) return ERYX_EXEC_INTERNAL;
   Py_DECREF(done);
-  return ERYX_OK;
+  return ERYX_EXEC_OK;
 }
 
 /* Reports the (kind, payload) pair returned by a runtime method; payload is str or bytes. */
 static int32_t report_pair(PyObject* pair) {
-  int32_t status = ERYX_INTERNAL;
+  int32_t status = ERYX_EXEC_INTERNAL;
   long kind = -1;
   if (pair && PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2)
     kind = PyLong_AsLong(PyTuple_GET_ITEM(pair, 0));
@@ -568,7 +567,7 @@ static int32_t report_pair(PyObject* pair) {
     }
     if (data) {
       eryx_host_report_result((int32_t)kind, data, (size_t)len);
-      status = ERYX_OK;
+      status = ERYX_EXEC_OK;
     }
   }
   PyErr_Clear();
@@ -577,7 +576,7 @@ static int32_t report_pair(PyObject* pair) {
 
 /* Pickles the user globals of __main__ (modules by name) and reports the blob, or why not. */
 ERYX_EXPORT("eryx_snapshot_state") int32_t eryx_snapshot_state(void) {
-  if (!Py_IsInitialized()) return ERYX_INTERNAL;
+  if (!Py_IsInitialized()) return ERYX_EXEC_INTERNAL;
   PyObject* pair = call_runtime("snapshot_state", NULL);
   int32_t status = report_pair(pair);
   Py_XDECREF(pair);
@@ -587,11 +586,11 @@ ERYX_EXPORT("eryx_snapshot_state") int32_t eryx_snapshot_state(void) {
 /* Restores globals from a blob of eryx_snapshot_state; reports success or why it failed (the
  * namespace is only changed when the whole blob loads). */
 ERYX_EXPORT("eryx_restore_state") int32_t eryx_restore_state(const char* blob, size_t blob_len) {
-  if (!Py_IsInitialized() || blob_len > (size_t)PY_SSIZE_T_MAX) return ERYX_INTERNAL;
+  if (!Py_IsInitialized() || blob_len > (size_t)PY_SSIZE_T_MAX) return ERYX_EXEC_INTERNAL;
   PyObject* bytes = PyBytes_FromStringAndSize(blob, (Py_ssize_t)blob_len);
   if (!bytes) {
     PyErr_Clear();
-    return ERYX_INTERNAL;
+    return ERYX_EXEC_INTERNAL;
   }
   PyObject* pair = call_runtime("restore_state", bytes);
   Py_DECREF(bytes);

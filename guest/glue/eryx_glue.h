@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "eryx_abi.h" /* src/host/: the numbers shared with the host */
+
 #define ERYX_EXPORT(name) __attribute__((export_name(name), visibility("default")))
 
 /* (type_ptr, type_len, msg_ptr, msg_len, tb_ptr, tb_len) */

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "eryx/cancellation.hpp"
 #include "eryx/options.hpp"
 #include "eryx/runtime.hpp"
 #include "eryx/sandbox.hpp"
@@ -30,11 +31,17 @@ struct FactoryOptions {
   std::vector<std::string> imports = {};
   // A host directory of pure-Python packages, copied into the sandbox's read-only filesystem.
   std::optional<std::filesystem::path> site_packages = {};
+  // Time all guest code of the build (the imports) may take; TimeoutError past it. nullopt: no
+  // limit (then only `cancel` stops an import that never returns).
+  std::optional<uint64_t> build_timeout_ms = 60'000;
+  // cancel() or interrupt() from another thread stops the build (CancelledError).
+  CancellationToken cancel = {};
 };
 
 class SandboxFactory {
  public:
-  // Throws InitializationError (imports failed, unreadable package) or InvalidArgumentError.
+  // Throws InitializationError (imports failed, unreadable package), InvalidArgumentError, or
+  // TimeoutError / CancelledError (see build_timeout_ms, cancel).
   explicit SandboxFactory(FactoryOptions options = {}, std::shared_ptr<Runtime> runtime = nullptr);
   ~SandboxFactory();
   SandboxFactory(const SandboxFactory&);
@@ -48,7 +55,8 @@ class SandboxFactory {
 
   std::string to_bytes() const;
   void save(const std::filesystem::path& path) const;
-  // Throw Error for data that is not a factory of this runtime (corrupt, truncated, foreign).
+  // Throw Error for data that is not a factory of this runtime (corrupt, truncated, foreign);
+  // load() throws InvalidArgumentError for a directory.
   static SandboxFactory from_bytes(std::string_view data,
                                    std::shared_ptr<Runtime> runtime = nullptr);
   static SandboxFactory load(const std::filesystem::path& path,

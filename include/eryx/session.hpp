@@ -57,15 +57,18 @@ class Session {
   static Session from_snapshot(std::string_view bytes, SandboxOptions options = {},
                                std::shared_ptr<Runtime> runtime = nullptr);
 
+  // The three state operations below run guest code (__del__, __reduce__, unpickling), so they
+  // have the session's execution timeout and take a token like execute(); a timeout or a hard stop
+  // costs the interpreter, as for execute().
   // Drops the user's globals but keeps the interpreter (imported modules stay warm).
-  void clear_state();
+  void clear_state(const CancellationToken& cancel = {});
 
   // Serialises the user's globals (pickle; imported modules by name). Throws Error naming the
   // values that cannot be serialised.
-  std::string snapshot_state();
+  std::string snapshot_state(const CancellationToken& cancel = {});
   // Loads globals from a snapshot_state() blob into the interpreter. A corrupt or foreign blob
   // throws Error and leaves the session's state as it was.
-  void restore_state(std::string_view blob);
+  void restore_state(std::string_view blob, const CancellationToken& cancel = {});
 
   // Executions run since creation or the last reset().
   uint64_t execution_count() const;

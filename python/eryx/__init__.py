@@ -34,18 +34,21 @@ SandboxFactory = _eryx.SandboxFactory
 
 
 async def _execute_async(self, code):
-    """Runs execute() on a worker thread; cancelling the awaiting task cancels the execution.
-    Async callbacks of this execution run on the caller's event loop."""
+    """Runs execute() on a worker thread. Cancelling the awaiting task (task.cancel(),
+    asyncio.wait_for timing out) raises KeyboardInterrupt in this execution only, as Ctrl-C would:
+    a Session keeps its state; code that swallows it is stopped hard after 2 s. Async callbacks
+    of this execution run on the caller's event loop."""
     import asyncio  # imported on first use: it costs ~50 ms, most of `import eryx` otherwise
 
     loop = asyncio.get_running_loop()
     context = _contextvars.copy_context()
     context.run(_callback_loop.set, loop)
-    future = loop.run_in_executor(None, context.run, self.execute, code)
+    token = _eryx._StopToken()
+    future = loop.run_in_executor(None, context.run, self._execute_with_token, code, token)
     try:
         return await future
     except asyncio.CancelledError:
-        self.cancel()
+        token.interrupt()
         raise
 
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "eryx/eryx.hpp"
+#include "gil.h"
 
 namespace eryx::python {
 
@@ -36,7 +37,12 @@ class PythonRefs {
   ~PythonRefs();
   PythonRefs(const PythonRefs&) = delete;
   PythonRefs& operator=(const PythonRefs&) = delete;
-  nb::handle item(size_t index) const { return PyTuple_GET_ITEM(tuple_, index); }
+  // The object at `index`; None when the tuple was emptied (the cycle collector clears tuples of
+  // garbage cycles, and a C++ owner may outlive that).
+  nb::handle item(size_t index) const {
+    PyObject* object = PyTuple_GET_ITEM(tuple_, index);
+    return object != nullptr ? nb::handle(object) : nb::none();
+  }
   PyObject* tuple() const { return tuple_; }
 
  private:
@@ -47,16 +53,14 @@ class PythonRefs {
 // GIL. Exceptions it raises are reported as unraisable and never reach the guest.
 OutputHandler make_output_handler(std::shared_ptr<PythonRefs> refs, size_t index);
 
-// True while the interpreter is shutting down (Python objects must then be leaked, not released).
-bool interpreter_finalizing();
-
-// Cancellation tokens of the executions in flight on one Sandbox or Session, so that cancel() from
-// another thread reaches all of them.
+// Cancellation tokens of the executions in flight on one Sandbox or Session, so that cancel() and
+// interrupt() from another thread reach all of them.
 class InFlight {
  public:
-  CancellationToken begin();
+  void begin(const CancellationToken& token);
   void end(const CancellationToken& token);
   void cancel_all();
+  void interrupt_all();
 
  private:
   std::mutex mutex_;

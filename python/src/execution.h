@@ -1,13 +1,16 @@
 // The part Sandbox and Session share: build options from keyword arguments, run with the GIL
-// released and the execution registered for cancel().
+// released and the execution registered for cancel() / interrupt() and Ctrl-C.
 #pragma once
 
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "bindings.h"
 #include "limits.h"
+#include "sigint.h"
 
 namespace eryx::python {
 
@@ -25,17 +28,46 @@ PyOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object
 // eryx.InvalidArgumentError.
 std::string code_bytes(const nb::str& code);
 
-// Runs fn(token) without the GIL, with a token that cancel_all() reaches.
+// eryx._eryx._StopToken: one execution's CancellationToken, for execute_async (so cancelling its
+// task stops only its own execution).
+struct PyStopToken {
+  CancellationToken token;
+};
+
+// Runs fn(token) without the GIL, with `token` reachable by cancel_all() / interrupt_all(). A
+// Ctrl-C on the main thread interrupts it (sigint.h); afterwards Python handles the signal, so
+// KeyboardInterrupt is raised here rather than whatever the interrupted run ended with.
 template <typename F>
-ExecuteResult run_cancellable(InFlight& in_flight, F&& fn) {
-  CancellationToken token = in_flight.begin();
+auto run_cancellable(InFlight& in_flight, const CancellationToken& token, F&& fn)
+    -> decltype(fn(token)) {
+  in_flight.begin(token);
   struct End {
     InFlight& in_flight;
     const CancellationToken& token;
     ~End() { in_flight.end(token); }
   } end{in_flight, token};
-  nb::gil_scoped_release release;
-  return fn(token);
+  SigintWatch watch(token);
+  std::exception_ptr error;
+  std::optional<decltype(fn(token))> result;
+  {
+    GilRelease release;
+    try {
+      result.emplace(fn(token));
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+  if (watch.fired() && PyErr_CheckSignals() != 0) throw nb::python_error();
+  if (error) std::rethrow_exception(error);
+  return std::move(*result);
+}
+
+// execute() of a Sandbox or Session wrapper (PySandbox, PySession) under `token`.
+template <typename Wrapper>
+ExecuteResult execute_code(Wrapper& self, const nb::str& code, const CancellationToken& token) {
+  std::string text = code_bytes(code);
+  return run_cancellable(self.in_flight, token,
+                         [&](const CancellationToken& t) { return self.live().execute(text, t); });
 }
 
 }  // namespace eryx::python

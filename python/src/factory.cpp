@@ -15,16 +15,23 @@ void init_factory(nb::module_& m) {
           "__init__",
           [](SandboxFactory* self, std::optional<std::vector<std::filesystem::path>> packages,
              std::optional<std::vector<std::string>> imports,
-             std::optional<std::filesystem::path> site_packages) {
+             std::optional<std::filesystem::path> site_packages, nb::handle build_timeout_ms) {
             FactoryOptions options;
             options.packages = packages.value_or(std::vector<std::filesystem::path>{});
             options.imports = imports.value_or(std::vector<std::string>{});
             options.site_packages = std::move(site_packages);
-            nb::gil_scoped_release release;
-            new (self) SandboxFactory(std::move(options));
+            options.build_timeout_ms = timeout_argument(build_timeout_ms, "build_timeout_ms");
+            // The imports run guest code: Ctrl-C interrupts the build like an execution.
+            InFlight in_flight;
+            CancellationToken token = options.cancel;
+            auto built = run_cancellable(in_flight, token, [&](const CancellationToken&) {
+              return SandboxFactory(std::move(options));
+            });
+            new (self) SandboxFactory(built);
           },
           nb::kw_only(), nb::arg("packages").none() = nb::none(),
-          nb::arg("imports").none() = nb::none(), nb::arg("site_packages").none() = nb::none())
+          nb::arg("imports").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
+          nb::arg("build_timeout_ms").none() = 60000)
       .def(
           "create_sandbox",
           [](const SandboxFactory& factory, std::optional<PyResourceLimits> resource_limits,
@@ -55,14 +62,14 @@ void init_factory(nb::module_& m) {
       .def(
           "save",
           [](const SandboxFactory& factory, const std::filesystem::path& path) {
-            nb::gil_scoped_release release;
+            GilRelease release;
             factory.save(path);
           },
           nb::arg("path"))
       .def_static(
           "load",
           [](const std::filesystem::path& path) {
-            nb::gil_scoped_release release;
+            GilRelease release;
             return SandboxFactory::load(path);
           },
           nb::arg("path"))
@@ -70,7 +77,7 @@ void init_factory(nb::module_& m) {
           "from_bytes",
           [](const nb::bytes& data) {
             std::string copy(static_cast<const char*>(data.data()), data.size());
-            nb::gil_scoped_release release;
+            GilRelease release;
             return SandboxFactory::from_bytes(copy);
           },
           nb::arg("data"));

@@ -13,49 +13,46 @@ nb::str to_str(std::string_view text) {
   return nb::steal<nb::str>(s);
 }
 
-bool interpreter_finalizing() {
-#if PY_VERSION_HEX >= 0x030D0000
-  return !Py_IsInitialized() || Py_IsFinalizing();
-#else
-  return !Py_IsInitialized() || _Py_IsFinalizing();
-#endif
-}
-
 PythonRefs::~PythonRefs() {
   if (interpreter_finalizing()) return;  // leak rather than touch a dying interpreter
-  nb::gil_scoped_acquire gil;
+  GilAcquire gil;
   Py_DECREF(tuple_);
 }
 
 OutputHandler make_output_handler(std::shared_ptr<PythonRefs> refs, size_t index) {
   if (refs->item(index).is_none()) return {};
   return [refs, index](std::string_view text) {
-    nb::gil_scoped_acquire gil;
+    GilAcquire gil;
     try {
-      refs->item(index)(to_str(text));
+      nb::handle handler = refs->item(index);
+      if (handler.is_none()) return;
+      handler(to_str(text));
     } catch (nb::python_error& e) {
       e.discard_as_unraisable("eryx output handler");
     }
   };
 }
 
-CancellationToken InFlight::begin() {
-  CancellationToken token;
+void InFlight::begin(const CancellationToken& token) {
   std::lock_guard lock(mutex_);
   tokens_.push_back(token);
-  return token;
 }
 
 void InFlight::end(const CancellationToken& token) {
   std::lock_guard lock(mutex_);
   auto it = std::find_if(tokens_.begin(), tokens_.end(),
-                         [&](const CancellationToken& t) { return t.flag() == token.flag(); });
+                         [&](const CancellationToken& t) { return t.state() == token.state(); });
   if (it != tokens_.end()) tokens_.erase(it);
 }
 
 void InFlight::cancel_all() {
   std::lock_guard lock(mutex_);
   for (const auto& token : tokens_) token.cancel();
+}
+
+void InFlight::interrupt_all() {
+  std::lock_guard lock(mutex_);
+  for (const auto& token : tokens_) token.interrupt();
 }
 
 Sandbox& PySandbox::live() const {

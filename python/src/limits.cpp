@@ -1,4 +1,6 @@
-// eryx.ResourceLimits, keyword for keyword as the seeds define it.
+// eryx.ResourceLimits, keyword for keyword as the seeds define it. Every value is checked where it
+// enters: an int from 0 to 2**64-1 (or None where a limit can be off); a timeout of 0 is refused,
+// since None is how to say "no limit". Wrong values raise ValueError/TypeError naming the field.
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 
@@ -6,89 +8,131 @@
 #include "limits.h"
 
 namespace eryx::python {
+namespace {
+
+enum class Zero { kAllowed, kRefused };
+
+// The value of `field` as a limit; nullopt for None when `nullable`.
+std::optional<uint64_t> to_limit(nb::handle value, const char* field, bool nullable,
+                                 Zero zero = Zero::kAllowed) {
+  if (value.is_none()) {
+    if (nullable) return std::nullopt;
+    throw nb::type_error((std::string(field) + " must be an int, not None").c_str());
+  }
+  if (PyBool_Check(value.ptr()) || !PyLong_Check(value.ptr())) {
+    std::string type = nb::cast<std::string>(nb::handle(value.type()).attr("__name__"));
+    throw nb::type_error(
+        (std::string(field) + " must be an int" + (nullable ? " or None" : "") + ", not " + type)
+            .c_str());
+  }
+  int overflow = 0;
+  long long as_signed = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+  if (overflow < 0 || (overflow == 0 && as_signed < 0)) {
+    throw nb::value_error(
+        (std::string(field) + " must not be negative, got " + nb::cast<std::string>(nb::str(value)))
+            .c_str());
+  }
+  unsigned long long as_unsigned = PyLong_AsUnsignedLongLong(value.ptr());
+  if (as_unsigned == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
+    PyErr_Clear();
+    throw nb::value_error((std::string(field) + " is too large (at most 2**64-1)").c_str());
+  }
+  if (as_unsigned == 0 && zero == Zero::kRefused) {
+    throw nb::value_error(
+        (std::string(field) + " must be positive" + (nullable ? " (None means no limit)" : ""))
+            .c_str());
+  }
+  return as_unsigned;
+}
+
+// A property of PyResourceLimits backed by the member `Member`.
+template <auto Member, bool Nullable, Zero ZeroRule = Zero::kAllowed>
+void def_limit(nb::class_<PyResourceLimits>& cls, const char* name) {
+  cls.def_prop_rw(
+      name,
+      [](const PyResourceLimits& l) -> nb::object {
+        if constexpr (Nullable) {
+          const auto& v = l.core.*Member;
+          return v ? nb::cast(*v) : nb::none();
+        } else {
+          return nb::cast(l.core.*Member);
+        }
+      },
+      [name](PyResourceLimits& l, nb::handle v) {
+        auto value = to_limit(v, name, Nullable, ZeroRule);
+        if constexpr (Nullable) {
+          l.core.*Member = value;
+        } else {
+          l.core.*Member = *value;
+        }
+      },
+      nb::arg("value").none());
+}
+
+}  // namespace
+
+std::optional<uint64_t> timeout_argument(nb::handle value, const char* field) {
+  return to_limit(value, field, /*nullable=*/true, Zero::kRefused);
+}
 
 void init_limits(nb::module_& m) {
-  nb::class_<PyResourceLimits>(m, "ResourceLimits")
-      .def(
-          "__init__",
-          [](PyResourceLimits* self, std::optional<uint64_t> execution_timeout_ms,
-             std::optional<uint64_t> callback_timeout_ms, std::optional<uint64_t> max_memory_bytes,
-             std::optional<uint64_t> max_callback_invocations, std::optional<uint64_t> max_fuel,
-             std::optional<uint64_t> max_vfs_bytes, uint64_t max_output_bytes,
-             uint64_t max_callback_payload_bytes) {
-            auto* limits = new (self) PyResourceLimits();
-            limits->core.execution_timeout_ms = execution_timeout_ms;
-            limits->core.max_memory_bytes = max_memory_bytes;
-            limits->core.max_fuel = max_fuel;
-            limits->core.max_vfs_bytes = max_vfs_bytes;
-            limits->core.max_output_bytes = max_output_bytes;
-            limits->core.max_callback_payload_bytes = max_callback_payload_bytes;
-            limits->core.callback_timeout_ms = callback_timeout_ms;
-            limits->core.max_callback_invocations = max_callback_invocations;
-          },
-          nb::arg("execution_timeout_ms").none() = 30000,
-          nb::arg("callback_timeout_ms").none() = 10000,
-          nb::arg("max_memory_bytes").none() = 134217728,
-          nb::arg("max_callback_invocations").none() = 1000,
-          nb::arg("max_fuel").none() = nb::none(), nb::arg("max_vfs_bytes").none() = nb::none(),
-          nb::arg("max_output_bytes") = ResourceLimits{}.max_output_bytes,
-          nb::arg("max_callback_payload_bytes") = ResourceLimits{}.max_callback_payload_bytes)
-      .def_static("unlimited",
-                  [] {
-                    PyResourceLimits limits;
-                    limits.core = ResourceLimits::unlimited();
-                    return limits;
-                  })
-      .def_prop_rw(
-          "execution_timeout_ms",
-          [](const PyResourceLimits& l) { return l.core.execution_timeout_ms; },
-          [](PyResourceLimits& l, std::optional<uint64_t> v) { l.core.execution_timeout_ms = v; },
-          nb::arg("value").none())
-      .def_prop_rw(
-          "callback_timeout_ms",
-          [](const PyResourceLimits& l) { return l.core.callback_timeout_ms; },
-          [](PyResourceLimits& l, std::optional<uint64_t> v) { l.core.callback_timeout_ms = v; },
-          nb::arg("value").none())
-      .def_prop_rw(
-          "max_memory_bytes", [](const PyResourceLimits& l) { return l.core.max_memory_bytes; },
-          [](PyResourceLimits& l, std::optional<uint64_t> v) { l.core.max_memory_bytes = v; },
-          nb::arg("value").none())
-      .def_prop_rw(
-          "max_callback_invocations",
-          [](const PyResourceLimits& l) { return l.core.max_callback_invocations; },
-          [](PyResourceLimits& l, std::optional<uint64_t> v) {
-            l.core.max_callback_invocations = v;
-          },
-          nb::arg("value").none())
-      .def_prop_rw(
-          "max_callback_payload_bytes",
-          [](const PyResourceLimits& l) { return l.core.max_callback_payload_bytes; },
-          [](PyResourceLimits& l, uint64_t v) { l.core.max_callback_payload_bytes = v; })
-      .def_prop_rw(
-          "max_fuel", [](const PyResourceLimits& l) { return l.core.max_fuel; },
-          [](PyResourceLimits& l, std::optional<uint64_t> v) { l.core.max_fuel = v; },
-          nb::arg("value").none())
-      .def_prop_rw(
-          "max_vfs_bytes", [](const PyResourceLimits& l) { return l.core.max_vfs_bytes; },
-          [](PyResourceLimits& l, std::optional<uint64_t> v) { l.core.max_vfs_bytes = v; },
-          nb::arg("value").none())
-      .def_prop_rw(
-          "max_output_bytes", [](const PyResourceLimits& l) { return l.core.max_output_bytes; },
-          [](PyResourceLimits& l, uint64_t v) { l.core.max_output_bytes = v; })
-      .def("__repr__", [](const PyResourceLimits& l) {
-        auto field = [](const std::optional<uint64_t>& v) {
-          return v ? std::to_string(*v) : std::string("None");
-        };
-        return "ResourceLimits(execution_timeout_ms=" + field(l.core.execution_timeout_ms) +
-               ", callback_timeout_ms=" + field(l.core.callback_timeout_ms) +
-               ", max_memory_bytes=" + field(l.core.max_memory_bytes) +
-               ", max_callback_invocations=" + field(l.core.max_callback_invocations) +
-               ", max_fuel=" + field(l.core.max_fuel) +
-               ", max_vfs_bytes=" + field(l.core.max_vfs_bytes) +
-               ", max_output_bytes=" + std::to_string(l.core.max_output_bytes) +
-               ", max_callback_payload_bytes=" + std::to_string(l.core.max_callback_payload_bytes) +
-               ")";
+  auto cls = nb::class_<PyResourceLimits>(m, "ResourceLimits");
+  cls.def(
+         "__init__",
+         [](PyResourceLimits* self, nb::handle execution_timeout_ms, nb::handle callback_timeout_ms,
+            nb::handle max_memory_bytes, nb::handle max_callback_invocations, nb::handle max_fuel,
+            nb::handle max_vfs_bytes, nb::handle max_output_bytes,
+            nb::handle max_callback_payload_bytes) {
+           ResourceLimits core;
+           core.execution_timeout_ms =
+               to_limit(execution_timeout_ms, "execution_timeout_ms", true, Zero::kRefused);
+           core.callback_timeout_ms =
+               to_limit(callback_timeout_ms, "callback_timeout_ms", true, Zero::kRefused);
+           core.max_memory_bytes = to_limit(max_memory_bytes, "max_memory_bytes", true);
+           core.max_callback_invocations =
+               to_limit(max_callback_invocations, "max_callback_invocations", true);
+           core.max_fuel = to_limit(max_fuel, "max_fuel", true);
+           core.max_vfs_bytes = to_limit(max_vfs_bytes, "max_vfs_bytes", true);
+           core.max_output_bytes = *to_limit(max_output_bytes, "max_output_bytes", false);
+           core.max_callback_payload_bytes =
+               *to_limit(max_callback_payload_bytes, "max_callback_payload_bytes", false);
+           new (self) PyResourceLimits{core};
+         },
+         nb::arg("execution_timeout_ms").none() = 30000,
+         nb::arg("callback_timeout_ms").none() = 10000,
+         nb::arg("max_memory_bytes").none() = 134217728,
+         nb::arg("max_callback_invocations").none() = 1000, nb::arg("max_fuel").none() = nb::none(),
+         nb::arg("max_vfs_bytes").none() = nb::none(),
+         nb::arg("max_output_bytes").none() = ResourceLimits{}.max_output_bytes,
+         nb::arg("max_callback_payload_bytes").none() = ResourceLimits{}.max_callback_payload_bytes)
+      .def_static("unlimited", [] {
+        PyResourceLimits limits;
+        limits.core = ResourceLimits::unlimited();
+        return limits;
       });
+  def_limit<&ResourceLimits::execution_timeout_ms, true, Zero::kRefused>(cls,
+                                                                         "execution_timeout_ms");
+  def_limit<&ResourceLimits::callback_timeout_ms, true, Zero::kRefused>(cls, "callback_timeout_ms");
+  def_limit<&ResourceLimits::max_memory_bytes, true>(cls, "max_memory_bytes");
+  def_limit<&ResourceLimits::max_callback_invocations, true>(cls, "max_callback_invocations");
+  def_limit<&ResourceLimits::max_callback_payload_bytes, false>(cls, "max_callback_payload_bytes");
+  def_limit<&ResourceLimits::max_fuel, true>(cls, "max_fuel");
+  def_limit<&ResourceLimits::max_vfs_bytes, true>(cls, "max_vfs_bytes");
+  def_limit<&ResourceLimits::max_output_bytes, false>(cls, "max_output_bytes");
+  cls.def("__repr__", [](const PyResourceLimits& l) {
+    auto field = [](const std::optional<uint64_t>& v) {
+      return v ? std::to_string(*v) : std::string("None");
+    };
+    return "ResourceLimits(execution_timeout_ms=" + field(l.core.execution_timeout_ms) +
+           ", callback_timeout_ms=" + field(l.core.callback_timeout_ms) +
+           ", max_memory_bytes=" + field(l.core.max_memory_bytes) +
+           ", max_callback_invocations=" + field(l.core.max_callback_invocations) +
+           ", max_fuel=" + field(l.core.max_fuel) +
+           ", max_vfs_bytes=" + field(l.core.max_vfs_bytes) +
+           ", max_output_bytes=" + std::to_string(l.core.max_output_bytes) +
+           ", max_callback_payload_bytes=" + std::to_string(l.core.max_callback_payload_bytes) +
+           ")";
+  });
 }
 
 }  // namespace eryx::python

@@ -18,8 +18,8 @@ struct PySandbox {
 struct PySession {
   std::unique_ptr<Session> session;
   InFlight in_flight;
-  // Reported to the cycle collector; null in a fork, which shares its parent's handlers (the
-  // parent reports them: a reference must be reported exactly once).
+  // Reported to the cycle collector. A fork holds its own reference to its parent's tuple: each
+  // wrapper reports the reference it owns, exactly once.
   std::shared_ptr<PythonRefs> refs;
 
   Session& live() const;

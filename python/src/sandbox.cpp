@@ -8,6 +8,10 @@
 namespace eryx::python {
 
 void init_sandbox(nb::module_& m) {
+  nb::class_<PyStopToken>(m, "_StopToken")
+      .def(nb::init<>())
+      .def("cancel", [](const PyStopToken& t) { t.token.cancel(); })
+      .def("interrupt", [](const PyStopToken& t) { t.token.interrupt(); });
   nb::class_<PySandbox>(m, "Sandbox", nb::type_slots(sandbox_slots))
       .def(
           "__init__",
@@ -17,7 +21,7 @@ void init_sandbox(nb::module_& m) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
                                       std::move(result_variable), callbacks);
             auto* py = new (self) PySandbox();
-            nb::gil_scoped_release release;  // the first sandbox starts the shared runtime
+            GilRelease release;  // the first sandbox starts the shared runtime
             py->refs = built.refs;
             py->sandbox = std::make_unique<Sandbox>(std::move(built.options));
           },
@@ -27,15 +31,22 @@ void init_sandbox(nb::module_& m) {
       .def(
           "execute",
           [](PySandbox& self, const nb::str& code) {
-            std::string text = code_bytes(code);
-            return run_cancellable(self.in_flight, [&](const CancellationToken& token) {
-              return self.live().execute(text, token);
-            });
+            return execute_code(self, code, CancellationToken());
           },
           nb::arg("code"), "Runs code in a fresh interpreter and returns an ExecuteResult.")
       .def(
+          "_execute_with_token",
+          [](PySandbox& self, const nb::str& code, const PyStopToken& stop) {
+            return execute_code(self, code, stop.token);
+          },
+          nb::arg("code"), nb::arg("token"))
+      .def(
           "cancel", [](PySandbox& self) { self.in_flight.cancel_all(); },
-          "Cancels every execution running on this sandbox (they raise CancelledError).");
+          "Stops every execution running on this sandbox at once (they raise CancelledError).")
+      .def(
+          "interrupt", [](PySandbox& self) { self.in_flight.interrupt_all(); },
+          "Raises KeyboardInterrupt in every execution running on this sandbox, as Ctrl-C does; "
+          "code that swallows it is stopped hard after 2 s.");
 }
 
 }  // namespace eryx::python

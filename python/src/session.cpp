@@ -26,7 +26,7 @@ nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
   std::unique_ptr<Session> session;
   {
     // `data` stays referenced by the caller's frame while the GIL is released.
-    nb::gil_scoped_release release;
+    GilRelease release;
     session = std::make_unique<Session>(Session::from_snapshot(bytes, std::move(built.options)));
   }
   nb::object obj = nb::inst_alloc(cls);
@@ -48,7 +48,7 @@ void init_session(nb::module_& m) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
                                       std::move(result_variable), callbacks);
             auto* py = new (self) PySession();
-            nb::gil_scoped_release release;
+            GilRelease release;
             py->refs = built.refs;
             py->session = std::make_unique<Session>(std::move(built.options));
           },
@@ -58,16 +58,19 @@ void init_session(nb::module_& m) {
       .def(
           "execute",
           [](PySession& self, const nb::str& code) {
-            std::string text = code_bytes(code);
-            return run_cancellable(self.in_flight, [&](const CancellationToken& token) {
-              return self.live().execute(text, token);
-            });
+            return execute_code(self, code, CancellationToken());
           },
           nb::arg("code"), "Runs code in the session's interpreter; state persists.")
       .def(
+          "_execute_with_token",
+          [](PySession& self, const nb::str& code, const PyStopToken& stop) {
+            return execute_code(self, code, stop.token);
+          },
+          nb::arg("code"), nb::arg("token"))
+      .def(
           "reset",
           [](PySession& self) {
-            nb::gil_scoped_release release;
+            GilRelease release;
             self.live().reset();
           },
           "Replaces the interpreter with a fresh one.")
@@ -77,12 +80,19 @@ void init_session(nb::module_& m) {
             auto& parent = nb::cast<PySession&>(self);
             std::unique_ptr<Session> child;
             {
-              nb::gil_scoped_release release;
+              GilRelease release;
               child = std::make_unique<Session>(parent.live().fork());
             }
-            // The copy has the caller's own (sub)class, e.g. eryx.Session with execute_async.
+            // The copy has the caller's own (sub)class, e.g. eryx.Session with execute_async. Its
+            // handlers are the parent's Python objects: it holds (and reports to the collector)
+            // a reference of its own, so collecting the parent cannot empty them under it.
             nb::object obj = nb::inst_alloc(self.type());
-            new (nb::inst_ptr<PySession>(obj)) PySession{std::move(child), {}, nullptr};
+            std::shared_ptr<PythonRefs> refs;
+            if (parent.refs) {
+              refs = std::make_shared<PythonRefs>(
+                  nb::borrow<nb::tuple>(nb::handle(parent.refs->tuple())));
+            }
+            new (nb::inst_ptr<PySession>(obj)) PySession{std::move(child), {}, std::move(refs)};
             nb::inst_mark_ready(obj);
             return obj;
           },
@@ -93,27 +103,29 @@ void init_session(nb::module_& m) {
           [](const PySession& self) {
             std::string bytes;
             {
-              nb::gil_scoped_release release;
+              GilRelease release;
               bytes = self.live().snapshot();
             }
             return nb::bytes(bytes.data(), bytes.size());
           },
           "The live state fork() copies, as bytes for Session.from_snapshot().")
+      // The state operations run guest code (__del__, __reduce__, unpickling): like execute()
+      // they have the session's timeout and answer cancel(), interrupt() and Ctrl-C.
       .def(
           "clear_state",
           [](PySession& self) {
-            nb::gil_scoped_release release;
-            self.live().clear_state();
+            run_cancellable(self.in_flight, CancellationToken(), [&](const CancellationToken& t) {
+              self.live().clear_state(t);
+              return true;
+            });
           },
           "Drops the user's globals; imported modules stay warm.")
       .def(
           "snapshot_state",
           [](PySession& self) {
-            std::string blob;
-            {
-              nb::gil_scoped_release release;
-              blob = self.live().snapshot_state();
-            }
+            std::string blob = run_cancellable(
+                self.in_flight, CancellationToken(),
+                [&](const CancellationToken& t) { return self.live().snapshot_state(t); });
             return nb::bytes(blob.data(), blob.size());
           },
           "Serialises the user's globals (pickle) to bytes.")
@@ -121,20 +133,27 @@ void init_session(nb::module_& m) {
           "restore_state",
           [](PySession& self, const nb::bytes& blob) {
             std::string data(static_cast<const char*>(blob.data()), blob.size());
-            nb::gil_scoped_release release;
-            self.live().restore_state(data);
+            run_cancellable(self.in_flight, CancellationToken(), [&](const CancellationToken& t) {
+              self.live().restore_state(data, t);
+              return true;
+            });
           },
           nb::arg("state"), "Loads globals from snapshot_state() bytes; a corrupt blob raises.")
       .def(
           "cancel", [](PySession& self) { self.in_flight.cancel_all(); },
-          "Cancels the running execution (it raises CancelledError).")
+          "Stops the running execution at once (it raises CancelledError); the session's "
+          "interpreter state is lost and the next execute starts fresh.")
+      .def(
+          "interrupt", [](PySession& self) { self.in_flight.interrupt_all(); },
+          "Raises KeyboardInterrupt in the running execution, as Ctrl-C does; the session keeps "
+          "its state (code that swallows it is stopped hard after 2 s, which loses it).")
       .def_prop_ro("execution_count",
                    [](const PySession& self) { return self.live().execution_count(); })
       .def_prop_rw(
           "execution_timeout_ms",
           [](const PySession& self) { return self.live().execution_timeout_ms(); },
-          [](PySession& self, std::optional<uint64_t> value) {
-            self.live().set_execution_timeout_ms(value);
+          [](PySession& self, nb::handle value) {
+            self.live().set_execution_timeout_ms(timeout_argument(value, "execution_timeout_ms"));
           },
           nb::arg("value").none());
 

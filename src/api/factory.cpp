@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <iterator>
-#include <regex>
 
 #include "api/factory_data.h"
 #include "engine/factory_builder.h"
@@ -32,9 +31,25 @@ std::shared_ptr<const std::string> read_file(const fs::path& path, uint64_t& bud
   return bytes;
 }
 
+// Dotted ASCII identifiers (a.b.c). A loop, not std::regex: its matcher recurses per character
+// and overflows the stack on long input.
 bool is_module_name(const std::string& name) {
-  static const std::regex kDotted(R"([A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)");
-  return std::regex_match(name, kDotted);
+  auto is_start = [](char c) {
+    return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  };
+  auto is_rest = [&](char c) { return is_start(c) || (c >= '0' && c <= '9'); };
+  bool at_start = true;
+  for (char c : name) {
+    if (at_start) {
+      if (!is_start(c)) return false;
+      at_start = false;
+    } else if (c == '.') {
+      at_start = true;
+    } else if (!is_rest(c)) {
+      return false;
+    }
+  }
+  return !at_start;
 }
 
 engine::FactorySpec make_spec(const FactoryOptions& options) {
@@ -64,6 +79,11 @@ engine::FactorySpec make_spec(const FactoryOptions& options) {
     }
     spec.sys_path.emplace_back(kSitePackagesDir);
   }
+  if (options.build_timeout_ms && *options.build_timeout_ms == 0) {
+    throw InvalidArgumentError("eryx: build_timeout_ms must be positive (or unset: no limit)");
+  }
+  spec.build_timeout_ms = options.build_timeout_ms;
+  spec.cancel = options.cancel;
   for (const auto& name : options.imports) {
     if (!is_module_name(name)) {
       throw InvalidArgumentError("eryx: '" + name + "' is not a module name");
@@ -110,7 +130,12 @@ void SandboxFactory::save(const fs::path& path) const {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out) throw Error("eryx: cannot write " + tmp.string());
   }
-  fs::rename(tmp, path);
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw Error("eryx: cannot write " + path.string() + ": " + ec.message());
+  }
 }
 
 SandboxFactory SandboxFactory::from_bytes(std::string_view data, std::shared_ptr<Runtime> runtime) {
@@ -122,9 +147,15 @@ SandboxFactory SandboxFactory::from_bytes(std::string_view data, std::shared_ptr
 }
 
 SandboxFactory SandboxFactory::load(const fs::path& path, std::shared_ptr<Runtime> runtime) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    throw InvalidArgumentError("eryx: cannot load a SandboxFactory from " + path.string() +
+                               ": it is a directory");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("eryx: cannot read " + path.string());
   std::string data(std::istreambuf_iterator<char>(in), {});
+  if (in.bad()) throw Error("eryx: cannot read " + path.string());
   return from_bytes(data, std::move(runtime));
 }
 

@@ -2,12 +2,13 @@
 
 #include <atomic>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include "api/code_validation.h"
 #include "engine/execution.h"
+#include "engine/guest_call.h"
 #include "engine/guest_module.h"
-#include "engine/large_stack.h"
 #include "engine/runtime_core.h"
 #include "engine/session_image.h"
 #include "eryx/errors.hpp"
@@ -41,7 +42,7 @@ class SessionCore {
       return engine::run_execution(*instance_, code, options_,
                                    {.ticker = variant_.ticker(),
                                     .metered = variant_.metered(),
-                                    .cancel = cancel.flag(),
+                                    .stop = cancel.state(),
                                     .reseed = reseed,
                                     .callbacks_running = &callbacks_running_});
     } catch (const ExecutionError&) {
@@ -105,18 +106,18 @@ class SessionCore {
     return core;
   }
 
-  void clear_state() {
-    maintain([](engine::GuestInstance& instance) { instance.clear_state(); });
+  void clear_state(const CancellationToken& cancel) {
+    maintain(cancel, [](engine::GuestInstance& instance) { instance.clear_state(); });
   }
 
-  std::string snapshot_state() {
+  std::string snapshot_state(const CancellationToken& cancel) {
     std::string blob;
-    maintain([&](engine::GuestInstance& instance) { blob = instance.snapshot_state(); });
+    maintain(cancel, [&](engine::GuestInstance& instance) { blob = instance.snapshot_state(); });
     return blob;
   }
 
-  void restore_state(std::string_view blob) {
-    maintain([&](engine::GuestInstance& instance) { instance.restore_state(blob); });
+  void restore_state(std::string_view blob, const CancellationToken& cancel) {
+    maintain(cancel, [&](engine::GuestInstance& instance) { instance.restore_state(blob); });
   }
 
   // These never wait for a running execution (a callback may call them).
@@ -141,30 +142,51 @@ class SessionCore {
         variant_(variant),
         timeout_ms_(options.limits.execution_timeout_ms) {}
 
-  // Runs a host-initiated guest operation (no deadline, no cancel) on the live interpreter.
+  // Runs a host-initiated guest operation on the live interpreter. The guest's own code runs in
+  // it (__reduce__, __del__, unpickling), so it has the session's execution timeout and `cancel`.
   template <typename F>
-  void maintain(F&& operation) {
+  void maintain(const CancellationToken& cancel, F&& operation) {
     auto lock = acquire();
     if (!instance_) start_fresh();
-    engine::run_with_stack(engine::kMaxWasmStack, [&] {
-      engine::EpochTicker::Activity activity(variant_.ticker());
-      instance_->set_deadline(std::nullopt);
-      instance_->set_cancel_flag(nullptr);
-      try {
-        operation(*instance_);
-      } catch (...) {
-        if (instance_->torn()) instance_.reset();
-        throw;
-      }
-    });
+    try {
+      engine::run_guest_call(
+          *instance_, variant_.ticker(),
+          {.deadline = engine::deadline_after(timeout()), .stop = cancel.state()},
+          [&] { operation(*instance_); });
+    } catch (...) {
+      if (instance_->torn()) instance_.reset();  // rebuilt on the next use
+      throw;
+    }
   }
+
+  // The session's lock, and which thread holds it (so that thread re-entering is refused).
+  class Holder {
+   public:
+    Holder(std::unique_lock<std::mutex> lock, std::atomic<std::thread::id>& holder)
+        : lock_(std::move(lock)), holder_(holder) {
+      holder_.store(std::this_thread::get_id());
+    }
+    ~Holder() { holder_.store(std::thread::id()); }
+    Holder(const Holder&) = delete;
+    Holder& operator=(const Holder&) = delete;
+
+   private:
+    std::unique_lock<std::mutex> lock_;
+    std::atomic<std::thread::id>& holder_;
+  };
 
   // Locks the session for an operation on its interpreter. Waiting would deadlock when the caller
   // is one of the running execution's callbacks, so that case (any caller while an execution
   // with callbacks runs) is refused instead.
-  std::unique_lock<std::mutex> acquire() {
+  Holder acquire() {
     std::unique_lock lock(mutex_, std::try_to_lock);
     if (!lock.owns_lock()) {
+      if (holder_ == std::this_thread::get_id()) {
+        throw Error(
+            "eryx: this Session is busy on this very thread (an output handler or callback of "
+            "its running execution cannot use the session: it would deadlock). Use another "
+            "Session or a Sandbox.");
+      }
       if (callbacks_running_.load()) {
         throw Error(
             "eryx: this Session is running an execution that called callbacks; a callback cannot "
@@ -173,7 +195,7 @@ class SessionCore {
       }
       lock.lock();
     }
-    return lock;
+    return Holder(std::move(lock), holder_);
   }
 
   // What a snapshot is valid for. With the runtime's snapshot module both engine variants start
@@ -194,6 +216,7 @@ class SessionCore {
   SandboxOptions options_;
   const engine::EngineVariant& variant_;
   mutable std::mutex mutex_;
+  std::atomic<std::thread::id> holder_;  // the thread holding mutex_, if any
   std::unique_ptr<engine::GuestInstance> instance_;
   std::atomic<uint64_t> execution_count_ = 0;
   mutable std::mutex info_mutex_;       // guards timeout_ms_
@@ -223,9 +246,13 @@ ExecuteResult Session::execute(std::string_view code, const CancellationToken& c
   return core_->execute(code, cancel);
 }
 void Session::reset() { core_->reset(); }
-void Session::clear_state() { core_->clear_state(); }
-std::string Session::snapshot_state() { return core_->snapshot_state(); }
-void Session::restore_state(std::string_view blob) { core_->restore_state(blob); }
+void Session::clear_state(const CancellationToken& cancel) { core_->clear_state(cancel); }
+std::string Session::snapshot_state(const CancellationToken& cancel) {
+  return core_->snapshot_state(cancel);
+}
+void Session::restore_state(std::string_view blob, const CancellationToken& cancel) {
+  core_->restore_state(blob, cancel);
+}
 uint64_t Session::execution_count() const { return core_->execution_count(); }
 std::optional<uint64_t> Session::execution_timeout_ms() const { return core_->timeout(); }
 void Session::set_execution_timeout_ms(std::optional<uint64_t> timeout_ms) {

@@ -8,6 +8,7 @@
 
 #include "callbacks/registry_data.h"
 #include "callbacks/thread_pool.h"
+#include "util/deadline.h"
 
 namespace eryx::callbacks {
 
@@ -195,7 +196,7 @@ uint32_t Broker::start(std::string_view name, std::string_view arguments_json) {
     std::lock_guard lock(table.mutex);
     CallTable::InFlight call{std::string(name), std::nullopt};
     if (limits_.timeout_ms) {
-      call.deadline = Clock::now() + std::chrono::milliseconds(*limits_.timeout_ms);
+      call.deadline = util::deadline_in(*limits_.timeout_ms);
     }
     table.in_flight.emplace(handle, std::move(call));
   }

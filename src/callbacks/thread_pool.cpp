@@ -1,14 +1,18 @@
 #include "callbacks/thread_pool.h"
 
 #include <chrono>
+#include <new>
 #include <thread>
 
 namespace eryx::callbacks {
 
 ThreadPool::ThreadPool(size_t max_threads, size_t kept_idle_threads)
-    : max_threads_(max_threads == 0 ? 1 : max_threads), kept_idle_threads_(kept_idle_threads) {}
+    : max_threads_(max_threads == 0 ? 1 : max_threads), kept_idle_threads_(kept_idle_threads) {
+  util::register_fork_aware(this);
+}
 
 ThreadPool::~ThreadPool() {
+  util::unregister_fork_aware(this);
   std::unique_lock lock(mutex_);
   stopping_ = true;
   wake_.notify_all();
@@ -30,6 +34,23 @@ void ThreadPool::submit(std::function<void()> task) {
   }
   ++threads_;
   std::thread([this] { worker(); }).detach();
+}
+
+void ThreadPool::before_fork() { mutex_.lock(); }
+
+void ThreadPool::after_fork_parent() { mutex_.unlock(); }
+
+void ThreadPool::after_fork_child() {
+  // The workers did not come along, and the queued tasks belong to the parent's executions. The
+  // tasks are leaked, not destroyed: they may hold objects (Python ones) not safe to free here.
+  auto* leaked = new std::deque<std::function<void()>>(std::move(tasks_));
+  (void)leaked;
+  tasks_.clear();
+  threads_ = idle_ = spinning_ = 0;
+  pending_.store(false);
+  new (&wake_) std::condition_variable();
+  new (&all_exited_) std::condition_variable();
+  mutex_.unlock();
 }
 
 void ThreadPool::worker() {

@@ -1,6 +1,9 @@
 // The threads synchronous callback handlers run on. Handlers often wait on I/O, so the pool grows
 // (up to a cap) instead of queueing behind a busy thread: gather() over N callbacks runs them
 // concurrently. Idle threads beyond a few exit after a while.
+//
+// Fork-safe (util/fork_hooks.h): in the child of a fork() the pool has no threads and no queued
+// tasks (they belonged to the parent's executions); new tasks start new threads.
 #pragma once
 
 #include <atomic>
@@ -10,9 +13,11 @@
 #include <functional>
 #include <mutex>
 
+#include "util/fork_hooks.h"
+
 namespace eryx::callbacks {
 
-class ThreadPool {
+class ThreadPool : private util::ForkAware {
  public:
   explicit ThreadPool(size_t max_threads, size_t kept_idle_threads = 4);
   ~ThreadPool();  // finishes queued tasks, then joins
@@ -26,6 +31,9 @@ class ThreadPool {
 
  private:
   void worker();
+  void before_fork() override;
+  void after_fork_parent() override;
+  void after_fork_child() override;
 
   const size_t max_threads_;
   const size_t kept_idle_threads_;

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "engine/guest_call.h"
 #include "engine/guest_module.h"
 #include "engine/host_functions.h"
 #include "engine/large_stack.h"
@@ -18,6 +19,8 @@ namespace {
 
 // The epoch tick: the granularity of timeouts and cancellation.
 constexpr std::chrono::microseconds kEpochPeriod{1000};
+// Bound on starting the interpreter at runtime start-up (no snapshot module): ~0.5 s normally.
+constexpr uint64_t kStartupTimeoutMs = 120'000;
 
 // The snapshot module when one was built for this engine flavour, else the plain guest.
 wasmtime::Module load_module(wasmtime::Engine& engine, const GuestFiles& files, bool metered,
@@ -84,15 +87,20 @@ EngineVariant::EngineVariant(const GuestFiles& files, bool metered, uint32_t poo
     // stdlib image; its slot stays mapped for the first sandbox.
     auto probe = instantiate(*primary_, {}, nullptr);
     baseline_bytes_ = probe->memory_size();
+    // The guest's host-visible words (interrupts, memory denials) are at the same addresses in
+    // every instance of the snapshot: ask once.
+    if (metered_) probe->set_fuel(UINT64_MAX);
+    run_guest_call(*probe, *ticker_, {.deadline = deadline_after(kStartupTimeoutMs)},
+                   [&] { host_words_ = probe->query_host_words(); });
     return;
   }
   // No snapshot: start one interpreter and keep its state for every fresh instance.
-  run_with_stack(kMaxWasmStack, [&] {
-    EpochTicker::Activity activity(*ticker_);
-    auto instance = instantiate(*primary_, {}, make_guest_wasi(files_));
-    if (metered_) instance->set_fuel(UINT64_MAX);
+  auto instance = instantiate(*primary_, {}, make_guest_wasi(files_));
+  if (metered_) instance->set_fuel(UINT64_MAX);
+  run_guest_call(*instance, *ticker_, {.deadline = deadline_after(kStartupTimeoutMs)}, [&] {
     auto baseline = instance->memory_copy();
     instance->initialize();
+    host_words_ = instance->query_host_words();
     instance->freeze_heap();
     instance->state().wasi->stdout_capture().reset();
     instance->state().wasi->stderr_capture().reset();
@@ -164,6 +172,7 @@ std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(const InstanceLimit
     if (factory) instance->replace_wasi(make_guest_wasi(files_, factory));
   }
   if (factory) instance->apply_pages(factory->memory_size, factory->pages, factory->globals);
+  instance->set_host_words(host_words_ ? &*host_words_ : nullptr);
   return instance;
 }
 

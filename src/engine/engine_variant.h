@@ -98,6 +98,7 @@ class EngineVariant {
   mutable std::unique_ptr<Lane> overflow_;  // created once, under overflow_mutex_
   mutable std::atomic<uint64_t> overflow_instances_{0};
   MemoryImage pristine_;
+  std::optional<HostWords> host_words_;  // nullopt: a guest without eryx_host_info
 };
 
 }  // namespace eryx::engine

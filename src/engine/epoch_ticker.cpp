@@ -1,12 +1,20 @@
 #include "engine/epoch_ticker.h"
 
+#include <new>
+
 namespace eryx::engine {
 
 EpochTicker::EpochTicker(wasmtime::Engine engine, std::chrono::microseconds period)
     : period_(period) {
   engines_.push_back(std::move(engine));
-  // Started last: run() reads the members above.
-  thread_ = std::thread([this] { run(); });
+  std::lock_guard lock(mutex_);
+  start_thread();
+  util::register_fork_aware(this);
+}
+
+void EpochTicker::start_thread() {
+  generation_ = util::fork_generation();
+  thread_ = std::make_unique<std::thread>([this] { run(); });
 }
 
 void EpochTicker::add_engine(wasmtime::Engine engine) {
@@ -15,17 +23,33 @@ void EpochTicker::add_engine(wasmtime::Engine engine) {
 }
 
 EpochTicker::~EpochTicker() {
+  util::unregister_fork_aware(this);
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
-  thread_.join();
+  if (thread_) thread_->join();
 }
 
-EpochTicker::Activity::Activity(EpochTicker& ticker) : ticker_(ticker) {
+void EpochTicker::before_fork() { mutex_.lock(); }
+
+void EpochTicker::after_fork_parent() { mutex_.unlock(); }
+
+void EpochTicker::after_fork_child() {
+  // The thread did not come along; its handle must be neither joined nor detached. The condition
+  // variable may count the lost thread as a waiter: start over with a fresh one.
+  (void)thread_.release();
+  new (&wake_) std::condition_variable();
+  active_ = 0;
+  mutex_.unlock();
+}
+
+EpochTicker::Activity::Activity(EpochTicker& ticker)
+    : ticker_(ticker), generation_(util::fork_generation()) {
   {
     std::lock_guard lock(ticker_.mutex_);
+    if (!ticker_.thread_ || ticker_.generation_ != generation_) ticker_.start_thread();
     ++ticker_.active_;
   }
   ticker_.wake_.notify_all();
@@ -33,7 +57,7 @@ EpochTicker::Activity::Activity(EpochTicker& ticker) : ticker_(ticker) {
 
 EpochTicker::Activity::~Activity() {
   std::lock_guard lock(ticker_.mutex_);
-  --ticker_.active_;
+  if (generation_ == util::fork_generation()) --ticker_.active_;
 }
 
 void EpochTicker::run() {

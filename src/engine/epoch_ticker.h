@@ -3,19 +3,25 @@
 // concurrent executions time out on their own deadlines and never interrupt each other. The thread
 // sleeps while nothing runs, so an idle process pays nothing. A variant whose instance pool is full
 // puts further instances on a second engine (engine_variant.h); the ticker advances both.
+//
+// Fork-safe (util/fork_hooks.h): the child of a fork() has no ticker thread; the ticker notices and
+// starts a new one on the next execution, so timeouts keep working after os.fork().
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include <wasmtime.hh>
 
+#include "util/fork_hooks.h"
+
 namespace eryx::engine {
 
-class EpochTicker {
+class EpochTicker : private util::ForkAware {
  public:
   EpochTicker(wasmtime::Engine engine, std::chrono::microseconds period);
   ~EpochTicker();
@@ -35,10 +41,15 @@ class EpochTicker {
 
    private:
     EpochTicker& ticker_;
+    unsigned generation_;  // activities begun before a fork do not count in the child
   };
 
  private:
   void run();
+  void start_thread();  // with mutex_ held
+  void before_fork() override;
+  void after_fork_parent() override;
+  void after_fork_child() override;
 
   std::chrono::microseconds period_;
   std::mutex mutex_;
@@ -46,7 +57,8 @@ class EpochTicker {
   std::condition_variable wake_;
   int active_ = 0;
   bool stopping_ = false;
-  std::thread thread_;
+  unsigned generation_ = 0;              // fork generation of the running thread
+  std::unique_ptr<std::thread> thread_;  // released (not joined) in a fork's child: it is gone
 };
 
 }  // namespace eryx::engine

@@ -6,18 +6,25 @@
 
 #include "callbacks/broker.h"
 #include "callbacks/registry_data.h"
-#include "engine/guest_module.h"
-#include "engine/large_stack.h"
+#include "engine/guest_call.h"
 #include "eryx/errors.hpp"
+#include "util/json_check.h"
 
 namespace eryx::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// `memory_limited`: the memory limit refused the guest more memory during this execution. Only
+// then is a MemoryError the limit's doing; `raise MemoryError` or an impossible size is the code's.
 [[noreturn]] void throw_guest_exception(const GuestException& exception,
-                                        const SandboxOptions& options) {
-  if (exception.type_name == "MemoryError" && options.limits.max_memory_bytes) {
+                                        const SandboxOptions& options, bool memory_limited) {
+  // CPython 3.13 reports a frame it could not allocate as "SystemError: error return without
+  // exception set" (deep recursion with the memory exhausted): that is the limit's doing too.
+  bool out_of_memory = exception.type_name == "MemoryError" ||
+                       (exception.type_name == "SystemError" &&
+                        exception.message.find("without exception set") != std::string::npos);
+  if (out_of_memory && options.limits.max_memory_bytes && memory_limited) {
     throw ResourceLimitError("eryx: memory limit of " +
                              std::to_string(*options.limits.max_memory_bytes) +
                              " bytes exceeded (MemoryError in the guest)\n" + exception.traceback);
@@ -30,79 +37,80 @@ using Clock = std::chrono::steady_clock;
 ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
                             const SandboxOptions& options, const ExecutionContext& context) {
   ExecuteResult result;
-  run_with_stack(kMaxWasmStack, [&] {
-    auto start = Clock::now();
-    EpochTicker::Activity activity(context.ticker);
-    auto& wasi = *instance.state().wasi;
-    wasi.stdout_capture().reset();
-    wasi.stderr_capture().reset();
-    wasi.stdout_capture().configure(options.limits.max_output_bytes, options.on_stdout);
-    wasi.stderr_capture().configure(options.limits.max_output_bytes, options.on_stderr);
-    if (options.limits.max_vfs_bytes) wasi.vfs().set_quota_bytes(*options.limits.max_vfs_bytes);
-    std::optional<Clock::time_point> deadline;
-    if (options.limits.execution_timeout_ms) {
-      deadline = start + std::chrono::milliseconds(*options.limits.execution_timeout_ms);
-    }
-    instance.set_deadline(deadline);
-    instance.set_cancel_flag(context.cancel);
-    uint64_t fuel_budget = options.limits.max_fuel.value_or(UINT64_MAX);
-    if (context.metered) instance.set_fuel(fuel_budget);
+  auto start = Clock::now();
+  run_guest_call(
+      instance, context.ticker,
+      {.deadline = deadline_after(options.limits.execution_timeout_ms), .stop = context.stop}, [&] {
+        auto& wasi = *instance.state().wasi;
+        wasi.stdout_capture().reset();
+        wasi.stderr_capture().reset();
+        wasi.stdout_capture().configure(options.limits.max_output_bytes, options.on_stdout);
+        wasi.stderr_capture().configure(options.limits.max_output_bytes, options.on_stderr);
+        if (options.limits.max_vfs_bytes) wasi.vfs().set_quota_bytes(*options.limits.max_vfs_bytes);
+        uint64_t fuel_budget = options.limits.max_fuel.value_or(UINT64_MAX);
+        if (context.metered) instance.set_fuel(fuel_budget);
+        uint32_t denials_before = instance.memory_denials();
 
-    // The broker outlives the guest call; handlers still running afterwards complete into it
-    // after it closed (their results are dropped).
-    const auto& registry = options.callbacks.shared_data();
-    callbacks::Broker broker(registry,
-                             {.timeout_ms = options.limits.callback_timeout_ms,
-                              .max_invocations = options.limits.max_callback_invocations,
-                              .max_payload_bytes = options.limits.max_callback_payload_bytes});
-    struct Attach {
-      StoreState& state;
-      ~Attach() {
-        state.callbacks = nullptr;
-        if (state.callbacks_running) state.callbacks_running->store(false);
-        state.callbacks_running = nullptr;
-      }
-    } attach{instance.state()};
-    instance.state().callbacks = &broker;
-    instance.state().callbacks_running = context.callbacks_running;
+        // The broker outlives the guest call; handlers still running afterwards complete into it
+        // after it closed (their results are dropped).
+        const auto& registry = options.callbacks.shared_data();
+        callbacks::Broker broker(registry,
+                                 {.timeout_ms = options.limits.callback_timeout_ms,
+                                  .max_invocations = options.limits.max_callback_invocations,
+                                  .max_payload_bytes = options.limits.max_callback_payload_bytes});
+        struct Attach {
+          StoreState& state;
+          ~Attach() {
+            state.callbacks = nullptr;
+            if (state.callbacks_running) state.callbacks_running->store(false);
+            state.callbacks_running = nullptr;
+          }
+        } attach{instance.state()};
+        instance.state().callbacks = &broker;
+        instance.state().callbacks_running = context.callbacks_running;
 
-    if (context.reseed) instance.reseed();
-    if (!registry->entries.empty())
-      instance.install_callbacks(registry.get(), registry->catalog_json);
-    auto status = instance.execute(code);
-    result.stats.callback_invocations = broker.invocations();
-    if (status == ExecStatus::kOk && !options.result_variable.empty()) {
-      instance.capture_result(options.result_variable);
-      const auto& captured = *instance.state().result;
-      if (captured.kind == GuestResult::Kind::kJson) {
-        result.result_json = captured.text;
-      } else if (captured.kind != GuestResult::Kind::kAbsent) {
-        result.result_error = captured.text;
-      }
-    }
+        if (context.reseed) instance.reseed();
+        if (!registry->entries.empty())
+          instance.install_callbacks(registry.get(), registry->catalog_json);
+        auto status = instance.execute(code);
+        result.stats.callback_invocations = broker.invocations();
+        if (status == ExecStatus::kOk && !options.result_variable.empty()) {
+          instance.capture_result(options.result_variable);
+          const auto& captured = *instance.state().result;
+          if (captured.kind == GuestResult::Kind::kJson) {
+            // The guest produced this text with a json module it may have replaced.
+            if (auto invalid = util::check_json(captured.text)) {
+              result.result_error = "the result is not usable JSON: " + *invalid;
+            } else {
+              result.result_json = captured.text;
+            }
+          } else if (captured.kind != GuestResult::Kind::kAbsent) {
+            result.result_error = captured.text;
+          }
+        }
 
-    result.stdout_text = wasi.stdout_capture().take();
-    result.stderr_text = wasi.stderr_capture().take();
-    result.stdout_truncated = wasi.stdout_capture().truncated();
-    result.stderr_truncated = wasi.stderr_capture().truncated();
-    result.stats.peak_memory_bytes = instance.memory_size();
-    if (context.metered) result.stats.fuel_consumed = fuel_budget - instance.fuel_remaining();
-    result.stats.duration = Clock::now() - start;
+        result.stdout_text = wasi.stdout_capture().take();
+        result.stderr_text = wasi.stderr_capture().take();
+        result.stdout_truncated = wasi.stdout_capture().truncated();
+        result.stderr_truncated = wasi.stderr_capture().truncated();
+        result.stats.peak_memory_bytes = instance.memory_size();
+        if (context.metered) result.stats.fuel_consumed = fuel_budget - instance.fuel_remaining();
+        result.stats.duration = Clock::now() - start;
 
-    if (status == ExecStatus::kException) {
-      auto& exception = instance.state().exception;
-      if (!exception) throw Error("eryx: the guest reported a failure without an exception");
-      if (broker.limit_exceeded()) {
-        throw ResourceLimitError("eryx: callback limit of " +
-                                 std::to_string(*options.limits.max_callback_invocations) +
-                                 " invocations exceeded\n" + exception->traceback);
-      }
-      throw_guest_exception(*exception, options);
-    }
-    if (status == ExecStatus::kInternalError) {
-      throw Error("eryx: internal error in the guest runtime: " + result.stderr_text);
-    }
-  });
+        if (status == ExecStatus::kException) {
+          auto& exception = instance.state().exception;
+          if (!exception) throw Error("eryx: the guest reported a failure without an exception");
+          if (broker.limit_exceeded()) {
+            throw ResourceLimitError("eryx: callback limit of " +
+                                     std::to_string(*options.limits.max_callback_invocations) +
+                                     " invocations exceeded\n" + exception->traceback);
+          }
+          throw_guest_exception(*exception, options, instance.memory_denials() != denials_before);
+        }
+        if (status == ExecStatus::kInternalError) {
+          throw Error("eryx: internal error in the guest runtime: " + result.stderr_text);
+        }
+      });
   return result;
 }
 

@@ -7,6 +7,7 @@
 
 #include "engine/epoch_ticker.h"
 #include "engine/guest_instance.h"
+#include "eryx/cancellation.hpp"
 #include "eryx/options.hpp"
 #include "eryx/result.hpp"
 
@@ -14,8 +15,8 @@ namespace eryx::engine {
 
 struct ExecutionContext {
   EpochTicker& ticker;
-  bool metered;  // the instance belongs to a fuel-metering engine
-  const std::atomic<bool>* cancel = nullptr;
+  bool metered;                                    // the instance belongs to a fuel-metering engine
+  const CancellationToken::State* stop = nullptr;  // cancel() / interrupt() requests
   // Reseed the guest's `random` first: the instance holds state copied from another interpreter.
   bool reseed = false;
   // Set while an execution that has called callbacks runs (lets a Session refuse re-entrant

@@ -1,10 +1,11 @@
 #include "engine/factory_builder.h"
 
+#include <chrono>
 #include <string_view>
 
 #include "engine/execution.h"
+#include "engine/guest_call.h"
 #include "engine/guest_module.h"
-#include "engine/large_stack.h"
 #include "eryx/errors.hpp"
 
 namespace eryx::engine {
@@ -41,20 +42,34 @@ FactoryImage build_factory_image(const EngineVariant& variant, FactorySpec spec)
   auto instance = variant.fresh_instance({}, &seed);
   auto baseline = instance->memory_copy();
 
+  // One deadline for all the guest code of the build: the imports and the heap freeze.
+  auto deadline = deadline_after(spec.build_timeout_ms);
   SandboxOptions options;
   options.limits = ResourceLimits::unlimited();
   options.result_variable.clear();
   try {
-    run_execution(*instance, setup_code(spec), options,
-                  {.ticker = variant.ticker(), .metered = variant.metered()});
+    // The imports run as an execution (its own guest call), so a failing one reports the guest's
+    // traceback.
+    if (spec.build_timeout_ms) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          *deadline - std::chrono::steady_clock::now());
+      options.limits.execution_timeout_ms = left.count() > 0 ? left.count() : 1;
+    }
+    run_execution(
+        *instance, setup_code(spec), options,
+        {.ticker = variant.ticker(), .metered = variant.metered(), .stop = spec.cancel.state()});
   } catch (const ExecutionError& e) {
     throw InitializationError("eryx: SandboxFactory imports failed:\n" + std::string(e.what()));
+  } catch (const TimeoutError&) {
+    throw TimeoutError("eryx: building the SandboxFactory took longer than build_timeout_ms (" +
+                       std::to_string(spec.build_timeout_ms.value_or(0)) + " ms)");
   }
   if (!instance->state().wasi->only_initial_fds_open()) {
     throw InitializationError("eryx: SandboxFactory imports left files open; cannot capture them");
   }
   // The imported modules become part of the image: freeze them like the built-in snapshot's.
-  run_with_stack(kMaxWasmStack, [&] { instance->freeze_heap(); });
+  run_guest_call(*instance, variant.ticker(), {.deadline = deadline, .stop = spec.cancel.state()},
+                 [&] { instance->freeze_heap(); });
 
   auto image = instance->capture(baseline);
   FactoryImage out;

@@ -38,14 +38,18 @@ GuestInstance::GuestInstance(wasmtime::Engine& engine, const wasmtime::Linker& l
   StoreState* state = state_.get();
   store_.context().set_data(state);
   // A null context is allowed when restore() will bring one.
-  if (state->wasi) state->wasi->set_interrupt_check([state] { return state->should_stop(); });
+  if (state->wasi) attach_wasi_checks();
   if (limits.max_memory_bytes) {
     store_.limiter(static_cast<int64_t>(*limits.max_memory_bytes), -1, -1, -1, -1);
   }
   store_.epoch_deadline_callback(
-      [state](wasmtime::Store::Context,
+      [state](wasmtime::Store::Context context,
               uint64_t& delta) -> wasmtime::Result<wasmtime::DeadlineKind> {
         if (state->should_stop()) return wasmtime::Error("eryx: execution interrupted");
+        if (state->interrupt_pending() && state->memory) {
+          auto data = state->memory->data(context);
+          state->act_on_interrupts(wasi::GuestMemory(data.data(), data.size()));
+        }
         delta = 1;
         return wasmtime::DeadlineKind::Continue;
       });
@@ -78,12 +82,43 @@ wasmtime::TrapResult<int32_t> GuestInstance::call_export_i32(std::string_view na
   return func.ok().call(store_, std::monostate());
 }
 
-void GuestInstance::set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
-  state_->deadline = deadline;
-  state_->stop_reason = StopReason::kNone;
+std::optional<HostWords> GuestInstance::query_host_words() {
+  auto item = instance_->get(store_, "eryx_host_info");
+  if (!item || !std::holds_alternative<wasmtime::Func>(*item)) return std::nullopt;
+  auto address = call_export_i32("eryx_host_info");
+  if (!address) throw_trap(address.err(), "eryx_host_info");
+  if (address.ok() == 0) return std::nullopt;
+  auto data = memory_->data(store_);
+  wasi::GuestMemory memory(data.data(), data.size());
+  auto word = [&](uint32_t index) {
+    return memory.read<uint32_t>(static_cast<uint64_t>(static_cast<uint32_t>(address.ok())) +
+                                 4 * index);
+  };
+  auto version = word(0);
+  if (!version || *version != ERYX_HOST_INFO_VERSION) return std::nullopt;
+  HostWords words;
+  uint32_t* fields[] = {&words.async_exc_addr, &words.eval_breaker_addr, &words.async_exc_bit,
+                        &words.keyboard_interrupt, &words.memory_denials_addr};
+  for (uint32_t i = 0; i < 5; ++i) {
+    auto value = word(i + 1);
+    if (!value) return std::nullopt;
+    *fields[i] = *value;
+  }
+  return words;
 }
 
-void GuestInstance::set_cancel_flag(const std::atomic<bool>* cancel) { state_->cancel = cancel; }
+uint32_t GuestInstance::memory_denials() {
+  if (state_->host_words == nullptr) return 0;
+  auto data = memory_->data(store_);
+  wasi::GuestMemory memory(data.data(), data.size());
+  return memory.read<uint32_t>(state_->host_words->memory_denials_addr).value_or(0);
+}
+
+void GuestInstance::attach_wasi_checks() {
+  StoreState* state = state_.get();
+  state->wasi->set_interrupt_check([state] { return state->should_stop(); });
+  state->wasi->set_wake_check([state] { return state->interrupt_pending(); });
+}
 
 uint64_t GuestInstance::memory_size() { return memory_->data(store_).size(); }
 
@@ -105,6 +140,10 @@ void GuestInstance::throw_trap(const wasmtime::TrapError& error, std::string_vie
       throw TimeoutError("eryx: execution timed out");
     case StopReason::kCancelled:
       throw CancelledError("eryx: execution cancelled");
+    case StopReason::kInterruptIgnored:
+      throw CancelledError(
+          "eryx: the code did not stop after KeyboardInterrupt within the grace period; it was "
+          "stopped hard (a Session's interpreter state is lost)");
     case StopReason::kNone:
       break;
   }
@@ -228,10 +267,16 @@ void GuestInstance::restore_state(std::string_view blob) {
 
 ExecStatus GuestInstance::execute(std::string_view code) {
   state_->exception.reset();
+  // KeyboardInterrupt may be raised only while the user's code runs (not in the glue around it).
+  state_->accept_interrupts = true;
+  struct Refuse {
+    StoreState& state;
+    ~Refuse() { state.accept_interrupts = false; }
+  } refuse{*state_};
   switch (call_with_text("eryx_execute", code, "execution")) {
-    case 0:
+    case ERYX_EXEC_OK:
       return ExecStatus::kOk;
-    case 1:
+    case ERYX_EXEC_RAISED:
       return ExecStatus::kException;
     default:
       return ExecStatus::kInternalError;
@@ -350,9 +395,8 @@ std::vector<std::pair<uint32_t, uint32_t>> GuestInstance::ranges_differing_from(
 }
 
 void GuestInstance::replace_wasi(std::unique_ptr<wasi::WasiContext> wasi) {
-  StoreState* state = state_.get();
-  state->wasi = std::move(wasi);
-  state->wasi->set_interrupt_check([state] { return state->should_stop(); });
+  state_->wasi = std::move(wasi);
+  attach_wasi_checks();
 }
 
 void GuestInstance::restore(const MemoryImage& image) {

@@ -16,6 +16,7 @@
 
 #include "engine/memory_image.h"
 #include "engine/store_state.h"
+#include "host/eryx_abi.h"
 
 namespace eryx::engine {
 
@@ -71,9 +72,13 @@ class GuestInstance {
   // True once a call trapped: the interpreter may be mid-execution and must not be reused.
   bool torn() const { return torn_; }
 
-  // Sets the deadline and cancel flag for the next calls.
-  void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline);
-  void set_cancel_flag(const std::atomic<bool>* cancel);
+  // Asks the guest where the words of HostWords are (the eryx_host_info export); nullopt for a
+  // guest without that export. A guest call: run it inside run_guest_call.
+  std::optional<HostWords> query_host_words();
+  // Lets interrupts reach the guest's code through `words` (null: they become hard stops).
+  void set_host_words(const HostWords* words) { state_->host_words = words; }
+  // Heap growths the memory limit has refused so far (0 when unknown).
+  uint32_t memory_denials();
 
   // Copies the linear memory as it is now (e.g. before initialisation, as a diff baseline).
   std::vector<uint8_t> memory_copy();
@@ -113,6 +118,8 @@ class GuestInstance {
   uint64_t memory_size();
 
  private:
+  // Points the WASI context's wait checks (stop, wake for an interrupt) at this store's state.
+  void attach_wasi_checks();
   // Calls an export () -> i32 that returns 0 on success.
   void call_status_export(const char* name);
   void grow_to(uint64_t bytes);

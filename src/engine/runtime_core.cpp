@@ -50,7 +50,7 @@ const engine::EngineVariant& RuntimeCore::variant_for(const ResourceLimits& limi
 }
 
 ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOptions& options,
-                                         const std::atomic<bool>* cancel,
+                                         const CancellationToken::State* stop,
                                          const engine::FactoryImage* factory) const {
   const auto& variant = variant_for(options.limits);
   auto instance =
@@ -58,7 +58,7 @@ ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOpt
   return engine::run_execution(*instance, code, options,
                                {.ticker = variant.ticker(),
                                 .metered = variant.metered(),
-                                .cancel = cancel,
+                                .stop = stop,
                                 .reseed = factory != nullptr});
 }
 

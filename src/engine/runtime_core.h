@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "engine/engine_variant.h"
+#include "eryx/cancellation.hpp"
 #include "eryx/options.hpp"
 #include "eryx/result.hpp"
 
@@ -31,7 +32,7 @@ class RuntimeCore {
 
   // Runs `code` (already validated) in a fresh interpreter, or in the state of `factory`.
   ExecuteResult execute_fresh(std::string_view code, const SandboxOptions& options,
-                              const std::atomic<bool>* cancel,
+                              const CancellationToken::State* stop,
                               const engine::FactoryImage* factory = nullptr) const;
 
   // Identifies the interpreter state factories of this runtime are captured against; a factory

@@ -39,6 +39,7 @@ WasiContext::WasiContext(WasiOptions options)
       stdout_(options_.stdout_max_bytes, std::move(options_.on_stdout)),
       stderr_(options_.stderr_max_bytes, std::move(options_.on_stderr)),
       interrupt_check_(std::move(options_.interrupt_check)),
+      wake_check_(std::move(options_.wake_check)),
       start_(std::chrono::steady_clock::now()) {
   validate(options_);
   vfs_ = options_.vfs ? std::move(options_.vfs) : std::make_shared<vfs::Vfs>();
@@ -46,6 +47,7 @@ WasiContext::WasiContext(WasiOptions options)
   options_.on_stdout = nullptr;
   options_.on_stderr = nullptr;
   options_.interrupt_check = nullptr;
+  options_.wake_check = nullptr;
 
   fds_.insert_at(0, FdEntry{.kind = FdKind::kStdin, .rights_base = kStdinRights});
   fds_.insert_at(1, FdEntry{.kind = FdKind::kStdout, .rights_base = kStdoutRights});

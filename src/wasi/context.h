@@ -124,6 +124,7 @@ class WasiContext {
   // ---- Host side ----
   std::optional<uint32_t> exit_code() const { return exit_code_; }
   void set_interrupt_check(std::function<bool()> check) { interrupt_check_ = std::move(check); }
+  void set_wake_check(std::function<bool()> check) { wake_check_ = std::move(check); }
   bool interrupted() const { return interrupted_; }
   OutputCapture& stdout_capture() { return stdout_; }
   OutputCapture& stderr_capture() { return stderr_; }
@@ -149,8 +150,9 @@ class WasiContext {
 
   // Clock value for a preview1 clock id, rounded to the configured resolution.
   std::optional<uint64_t> clock_now(uint32_t clock_id) const;
-  // Sleeps until the monotonic deadline in slices of at most 10 ms; false when interrupted.
-  bool sleep_until(std::chrono::steady_clock::time_point deadline);
+  // Sleeps until the monotonic deadline in slices of at most 10 ms.
+  enum class SleepEnd { kDeadline, kWoken, kInterrupted };
+  SleepEnd sleep_until(std::chrono::steady_clock::time_point deadline);
   // The directory behind `fd`: BADF when not open, NOTDIR when not a directory.
   Errno directory_fd(uint32_t fd, vfs::DirPtr& out) const;
   // The directory fd and the guest path of a path_* call, both checked.
@@ -164,6 +166,7 @@ class WasiContext {
   OutputCapture stdout_;
   OutputCapture stderr_;
   std::function<bool()> interrupt_check_;
+  std::function<bool()> wake_check_;
   std::optional<uint32_t> exit_code_;
   bool interrupted_ = false;
   std::chrono::steady_clock::time_point start_;  // origin of the cputime clocks

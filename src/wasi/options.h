@@ -37,6 +37,9 @@ struct WasiOptions {
   uint64_t clock_resolution_ns = 1000;
   // Polled at least every 10 ms while a host wait sleeps; true ends the wait with INTR.
   std::function<bool()> interrupt_check;
+  // Polled likewise; true ends the wait early as though its earliest clock had fired (the host
+  // has an interrupt to raise in the guest, which happens once the guest runs again).
+  std::function<bool()> wake_check;
   // Fills the span with random bytes for random_get, or returns false; null means the host's
   // getrandom(2). Set it to make a run reproducible.
   std::function<bool(std::span<uint8_t>)> entropy;

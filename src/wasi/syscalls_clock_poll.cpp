@@ -69,11 +69,12 @@ uint32_t WasiContext::clock_time_get(GuestMemory& mem, uint32_t clock_id, uint64
   });
 }
 
-bool WasiContext::sleep_until(SteadyClock::time_point deadline) {
+WasiContext::SleepEnd WasiContext::sleep_until(SteadyClock::time_point deadline) {
   while (true) {
     auto now = SteadyClock::now();
-    if (now >= deadline) return true;
-    if (interrupt_check_ && interrupt_check_()) return false;
+    if (now >= deadline) return SleepEnd::kDeadline;
+    if (interrupt_check_ && interrupt_check_()) return SleepEnd::kInterrupted;
+    if (wake_check_ && wake_check_()) return SleepEnd::kWoken;
     auto left = deadline - now;
     std::this_thread::sleep_for(left < kSleepSlice ? left : SteadyClock::duration(kSleepSlice));
   }
@@ -144,14 +145,23 @@ uint32_t WasiContext::poll_oneoff(GuestMemory& mem, uint32_t in, uint32_t out,
     }
 
     // Sleep only when nothing is ready yet, and only until the earliest clock.
+    auto now = start;
     if (events.empty() && earliest) {
-      if (!sleep_until(*earliest)) {
-        interrupted_ = true;
-        (void)mem.write<uint32_t>(nevents_ptr, 0);
-        return Errno::kIntr;
+      switch (sleep_until(*earliest)) {
+        case SleepEnd::kInterrupted:
+          interrupted_ = true;
+          (void)mem.write<uint32_t>(nevents_ptr, 0);
+          return Errno::kIntr;
+        case SleepEnd::kWoken:  // the earliest clock counts as fired: the guest runs at once
+          now = *earliest;
+          break;
+        case SleepEnd::kDeadline:
+          now = SteadyClock::now();
+          break;
       }
+    } else {
+      now = SteadyClock::now();
     }
-    auto now = SteadyClock::now();
     for (uint32_t i = 0; i < nsubscriptions; ++i) {
       if (deadlines[i] && *deadlines[i] <= now) {
         abi::Event event{};

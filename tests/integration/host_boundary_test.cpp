@@ -120,7 +120,7 @@ TEST_F(HostBoundary, InfiniteLoopIsStoppedByTheDeadline) {
   ASSERT_TRUE(module);
   GuestInstance instance(engine_, linker_, module.ok(),
                          std::make_unique<eryx::wasi::WasiContext>(eryx::wasi::WasiOptions{}), {});
-  instance.set_deadline(std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
+  instance.state().deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
   // No ticker runs in this test: advance the epoch by hand, as the runtime's ticker would.
   std::atomic<bool> done{false};
   std::thread ticker([&] {

@@ -147,6 +147,20 @@ TEST_F(WasiClockPoll, InterruptCheckEndsALongSleepWithIntr) {
   EXPECT_TRUE(events.empty());
 }
 
+TEST_F(WasiClockPoll, WakeCheckEndsASleepEarlyWithTheEarliestClockFired) {
+  auto start = Clock::now();
+  ctx().set_wake_check([&] { return Clock::now() - start > milliseconds(20); });
+  std::vector<abi::Event> events;
+  ASSERT_EQ(poll({clock_sub(1, abi::kClockMonotonic, 3'600'000'000'000ull),
+                  clock_sub(2, abi::kClockMonotonic, 7'200'000'000'000ull)},
+                 events),
+            Errno::kSuccess);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+  EXPECT_FALSE(ctx().interrupted());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].userdata, 1u);
+}
+
 TEST_F(WasiClockPoll, StdioSubscriptionsAreReadyAtOnce) {
   std::vector<abi::Event> events;
   auto start = Clock::now();
