@@ -35,8 +35,8 @@ std::string setup_code(const FactorySpec& spec) {
 
 }  // namespace
 
-FactoryImage build_factory_image(const EngineVariant& variant, FactorySpec spec) {
-  FactoryImage seed;
+snapshot::FactoryImage build_factory_image(const EngineVariant& variant, FactorySpec spec) {
+  snapshot::FactoryImage seed;
   seed.files = std::move(spec.files);
   auto instance = variant.fresh_instance({}, &seed);
   auto baseline = instance->memory_copy();
@@ -57,7 +57,7 @@ FactoryImage build_factory_image(const EngineVariant& variant, FactorySpec spec)
   run_with_stack(kMaxWasmStack, [&] { instance->freeze_heap(); });
 
   auto image = instance->capture(baseline);
-  FactoryImage out;
+  snapshot::FactoryImage out;
   out.memory_size = image.memory.size();
   out.globals = image.globals;
   const auto* base = reinterpret_cast<const char*>(image.memory.data());

@@ -6,18 +6,18 @@
 #include <vector>
 
 #include "engine/engine_variant.h"
-#include "engine/factory_image.h"
+#include "snapshot/factory_image.h"
 
 namespace eryx::engine {
 
 struct FactorySpec {
-  FactoryImage::Files files;          // read-only files placed in the sandbox filesystem
-  std::vector<std::string> sys_path;  // prepended to sys.path (guest paths)
-  std::vector<std::string> imports;   // module names, already validated as dotted identifiers
+  snapshot::FactoryImage::Files files;  // read-only files placed in the sandbox filesystem
+  std::vector<std::string> sys_path;    // prepended to sys.path (guest paths)
+  std::vector<std::string> imports;     // module names, already validated as dotted identifiers
 };
 
 // Throws InitializationError when an import fails (with the guest traceback) or the imports leave
 // files open (a factory carries no open files).
-FactoryImage build_factory_image(const EngineVariant& variant, FactorySpec spec);
+snapshot::FactoryImage build_factory_image(const EngineVariant& variant, FactorySpec spec);
 
 }  // namespace eryx::engine
