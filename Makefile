@@ -5,9 +5,16 @@
 
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+BUILD_TSAN ?= build-tsan
 JOBS       ?= $(shell nproc)
+# make fuzz: seconds per target, and which targets (all of fuzz/*_fuzzer.cpp by default).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(patsubst fuzz/%_fuzzer.cpp,%,$(wildcard fuzz/*_fuzzer.cpp))
+CLANG_CMAKE := -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19
 
-.PHONY: all deps build python demo test test-unit-sanitized bench format clean
+.PHONY: all deps build python demo test test-unit-sanitized test-fuzz test-tsan fuzz fuzz-build \
+        bench format clean
 
 VENV       ?= .venv
 PY_TOOLS   := nanobind==3.1.0 scikit-build-core==1.1.2 pytest==9.2.0
@@ -51,7 +58,7 @@ demo: build
 	@echo '$$ build/eryx -c "import os; print(os.listdir(\"/\")); open(\"/etc/passwd\")"'
 	@$(BUILD)/eryx -c "import os; print(os.listdir('/')); open('/etc/passwd')" || true
 
-test: build test-unit-sanitized python
+test: build test-unit-sanitized test-fuzz test-tsan python
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	@$(VENV)/bin/python -m pytest -q python/tests
 
@@ -62,6 +69,29 @@ test-unit-sanitized: deps
 	@cmake --build $(BUILD_ASAN) -j $(JOBS)
 	@ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
 
+# The fuzz targets (fuzz/), engine-free, with clang's libFuzzer, ASan and UBSan.
+fuzz-build: deps
+	@cmake -S . -B $(BUILD_FUZZ) -G Ninja -DERYX_ENGINE=OFF -DERYX_FUZZ=ON $(CLANG_CMAKE) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DERYX_JSONCONS_DIR=$$(scripts/fetch-jsoncons.sh) >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS)
+
+# Part of `make test`: each target replays its corpus, then fuzzes for a few seconds.
+test-fuzz: fuzz-build
+	@ctest --test-dir $(BUILD_FUZZ) --output-on-failure -j $(JOBS)
+
+# Longer runs: make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS="wasi_calls session_image"
+fuzz: fuzz-build
+	@fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The engine-free concurrent parts (callback broker, thread pool) and the rest of the unit tests
+# under ThreadSanitizer.
+test-tsan: deps
+	@cmake -S . -B $(BUILD_TSAN) -G Ninja -DERYX_ENGINE=OFF -DERYX_TSAN=ON $(CLANG_CMAKE) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DERYX_JSONCONS_DIR=$$(scripts/fetch-jsoncons.sh) >/dev/null
+	@cmake --build $(BUILD_TSAN) -j $(JOBS)
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest --test-dir $(BUILD_TSAN) --output-on-failure -j $(JOBS)
+
 bench: build
 	@$(BUILD)/bench/eryx_bench --benchmark_min_warmup_time=0.2
 
@@ -69,6 +99,6 @@ format:
 	@clang-format-19 -i $$(git ls-files '*.cpp' '*.h' '*.hpp' '*.c')
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(VENV)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_TSAN) $(VENV)
 
 FORCE:

@@ -5,9 +5,9 @@
 #include <exception>
 #include <fstream>
 
-#include "engine/factory_image.h"
 #include "engine/guest_module.h"
 #include "engine/snapshot_capture.h"
+#include "util/sha256.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     // Identifies the snapshot's interpreter state (SandboxFactory files are tied to it).
     {
       std::ofstream id(dir / "eryx-snapshot.id", std::ios::trunc);
-      id << eryx::engine::sha256_hex(
+      id << eryx::util::sha256_hex(
           std::string_view(reinterpret_cast<const char*>(wasm.data()), wasm.size()));
       if (!id) throw std::runtime_error("writing eryx-snapshot.id");
     }

@@ -140,7 +140,7 @@ void SandboxFactory::save(const fs::path& path) const {
 
 SandboxFactory SandboxFactory::from_bytes(std::string_view data, std::shared_ptr<Runtime> runtime) {
   if (!runtime) runtime = Runtime::shared();
-  auto image = engine::FactoryImage::deserialize(data, runtime->core().factory_fingerprint());
+  auto image = snapshot::FactoryImage::deserialize(data, runtime->core().factory_fingerprint());
   return SandboxFactory(
       std::make_shared<const detail::FactoryData>(detail::FactoryData{std::move(image)}),
       std::move(runtime));

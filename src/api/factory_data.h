@@ -1,12 +1,12 @@
 // What a SandboxFactory shares with the sandboxes it creates.
 #pragma once
 
-#include "engine/factory_image.h"
+#include "snapshot/factory_image.h"
 
 namespace eryx::detail {
 
 struct FactoryData {
-  engine::FactoryImage image;
+  snapshot::FactoryImage image;
 };
 
 }  // namespace eryx::detail

@@ -112,7 +112,7 @@ EngineVariant::EngineVariant(const GuestFiles& files, bool metered, uint32_t poo
 EngineVariant::~EngineVariant() = default;
 
 std::unique_ptr<wasi::WasiContext> make_guest_wasi(const GuestFiles& files,
-                                                   const FactoryImage* factory) {
+                                                   const snapshot::FactoryImage* factory) {
   wasi::WasiOptions options;
   options.vfs =
       vfs::make_default_layout(files.stdlib_zip_name, files.stdlib_zip(), files.stdlib_zip_file);
@@ -147,8 +147,8 @@ const EngineVariant::Lane& EngineVariant::overflow_lane() const {
   return *overflow_;
 }
 
-std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(const InstanceLimits& limits,
-                                                             const FactoryImage* factory) const {
+std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(
+    const InstanceLimits& limits, const snapshot::FactoryImage* factory) const {
   uint64_t needed = std::max<uint64_t>(baseline_bytes_, factory ? factory->memory_size : 0);
   if (limits.max_memory_bytes && *limits.max_memory_bytes < needed) {
     throw ResourceLimitError("eryx: max_memory_bytes is below the interpreter's baseline of " +

@@ -22,11 +22,11 @@
 #include <wasmtime.hh>
 
 #include "engine/epoch_ticker.h"
-#include "engine/factory_image.h"
 #include "engine/guest_instance.h"
 #include "engine/guest_module.h"
 #include "engine/mapped_file.h"
 #include "engine/memory_image.h"
+#include "snapshot/factory_image.h"
 
 namespace eryx::engine {
 
@@ -46,7 +46,7 @@ GuestFiles load_guest_files(const std::filesystem::path& dir);
 
 // A fresh WASI context: the default filesystem plus the factory's files, if any.
 std::unique_ptr<wasi::WasiContext> make_guest_wasi(const GuestFiles& files,
-                                                   const FactoryImage* factory = nullptr);
+                                                   const snapshot::FactoryImage* factory = nullptr);
 
 class EngineVariant {
  public:
@@ -60,8 +60,8 @@ class EngineVariant {
 
   // A new instance holding a fresh interpreter, or the interpreter of `factory` when given.
   // Throws ResourceLimitError when that state does not fit `limits`.
-  std::unique_ptr<GuestInstance> fresh_instance(const InstanceLimits& limits,
-                                                const FactoryImage* factory = nullptr) const;
+  std::unique_ptr<GuestInstance> fresh_instance(
+      const InstanceLimits& limits, const snapshot::FactoryImage* factory = nullptr) const;
 
   EpochTicker& ticker() const { return *ticker_; }
   bool metered() const { return metered_; }

@@ -36,8 +36,8 @@ std::string setup_code(const FactorySpec& spec) {
 
 }  // namespace
 
-FactoryImage build_factory_image(const EngineVariant& variant, FactorySpec spec) {
-  FactoryImage seed;
+snapshot::FactoryImage build_factory_image(const EngineVariant& variant, FactorySpec spec) {
+  snapshot::FactoryImage seed;
   seed.files = std::move(spec.files);
   auto instance = variant.fresh_instance({}, &seed);
   auto baseline = instance->memory_copy();
@@ -72,7 +72,7 @@ FactoryImage build_factory_image(const EngineVariant& variant, FactorySpec spec)
                  [&] { instance->freeze_heap(); });
 
   auto image = instance->capture(baseline);
-  FactoryImage out;
+  snapshot::FactoryImage out;
   out.memory_size = image.memory.size();
   out.globals = image.globals;
   const auto* base = reinterpret_cast<const char*>(image.memory.data());

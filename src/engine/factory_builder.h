@@ -8,15 +8,15 @@
 #include <vector>
 
 #include "engine/engine_variant.h"
-#include "engine/factory_image.h"
 #include "eryx/cancellation.hpp"
+#include "snapshot/factory_image.h"
 
 namespace eryx::engine {
 
 struct FactorySpec {
-  FactoryImage::Files files;          // read-only files placed in the sandbox filesystem
-  std::vector<std::string> sys_path;  // prepended to sys.path (guest paths)
-  std::vector<std::string> imports;   // module names, already validated as dotted identifiers
+  snapshot::FactoryImage::Files files;  // read-only files placed in the sandbox filesystem
+  std::vector<std::string> sys_path;    // prepended to sys.path (guest paths)
+  std::vector<std::string> imports;     // module names, already validated as dotted identifiers
   std::optional<uint64_t> build_timeout_ms;  // for all guest code the build runs
   CancellationToken cancel;
 };
@@ -24,6 +24,6 @@ struct FactorySpec {
 // Throws InitializationError when an import fails (with the guest traceback) or the imports leave
 // files open (a factory carries no open files); TimeoutError or CancelledError when the build
 // runs past spec.build_timeout_ms or spec.cancel is used.
-FactoryImage build_factory_image(const EngineVariant& variant, FactorySpec spec);
+snapshot::FactoryImage build_factory_image(const EngineVariant& variant, FactorySpec spec);
 
 }  // namespace eryx::engine

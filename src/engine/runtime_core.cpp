@@ -10,6 +10,7 @@
 
 #include "engine/execution.h"
 #include "eryx/errors.hpp"
+#include "util/sha256.h"
 
 namespace eryx::detail {
 namespace {
@@ -51,7 +52,7 @@ const engine::EngineVariant& RuntimeCore::variant_for(const ResourceLimits& limi
 
 ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOptions& options,
                                          const CancellationToken::State* stop,
-                                         const engine::FactoryImage* factory) const {
+                                         const snapshot::FactoryImage* factory) const {
   const auto& variant = variant_for(options.limits);
   auto instance =
       variant.fresh_instance({.max_memory_bytes = options.limits.max_memory_bytes}, factory);
@@ -75,7 +76,7 @@ const std::string& RuntimeCore::factory_fingerprint() const {
       identity = "process " + std::to_string(reinterpret_cast<uintptr_t>(this)) + " " +
                  std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
     }
-    fingerprint_ = "eryx-0.1/" + engine::sha256_hex({identity, "\n", files_.stdlib_zip()});
+    fingerprint_ = "eryx-0.1/" + util::sha256_hex({identity, "\n", files_.stdlib_zip()});
   });
   return fingerprint_;
 }

@@ -33,7 +33,7 @@ class RuntimeCore {
   // Runs `code` (already validated) in a fresh interpreter, or in the state of `factory`.
   ExecuteResult execute_fresh(std::string_view code, const SandboxOptions& options,
                               const CancellationToken::State* stop,
-                              const engine::FactoryImage* factory = nullptr) const;
+                              const snapshot::FactoryImage* factory = nullptr) const;
 
   // Identifies the interpreter state factories of this runtime are captured against; a factory
   // only loads into a runtime with the same fingerprint.

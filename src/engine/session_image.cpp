@@ -2,8 +2,6 @@
 
 #include <stdexcept>
 
-#include "engine/image_envelope.h"
-#include "engine/memory_state_codec.h"
 #include "eryx/errors.hpp"
 #include "vfs/byte_codec.h"
 #include "vfs/tree_codec.h"
@@ -11,8 +9,6 @@
 
 namespace eryx::engine {
 namespace {
-
-constexpr ImageKind kSessionKind{.magic = "ERYXSESS", .version = 1, .name = "Session snapshot"};
 
 [[noreturn]] void corrupt(std::string_view why) {
   throw Error("eryx: Session snapshot data is corrupt: " + std::string(why));
@@ -30,35 +26,14 @@ std::string SessionImage::capture(GuestInstance& instance, GuestInstance& fresh,
   }
   auto ranges = instance.ranges_differing_from(fresh);
   auto memory = instance.memory_view();
-  auto globals = instance.state_globals();
 
-  PageViews pages;
+  snapshot::PageViews pages;
   for (const auto& [offset, length] : ranges) {
     pages.emplace_back(
         offset, std::string_view(reinterpret_cast<const char*>(memory.data()) + offset, length));
   }
-  codec::Writer payload;
-  payload.u64(execution_count);
-  write_memory_state(payload, memory.size(), globals, pages);
-  payload.bytes(wasi.str());
-  return seal_image(kSessionKind, fingerprint, payload.str());
-}
-
-SessionImage SessionImage::parse(std::string_view data, std::string_view fingerprint) {
-  codec::Reader in(open_image(kSessionKind, data, fingerprint));
-  SessionImage image;
-  try {
-    image.execution_count = in.u64();
-    auto state = read_memory_state(in, kSessionKind.name);
-    image.memory_size = state.memory_size;
-    image.globals = std::move(state.globals);
-    image.pages = std::move(state.pages);
-    image.wasi_state = in.bytes();
-    if (!in.done()) corrupt("trailing bytes");
-  } catch (const codec::DecodeError& e) {
-    corrupt(e.what());
-  }
-  return image;
+  return snapshot::seal_session_image(execution_count, memory.size(), instance.state_globals(),
+                                      pages, wasi.str(), fingerprint);
 }
 
 void SessionImage::restore_into(GuestInstance& fresh) const {

@@ -1,9 +1,10 @@
 // The one exception type of the snapshot module builder.
 //
-// Everything in src/snapshot reports malformed or inconsistent input (a truncated module, an
+// The builder and its Wasm reader report malformed or inconsistent input (a truncated module, an
 // overlong LEB128, a memory image that does not fit the module's limits...) by throwing
 // SnapshotError with a message that names the offending section or value. Nothing else is thrown
-// on bad input, and no input makes the parser read outside the bytes it was given.
+// on bad input, and no input makes the parser read outside the bytes it was given. (The image
+// formats beside them, factory_image.h and session_image.h, throw eryx::Error: they face the API.)
 #pragma once
 
 #include <stdexcept>

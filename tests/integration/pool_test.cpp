@@ -116,8 +116,8 @@ class SlotHygiene : public ::testing::Test {
   }
 
   // A fresh instance that provably took the pool's (only) slot: nothing overflowed.
-  std::unique_ptr<engine::GuestInstance> reader_in_pool(const engine::EngineVariant& variant,
-                                                        const engine::FactoryImage* factory = {}) {
+  std::unique_ptr<engine::GuestInstance> reader_in_pool(
+      const engine::EngineVariant& variant, const eryx::snapshot::FactoryImage* factory = {}) {
     auto before = variant.overflow_instances();
     auto reader = variant.fresh_instance({}, factory);
     EXPECT_EQ(variant.overflow_instances(), before) << "the reader must be in a pool slot";

@@ -5,11 +5,10 @@
 #include <string>
 #include <string_view>
 
-#include "engine/factory_image.h"
-#include "engine/image_envelope.h"
-#include "engine/memory_state_codec.h"
 #include "engine/runtime_core.h"
 #include "eryx/eryx.hpp"
+#include "snapshot/image_envelope.h"
+#include "snapshot/memory_state_codec.h"
 #include "vfs/byte_codec.h"
 #include "vfs/tree_codec.h"
 #include "wasi/context.h"
@@ -19,7 +18,7 @@ namespace {
 
 using eryx::Session;
 
-constexpr eryx::engine::ImageKind kSessionKind{
+constexpr eryx::snapshot::ImageKind kSessionKind{
     .magic = "ERYXSESS", .version = 1, .name = "Session snapshot"};
 
 // A snapshot's envelope fields, so tests can change one and seal it again with a valid checksum (a
@@ -41,7 +40,7 @@ struct Envelope {
   std::string seal() const {
     auto kind = kSessionKind;
     kind.version = version;
-    return eryx::engine::seal_image(kind, fingerprint, payload);
+    return eryx::snapshot::seal_image(kind, fingerprint, payload);
   }
 };
 
@@ -49,7 +48,7 @@ struct Envelope {
 size_t wasi_state_offset(std::string_view payload) {
   eryx::codec::Reader in(payload);
   in.u64();  // execution count
-  eryx::engine::read_memory_state(in, "Session snapshot");
+  eryx::snapshot::read_memory_state(in, "Session snapshot");
   return payload.size() - in.remaining() + sizeof(uint64_t);
 }
 

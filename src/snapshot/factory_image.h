@@ -11,14 +11,13 @@
 #pragma once
 
 #include <cstdint>
-#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-namespace eryx::engine {
+namespace eryx::snapshot {
 
 struct FactoryImage {
   using Files = std::vector<std::pair<std::string, std::shared_ptr<const std::string>>>;
@@ -37,11 +36,4 @@ struct FactoryImage {
   static FactoryImage deserialize(std::string_view data, std::string_view fingerprint);
 };
 
-// SHA-256 of `data` (raw 32 bytes), or of the concatenation of `parts` (without copying them).
-std::string sha256(std::string_view data);
-std::string sha256(std::initializer_list<std::string_view> parts);
-// The same as 64 lowercase hex digits.
-std::string sha256_hex(std::string_view data);
-std::string sha256_hex(std::initializer_list<std::string_view> parts);
-
-}  // namespace eryx::engine
+}  // namespace eryx::snapshot

@@ -1,10 +1,10 @@
-#include "engine/image_envelope.h"
+#include "snapshot/image_envelope.h"
 
-#include "engine/factory_image.h"
 #include "eryx/errors.hpp"
+#include "util/sha256.h"
 #include "vfs/byte_codec.h"
 
-namespace eryx::engine {
+namespace eryx::snapshot {
 namespace {
 
 constexpr size_t kDigestSize = 32;
@@ -18,7 +18,7 @@ std::string seal_image(const ImageKind& kind, std::string_view fingerprint,
   out.u32(kind.version);
   out.bytes(fingerprint);
   out.bytes(payload);
-  out.str() += sha256(out.str());
+  out.str() += util::sha256(out.str());
   return std::move(out.str());
 }
 
@@ -30,7 +30,7 @@ std::string_view open_image(const ImageKind& kind, std::string_view data,
     throw Error("eryx: not a " + name + " (bad magic)");
   }
   auto body = data.substr(0, data.size() - kDigestSize);
-  if (sha256(body) != data.substr(body.size())) {
+  if (util::sha256(body) != data.substr(body.size())) {
     throw Error("eryx: " + name + " data is corrupt (checksum mismatch)");
   }
   try {
@@ -51,4 +51,4 @@ std::string_view open_image(const ImageKind& kind, std::string_view data,
   }
 }
 
-}  // namespace eryx::engine
+}  // namespace eryx::snapshot

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace eryx::engine {
+namespace eryx::snapshot {
 
 struct ImageKind {
   std::string_view magic;  // 8 bytes
@@ -27,4 +27,4 @@ std::string seal_image(const ImageKind& kind, std::string_view fingerprint,
 std::string_view open_image(const ImageKind& kind, std::string_view data,
                             std::string_view fingerprint);
 
-}  // namespace eryx::engine
+}  // namespace eryx::snapshot

@@ -1,24 +1,24 @@
 // The memory section of SandboxFactory files and Session snapshots, read back and checked.
-#include "engine/memory_state_codec.h"
+#include "snapshot/memory_state_codec.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "engine/factory_image.h"
-#include "engine/image_envelope.h"
 #include "eryx/errors.hpp"
+#include "snapshot/factory_image.h"
+#include "snapshot/image_envelope.h"
 
 namespace {
 
-using eryx::engine::MemoryState;
-using eryx::engine::read_memory_state;
-using eryx::engine::write_memory_state;
+using eryx::snapshot::MemoryState;
+using eryx::snapshot::read_memory_state;
+using eryx::snapshot::write_memory_state;
 
 constexpr uint64_t kMemory = 20 * 64 * 1024;
 
-std::string encode(uint64_t memory_size, const eryx::engine::StateGlobals& globals,
-                   const eryx::engine::PageViews& pages) {
+std::string encode(uint64_t memory_size, const eryx::snapshot::StateGlobals& globals,
+                   const eryx::snapshot::PageViews& pages) {
   eryx::codec::Writer out;
   write_memory_state(out, memory_size, globals, pages);
   return out.str();
@@ -33,8 +33,10 @@ MemoryState decode(const std::string& data) {
 
 TEST(MemoryStateCodec, RoundTripsMemorySizeGlobalsAndPages) {
   std::string page(4096, 'p');
-  auto state =
-      decode(encode(kMemory, {{"__stack_pointer", 8388000}}, {{4096, page}, {65536, "x"}}));
+  // The pages are views into the encoded bytes, which must outlive them.
+  std::string encoded =
+      encode(kMemory, {{"__stack_pointer", 8388000}}, {{4096, page}, {65536, "x"}});
+  auto state = decode(encoded);
   EXPECT_EQ(state.memory_size, kMemory);
   ASSERT_EQ(state.globals.size(), 1u);
   EXPECT_EQ(state.globals[0].first, "__stack_pointer");
@@ -54,7 +56,7 @@ TEST(MemoryStateCodec, MemoryBeyondWasm32IsCorrupt) {
 }
 
 TEST(MemoryStateCodec, HostileGlobalCountIsCorrupt) {
-  eryx::engine::StateGlobals globals(65, {"g", 1});
+  eryx::snapshot::StateGlobals globals(65, {"g", 1});
   EXPECT_THROW(decode(encode(kMemory, globals, {})), eryx::Error);
 }
 
@@ -79,20 +81,20 @@ TEST(MemoryStateCodec, TruncatedSectionRaisesDecodeError) {
 // A SandboxFactory file goes through the same checks: a resealed payload with a hostile number of
 // globals is refused with a clean error, not read into memory.
 TEST(MemoryStateCodec, FactoryFileWithHostileGlobalCountIsRefused) {
-  constexpr eryx::engine::ImageKind kFactoryKind{
+  constexpr eryx::snapshot::ImageKind kFactoryKind{
       .magic = "ERYXFACT", .version = 1, .name = "SandboxFactory"};
-  eryx::engine::StateGlobals globals(1000, {"g", 1});
+  eryx::snapshot::StateGlobals globals(1000, {"g", 1});
   eryx::codec::Writer payload;
   write_memory_state(payload, kMemory, globals, {});
   payload.u32(0);  // no files
-  auto file = eryx::engine::seal_image(kFactoryKind, "fingerprint", payload.str());
-  EXPECT_THROW(eryx::engine::FactoryImage::deserialize(file, "fingerprint"), eryx::Error);
+  auto file = eryx::snapshot::seal_image(kFactoryKind, "fingerprint", payload.str());
+  EXPECT_THROW(eryx::snapshot::FactoryImage::deserialize(file, "fingerprint"), eryx::Error);
   // The same payload with one global loads.
   eryx::codec::Writer good;
   write_memory_state(good, kMemory, {{"g", 1}}, {});
   good.u32(0);
-  auto image = eryx::engine::FactoryImage::deserialize(
-      eryx::engine::seal_image(kFactoryKind, "fingerprint", good.str()), "fingerprint");
+  auto image = eryx::snapshot::FactoryImage::deserialize(
+      eryx::snapshot::seal_image(kFactoryKind, "fingerprint", good.str()), "fingerprint");
   EXPECT_EQ(image.globals.size(), 1u);
 }
 

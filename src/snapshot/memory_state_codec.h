@@ -13,7 +13,7 @@
 
 #include "vfs/byte_codec.h"
 
-namespace eryx::engine {
+namespace eryx::snapshot {
 
 using StateGlobals = std::vector<std::pair<std::string, uint64_t>>;
 using PageViews = std::vector<std::pair<uint32_t, std::string_view>>;
@@ -32,4 +32,4 @@ void write_memory_state(codec::Writer& out, uint64_t memory_size, const StateGlo
 // corrupt: ...") for inconsistent data; codec::DecodeError (truncated data) passes through.
 MemoryState read_memory_state(codec::Reader& in, std::string_view image_name);
 
-}  // namespace eryx::engine
+}  // namespace eryx::snapshot

@@ -1,8 +1,8 @@
-#include "engine/memory_state_codec.h"
+#include "snapshot/memory_state_codec.h"
 
 #include "eryx/errors.hpp"
 
-namespace eryx::engine {
+namespace eryx::snapshot {
 namespace {
 
 constexpr uint64_t kWasmPageSize = 64 * 1024;
@@ -54,4 +54,4 @@ MemoryState read_memory_state(codec::Reader& in, std::string_view image_name) {
   return state;
 }
 
-}  // namespace eryx::engine
+}  // namespace eryx::snapshot
