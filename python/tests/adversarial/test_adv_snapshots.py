@@ -264,6 +264,19 @@ def test_snapshot_state_names_the_unpicklable_variable():
     usable(session)
 
 
+@pytest.mark.xfail(strict=True, reason="bug: snapshot_state() of a Session with callbacks always fails: it "
+                   "tries to pickle the callback functions and CallbackError as if they were user globals")
+@child()
+def test_snapshot_state_of_a_session_with_callbacks_keeps_user_globals():
+    registry = eryx.CallbackRegistry()
+    registry.add(lambda: 1, name="one")
+    session = eryx.Session(callbacks=registry)
+    session.execute("x = await one()")
+    target = eryx.Session(callbacks=registry)
+    target.restore_state(session.snapshot_state())
+    assert target.execute("print(x, await one())").stdout == "1 1\n"
+
+
 @child()
 def test_snapshot_state_with_a_raising_reduce_is_typed():
     session = eryx.Session()
