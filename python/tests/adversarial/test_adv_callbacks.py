@@ -459,3 +459,12 @@ def test_maximal_callback_timeout_does_not_expire_at_once():
     registry.add(lambda: (time.sleep(0.2), "ok")[1], name="nap")
     sandbox = eryx.Sandbox(callbacks=registry, resource_limits=limits(callback_timeout_ms=2 ** 63 - 1))
     assert sandbox.execute("print(await nap())").stdout == "ok\n"
+
+
+@child()
+def test_zero_invocations_and_zero_payload_limits_refuse_every_call():
+    registry = eryx.CallbackRegistry()
+    registry.add(lambda: 1, name="one")
+    code = "try:\n    await one()\nexcept CallbackError as e:\n    print(e.kind)"
+    assert guest(code, callbacks=registry, resource_limits=limits(max_callback_invocations=0)) == "limit\n"
+    assert guest(code, callbacks=registry, resource_limits=limits(max_callback_payload_bytes=0)) == "too_large\n"

@@ -251,3 +251,12 @@ def test_hash_flood_of_a_huge_dict_is_cut_by_the_timeout():
     with within(4):
         raises((eryx.TimeoutError, eryx.ResourceLimitError), sandbox.execute,
                "class K:\n    def __hash__(self):\n        return 1\nd = {}\nwhile True:\n    d[K()] = 1")
+
+
+@child()
+def test_hundred_megabyte_source_hits_the_memory_limit_not_the_host():
+    sandbox = eryx.Sandbox()
+    before = rss_bytes()
+    raises(eryx.ResourceLimitError, sandbox.execute, "#" + "x" * (100 << 20))
+    assert rss_bytes() - before < 600 << 20
+    usable(sandbox)

@@ -216,3 +216,17 @@ def test_session_tmp_quota_holds_across_executions():
     out = session.execute("import errno\ntry:\n    open('/tmp/b', 'wb').write(b'x' * (700 << 10))\n"
                           "except OSError as e:\n    print(e.errno == errno.ENOSPC)").stdout
     assert out == "True\n", out
+
+
+@child()
+def test_zero_vfs_quota_refuses_the_first_byte():
+    code = ("import errno\nf = open('/tmp/a', 'w')\ntry:\n    f.write('x')\n    f.flush()\n"
+            "except OSError as e:\n    print(e.errno == errno.ENOSPC)")
+    assert guest(code, resource_limits=limits(max_vfs_bytes=0)) == "True\n"
+
+
+@child()
+def test_directory_descriptors_count_against_the_open_file_cap():
+    code = ("import os, errno\nfds = []\ntry:\n    for i in range(2000):\n        fds.append(os.open('/tmp', os.O_RDONLY))\n"
+            "except OSError as e:\n    print(e.errno == errno.EMFILE, 900 < len(fds) <= 1024)")
+    assert guest(code) == "True True\n"

@@ -225,3 +225,9 @@ def test_py_fatal_error_in_the_guest_is_a_typed_error():
 def test_time_and_pid_reveal_nothing_of_the_host_process():
     out = guest("import os\nprint(os.getpid())")
     assert out.strip() != str(os.getpid()), out
+
+
+@child()
+def test_deeply_nested_result_is_reported_as_a_result_error():
+    result = eryx.Sandbox().execute("x = []\nfor _ in range(100000):\n    x = [x]\nresult = x")
+    assert result.result is None and result.result_error.startswith("RecursionError"), result.result_error

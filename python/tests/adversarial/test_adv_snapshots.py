@@ -357,3 +357,19 @@ def test_snapshot_after_a_timeout_is_of_the_fresh_interpreter():
     raises(eryx.TimeoutError, session.execute, "while True: pass")
     restored = eryx.Session.from_snapshot(session.snapshot())
     assert restored.execute("print('x' in globals())").stdout == "False\n"
+
+
+@child()
+def test_restore_state_of_a_deeply_nested_pickle_is_typed():
+    session = eryx.Session()
+    session.execute("x = 5")
+    raises(eryx.EryxError, session.restore_state, b"\x80\x04" + b"]" * 200000 + b".")
+    assert session.execute("print(x)").stdout == "5\n"
+
+
+@child()
+def test_snapshot_with_a_thousand_open_files_round_trips():
+    session = eryx.Session()
+    session.execute("fs = [open(f'/tmp/{i}', 'w') for i in range(1000)]\nfs[999].write('last')\nfs[999].flush()")
+    restored = eryx.Session.from_snapshot(session.snapshot())
+    assert restored.execute("print(len(fs), fs[999].name, open('/tmp/999').read())").stdout == "1000 /tmp/999 last\n"
