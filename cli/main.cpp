@@ -63,11 +63,17 @@ int main(int argc, char** argv) {
   uint64_t max_memory_mb = 128;
   app.add_option("-c", command, "Python code to run");
   app.add_option("script", script, "Python file to run, or - for standard input");
-  // Bounded so that no arithmetic on them overflows (a MiB count times 2^20 fits in 64 bits).
+  // Bounded so that no arithmetic on them overflows (a MiB count times 2^20 fits in 64 bits); an
+  // empty value is not 0.
+  const CLI::Validator non_empty(
+      [](std::string& value) { return value.empty() ? std::string("a number is required") : ""; },
+      "", "NonEmpty");
   app.add_option("--timeout-ms", timeout_ms, "Execution timeout in milliseconds (0: none)")
+      ->check(non_empty)
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 62))
       ->capture_default_str();
   app.add_option("--max-memory-mb", max_memory_mb, "Guest memory limit in MiB (0: none)")
+      ->check(non_empty)
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40))
       ->capture_default_str();
   try {

@@ -44,6 +44,7 @@ RESERVED = frozenset({"invoke", "list_callbacks", "CallbackError", "CallbackTime
 
 _pending = {}  # handle -> (future, callback name), while a coroutine awaits it
 _catalog = []  # the installed catalogue: [{"name", "description", "parameters_schema"}]
+installed = {}  # the globals install() put in __main__ (snapshot_state leaves them out)
 _parameters = {}  # callback name -> its parameter names in schema order
 
 
@@ -205,7 +206,7 @@ def install(catalog_json):
 
     import __main__
 
-    global _catalog, _parameters
+    global _catalog, _parameters, installed
     catalog = json.loads(catalog_json)
     parameters = {}
     for entry in catalog:
@@ -235,4 +236,6 @@ def install(catalog_json):
             node = child
         setattr(node, segments[-1], proxy)
     names.update(roots)
+    installed = {"invoke": invoke, "list_callbacks": list_callbacks, "CallbackError": CallbackError}
+    installed.update(roots)
 

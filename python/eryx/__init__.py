@@ -5,6 +5,7 @@
     print(sandbox.execute("print('Hello!')").stdout)
 """
 
+import atexit as _atexit
 import contextvars as _contextvars
 import os as _os
 
@@ -27,6 +28,10 @@ if "ERYX_GUEST_DIR" not in _os.environ and _os.path.isfile(
     _os.path.join(_GUEST_DIR, "eryx-guest.wasm")
 ):
     _eryx._configure_guest_dir(str(_GUEST_DIR))
+
+# Before the interpreter finalizes, stop sandbox threads from entering Python (python/src/gil.h):
+# a thread taking the GIL during finalization is ended by force, which would abort the process.
+_atexit.register(_eryx._shutdown)
 
 ExecuteResult = _eryx.ExecuteResult
 ResourceLimits = _eryx.ResourceLimits

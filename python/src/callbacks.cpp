@@ -27,18 +27,21 @@ std::string describe(const nb::python_error& error) {
 // Takes the GIL on a callback pool thread. Each pool thread keeps one Python thread state for its
 // life: creating and deleting one per call (what PyGILState_Ensure does on a thread Python does not
 // know) costs more than a small callback.
+// Refuses (acquired() false) once the interpreter is shutting down (gil.h).
 class PoolThreadGil {
  public:
-  PoolThreadGil() {
-    thread_local Kept kept;
-    if (kept.state == nullptr) kept.state = PyThreadState_New(PyInterpreterState_Main());
-    PyEval_RestoreThread(kept.state);
-  }
-  ~PoolThreadGil() { PyEval_SaveThread(); }
+  PoolThreadGil() : gil_(kept_state()) {}
   PoolThreadGil(const PoolThreadGil&) = delete;
   PoolThreadGil& operator=(const PoolThreadGil&) = delete;
+  bool acquired() const { return gil_.acquired(); }
 
  private:
+  static PyThreadState* kept_state() {
+    thread_local Kept kept;
+    if (kept.state == nullptr) kept.state = PyThreadState_New(PyInterpreterState_Main());
+    return kept.state;
+  }
+
   struct Kept {
     PyThreadState* state = nullptr;
     ~Kept() {  // the pool thread exits (idle): drop its thread state, unless Python is going away
@@ -48,6 +51,7 @@ class PoolThreadGil {
       PyThreadState_DeleteCurrent();
     }
   };
+  ThreadStateGil gil_;
 };
 
 SyncHandler sync_handler(Invoker invoke) {
@@ -55,6 +59,7 @@ SyncHandler sync_handler(Invoker invoke) {
   return [invoke](const Json& arguments) -> Json {
     std::string text = arguments.dump();
     PoolThreadGil gil;
+    if (!gil.acquired()) throw CallbackError("the host's Python interpreter is shutting down");
     nb::object outcome;
     try {
       outcome = invoke.get()(text);
@@ -71,7 +76,11 @@ AsyncHandler async_handler(Invoker invoke) {
   // Runs on the executing thread (inside the guest's call): schedules the coroutine and returns.
   return [invoke](const Json& arguments, CallbackReply reply) {
     std::string text = arguments.dump();
-    nb::gil_scoped_acquire gil;
+    GilAcquire gil;
+    if (!gil.acquired()) {
+      reply.fail("the host's Python interpreter is shutting down");
+      return;
+    }
     try {
       invoke.get()(text, nb::cast(reply));
     } catch (const nb::python_error& error) {

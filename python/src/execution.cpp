@@ -7,6 +7,13 @@ namespace eryx::python {
 PyOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object on_stdout,
                        nb::object on_stderr, std::optional<std::string> result_variable,
                        nb::handle callbacks) {
+  for (auto [handler, name] :
+       {std::pair{on_stdout.ptr(), "on_stdout"}, {on_stderr.ptr(), "on_stderr"}}) {
+    if (handler != Py_None && !PyCallable_Check(handler)) {
+      throw nb::type_error(
+          (std::string(name) + " must be a callable taking a str, or None").c_str());
+    }
+  }
   nb::object specs = callbacks.is_none()
                          ? nb::none()
                          : nb::module_::import_("eryx._callbacks").attr("normalize")(callbacks);

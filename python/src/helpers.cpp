@@ -14,8 +14,8 @@ nb::str to_str(std::string_view text) {
 }
 
 PythonRefs::~PythonRefs() {
-  if (interpreter_finalizing()) return;  // leak rather than touch a dying interpreter
   GilAcquire gil;
+  if (!gil.acquired()) return;  // leak rather than touch a dying interpreter
   Py_DECREF(tuple_);
 }
 
@@ -23,6 +23,7 @@ OutputHandler make_output_handler(std::shared_ptr<PythonRefs> refs, size_t index
   if (refs->item(index).is_none()) return {};
   return [refs, index](std::string_view text) {
     GilAcquire gil;
+    if (!gil.acquired()) return;  // the interpreter is shutting down: the output is dropped
     try {
       nb::handle handler = refs->item(index);
       if (handler.is_none()) return;

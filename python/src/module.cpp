@@ -13,6 +13,8 @@ NB_MODULE(_eryx, m) {
   eryx::python::init_session(m);
   eryx::python::init_factory(m);
   eryx::python::init_callbacks(m);
+  m.def("_shutdown", &eryx::python::shutdown_gate_close,
+        "atexit hook: stops threads from entering Python before the interpreter finalizes.");
   m.def(
       "_configure_guest_dir",
       [](const std::string& dir) { return eryx::Runtime::configure_shared({.guest_dir = dir}); },

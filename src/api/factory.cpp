@@ -27,7 +27,9 @@ std::shared_ptr<const std::string> read_file(const fs::path& path, uint64_t& bud
   std::ifstream in(path, std::ios::binary);
   auto bytes = std::make_shared<const std::string>(std::istreambuf_iterator<char>(in),
                                                    std::istreambuf_iterator<char>());
-  if (!in && bytes->size() != size) throw InitializationError("eryx: cannot read " + path.string());
+  if (in.bad() || bytes->size() != size) {
+    throw InitializationError("eryx: cannot read " + path.string());
+  }
   return bytes;
 }
 
@@ -61,7 +63,13 @@ engine::FactorySpec make_spec(const FactoryOptions& options) {
                                  " is not a wheel (.whl); only pure-Python wheels are supported");
     }
     std::string guest = std::string(kPackagesDir) + "/" + wheel.filename().string();
-    spec.files.emplace_back(guest, read_file(wheel, budget));
+    auto bytes = read_file(wheel, budget);
+    // A wheel is a zip archive: its first local file header starts "PK\3\4".
+    if (bytes->compare(0, 4, std::string_view("PK\x03\x04", 4)) != 0) {
+      throw InvalidArgumentError("eryx: package " + wheel.string() +
+                                 " is not a wheel: it is not a zip archive");
+    }
+    spec.files.emplace_back(guest, std::move(bytes));
     spec.sys_path.push_back(guest);  // zipimport reads the wheel in place
   }
   if (options.site_packages) {
@@ -122,6 +130,11 @@ std::string SandboxFactory::to_bytes() const {
 }
 
 void SandboxFactory::save(const fs::path& path) const {
+  std::error_code is_dir_error;
+  if (fs::is_directory(path, is_dir_error)) {
+    throw InvalidArgumentError("eryx: cannot save a SandboxFactory to " + path.string() +
+                               ": it is a directory");
+  }
   auto bytes = to_bytes();
   auto tmp = path;
   tmp += ".tmp";

@@ -1,5 +1,7 @@
 #include "callbacks/broker.h"
 
+#include <cxxabi.h>
+
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -209,6 +211,10 @@ uint32_t Broker::start(std::string_view name, std::string_view arguments_json) {
         [registry, shared_table, entry, handle, arguments = std::move(arguments)] {
           try {
             shared_table->succeed(handle, entry->callback.handler(arguments));
+          } catch (abi::__forced_unwind&) {
+            // The thread is being ended (pthread_exit, e.g. by Python at exit): let it unwind;
+            // swallowing this would abort the process.
+            throw;
           } catch (const std::exception& e) {
             shared_table->complete(handle, CallStatus::kError, cut(e.what()));
           } catch (...) {

@@ -326,7 +326,8 @@ def test_clear_state_with_a_looping_del_ends_under_the_timeout():
 def test_factory_whose_import_loops_ends():
     wheel = make_wheel(tempfile.mkdtemp(), "spin", {"spin/__init__.py": "while True:\n    pass\n"})
     with within(35):
-        raises(eryx.EryxError, eryx.SandboxFactory, packages=[str(wheel)], imports=["spin"])
+        raises(eryx.TimeoutError, eryx.SandboxFactory, packages=[str(wheel)], imports=["spin"],
+               build_timeout_ms=2000)
 
 
 @child()
