@@ -129,7 +129,8 @@ CallbackRegistry make_registry(const std::shared_ptr<PythonRefs>& refs, size_t i
     Callback callback;
     callback.name = text_of(spec[0], "name", "");
     callback.description = text_of(spec[1], "description", callback.name);
-    callback.parameters_schema = schema_of(text_of(spec[2], "schema", callback.name), callback.name);
+    callback.parameters_schema =
+        schema_of(text_of(spec[2], "schema", callback.name), callback.name);
     Invoker invoke{refs, index, position++};
     if (nb::cast<bool>(spec[4])) {
       callback.async_handler = async_handler(std::move(invoke));
@@ -169,8 +170,8 @@ void init_callbacks(nb::module_& m) {
         Callback callback;
         callback.name = text_of(name, "name", "");
         callback.description = text_of(description, "description", callback.name);
-        callback.parameters_schema = schema_of(text_of(schema_json, "schema", callback.name),
-                                               callback.name);
+        callback.parameters_schema =
+            schema_of(text_of(schema_json, "schema", callback.name), callback.name);
         callback.handler = [](const Json&) { return Json(); };
         nb::gil_scoped_release release;
         CallbackRegistry().add(std::move(callback));

@@ -20,6 +20,13 @@ std::string string_property(const std::string& keywords) {
 
 std::string with_s(const std::string& value) { return R"({"s":")" + value + R"("})"; }
 
+// How much slower the unsanitised Debug build under ASan/UBSan runs (make test-unit-sanitized).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr double kSlowdown = 15;
+#else
+constexpr double kSlowdown = 1;
+#endif
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -97,21 +104,21 @@ TEST(SchemaValidator, UniqueItemsOfAHugeArrayTakesLinearithmicTime) {
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(validator.validate(items + "-1]"), std::nullopt);
   EXPECT_TRUE(validator.validate(items + "7]").has_value());
-  EXPECT_LT(seconds_since(start), 10.0);
+  EXPECT_LT(seconds_since(start), 2.0 * kSlowdown);
 }
 
 TEST(ParseJson, ObjectWithManyKeysParsesInLinearTime) {
   // Json::parse into an ordered_json searched the keys linearly per key: ~10 s here.
   std::string text = "{";
-  for (int i = 0; i < 200000; ++i)
+  for (int i = 0; i < 100000; ++i)
     text += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
   text += "\"last\":0}";
   auto start = std::chrono::steady_clock::now();
   eryx::Json value = eryx::parse_json(text);
-  EXPECT_LT(seconds_since(start), 3.0);
-  EXPECT_EQ(value.size(), 200001u);
+  EXPECT_LT(seconds_since(start), 1.0 * kSlowdown);
+  EXPECT_EQ(value.size(), 100001u);
   EXPECT_EQ(value.begin().key(), "k0") << "members keep their order";
-  EXPECT_EQ(value["k199999"], 199999);
+  EXPECT_EQ(value["k99999"], 99999);
 }
 
 TEST(ParseJson, NestingUpToTheLimitIsAccepted) {
