@@ -38,7 +38,20 @@ std::string quote(std::string_view text) {
   return std::string(text.substr(0, cut)) + "...";
 }
 
-// JSON Schema patterns are ECMA-262; RE2's syntax is close, but spells \uXXXX as \x{XXXX}.
+// The code unit of a \uXXXX escape at pattern[i], or -1.
+long unicode_escape(std::string_view pattern, size_t i) {
+  if (i + 6 > pattern.size() || pattern[i] != '\\' || pattern[i + 1] != 'u') return -1;
+  long unit = 0;
+  for (size_t k = i + 2; k < i + 6; ++k) {
+    char c = pattern[k];
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return -1;
+    unit = unit * 16 + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+  }
+  return unit;
+}
+
+// JSON Schema patterns are ECMA-262; RE2's syntax is close, but spells \uXXXX as \x{XXXX}, and
+// matches UTF-8, so a UTF-16 surrogate pair (\uD83D\uDE00) is one code point.
 std::string to_re2_syntax(std::string_view pattern) {
   std::string out;
   out.reserve(pattern.size());
@@ -47,17 +60,21 @@ std::string to_re2_syntax(std::string_view pattern) {
       out += pattern[i];
       continue;
     }
-    if (pattern[i + 1] == 'u' && i + 6 <= pattern.size() &&
-        std::all_of(pattern.begin() + i + 2, pattern.begin() + i + 6,
-                    [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; })) {
-      out += "\\x{";
-      out += pattern.substr(i + 2, 4);
-      out += '}';
-      i += 5;
-    } else {
+    long unit = unicode_escape(pattern, i);
+    if (unit < 0) {
       out += pattern.substr(i, 2);
       ++i;
+      continue;
     }
+    long low = unicode_escape(pattern, i + 6);
+    if (unit >= 0xD800 && unit <= 0xDBFF && low >= 0xDC00 && low <= 0xDFFF) {
+      unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+      i += 6;
+    }
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "\\x{%lX}", unit);
+    out += buffer;
+    i += 5;
   }
   return out;
 }

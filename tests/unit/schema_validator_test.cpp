@@ -55,6 +55,17 @@ TEST(SchemaValidator, PatternUnicodeEscapeIsUnderstood) {
   EXPECT_TRUE(validator.validate(with_s("Ae")).has_value());
 }
 
+TEST(SchemaValidator, PatternSurrogatePairEscapeIsOneCodePoint) {
+  SchemaValidator validator(string_property(R"("pattern":"^\\uD83D\\uDE00$")"));
+  EXPECT_EQ(validator.validate(with_s("\U0001F600")), std::nullopt);
+}
+
+TEST(SchemaValidator, PatternEscapedBackslashBeforeUIsLiteral) {
+  SchemaValidator validator(string_property(R"("pattern":"^\\\\u0041$")"));
+  EXPECT_EQ(validator.validate(with_s(R"(\\u0041)")), std::nullopt);
+  EXPECT_TRUE(validator.validate(with_s("A")).has_value());
+}
+
 TEST(SchemaValidator, PatternPropertiesValidateMatchingKeysAndSatisfyAdditionalProperties) {
   SchemaValidator validator(R"({"type":"object","patternProperties":{"^x_":{"type":"integer"}},
                                 "additionalProperties":false})");
