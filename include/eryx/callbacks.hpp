@@ -36,6 +36,16 @@ namespace eryx {
 // that defines the positional parameters.
 using Json = nlohmann::ordered_json;
 
+// Deepest nesting of arrays and objects eryx accepts in callback arguments and results.
+inline constexpr size_t kMaxJsonDepth = 256;
+
+// Parses JSON text in time linear in its length (nlohmann's Json::parse into an ordered_json
+// searches an object's keys linearly for every key it adds: seconds for 100,000 keys). Never
+// recurses. Throws InvalidArgumentError for malformed JSON, a key that appears twice in one object
+// (a validator and a handler could otherwise disagree on its value) or nesting deeper than
+// kMaxJsonDepth.
+Json parse_json(std::string_view text);
+
 // Thrown by a handler to fail the call with a message the guest sees (any other exception is
 // reported the same way, with its what()).
 class CallbackError : public Error {
@@ -63,8 +73,8 @@ using SyncHandler = std::function<Json(const Json& arguments)>;
 using AsyncHandler = std::function<void(const Json& arguments, CallbackReply reply)>;
 
 struct Callback {
-  // Identifier segments separated by dots ("search", "store.kv.get"); dotted names become
-  // namespaces in the guest.
+  // Identifier segments separated by dots ("search", "store.kv.get"), none of the form __x__;
+  // dotted names become namespaces in the guest.
   std::string name;
   std::string description;
   // A JSON Schema of type "object" (its "properties", in order, are the positional parameters).
@@ -90,8 +100,9 @@ struct RegistryData;
 class CallbackRegistry {
  public:
   CallbackRegistry();
-  // Throws InvalidArgumentError: bad or duplicate name, a schema that is not a valid object
-  // schema, no handler or both handlers.
+  // Throws InvalidArgumentError: bad or duplicate name (a segment of the form __x__ is reserved
+  // for Python), a schema that is not a valid object schema or has a pattern RE2 cannot run
+  // (backreferences, lookaround), no handler or both handlers.
   CallbackRegistry& add(Callback callback);
 
   size_t size() const;

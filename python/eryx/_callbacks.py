@@ -138,23 +138,32 @@ class CallbackRegistry:
 
         name defaults to fn.__name__, description to the first line of its docstring, schema to
         the one inferred from its signature."""
+        import json
+
+        from eryx import _eryx
+        from eryx.errors import InvalidArgumentError
+
         if not callable(fn):
             raise TypeError(f"a callback must be callable, not {type(fn).__name__}")
         name = name if name is not None else getattr(fn, "__name__", None)
-        if not isinstance(name, str) or not name:
-            raise ValueError("the callback needs a name (pass name=...)")
-        if name in self._callbacks:
-            raise ValueError(f"a callback named {name!r} is already registered")
+        if name is None:
+            raise InvalidArgumentError("the callback needs a name (pass name=...)")
+        if not isinstance(name, str):
+            raise TypeError(f"a callback name must be a str, not {type(name).__name__}")
+        if description is not None and not isinstance(description, str):
+            raise TypeError(f"a callback description must be a str, not {type(description).__name__}")
         if schema is None:
             schema = infer_schema(fn)
         elif not isinstance(schema, dict):
             raise TypeError("schema must be a dict (a JSON Schema of the parameters)")
-        self._callbacks[name] = {
-            "name": name,
-            "fn": fn,
-            "description": description if description is not None else _first_doc_line(fn),
-            "schema": schema,
-        }
+        if description is None:
+            description = _first_doc_line(fn)
+        # The native registry's own checks (name syntax, reserved names, a compilable schema), so
+        # that a bad callback is refused here rather than when a Sandbox is created.
+        _eryx._check_callback(name, description, json.dumps(schema))
+        if name in self._callbacks:
+            raise InvalidArgumentError(f"a callback named {name!r} is already registered")
+        self._callbacks[name] = {"name": name, "fn": fn, "description": description, "schema": schema}
         return fn
 
     def callback(self, name=None, description=None, schema=None):
@@ -216,6 +225,7 @@ _background_lock = _thread.allocate_lock()
 
 def _background_loop():
     import asyncio
+    import atexit
     import threading
 
     global _background
@@ -226,8 +236,31 @@ def _background_loop():
                 target=loop.run_forever, name="eryx-callbacks", daemon=True
             )
             thread.start()
+            atexit.register(_stop_background, loop, thread)
             _background = loop
         return _background
+
+
+def _stop_background(loop, thread):
+    """At interpreter exit: cancels the callbacks still running on the private loop (those that
+    outlived their callback_timeout_ms: the host no longer waits for them), so that each drops
+    its _CallbackReply before the extension is torn down, and stops the loop."""
+    import asyncio
+
+    async def cancel_all():
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    if loop.is_closed() or not thread.is_alive():
+        return
+    try:
+        asyncio.run_coroutine_threadsafe(cancel_all(), loop).result(timeout=2)
+    except Exception:  # a callback that ignores cancellation: give up on it, exit anyway
+        pass
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=2)
 
 
 def _async_invoker(name, fn):

@@ -17,10 +17,24 @@ struct Invoker {
   nb::object get() const { return refs->item(index)[position][3]; }
 };
 
+// str(object) as UTF-8, with what UTF-8 cannot hold (lone surrogates) escaped (the GIL is held).
+std::string utf8_text(nb::handle object) {
+  PyObject* text = PyObject_Str(object.ptr());
+  PyObject* bytes = text ? PyUnicode_AsEncodedString(text, "utf-8", "backslashreplace") : nullptr;
+  Py_XDECREF(text);
+  if (bytes == nullptr) {
+    PyErr_Clear();
+    return "<unprintable>";
+  }
+  std::string out(PyBytes_AS_STRING(bytes), static_cast<size_t>(PyBytes_GET_SIZE(bytes)));
+  Py_DECREF(bytes);
+  return out;
+}
+
 // "ValueError: message" of the Python error being handled (the GIL is held).
 std::string describe(const nb::python_error& error) {
-  std::string type = nb::cast<std::string>(nb::handle(error.type()).attr("__name__"));
-  std::string message = nb::cast<std::string>(nb::str(error.value()));
+  std::string type = utf8_text(nb::handle(error.type()).attr("__name__"));
+  std::string message = utf8_text(error.value());
   return message.empty() ? type : type + ": " + message;
 }
 
@@ -54,21 +68,32 @@ class PoolThreadGil {
   ThreadStateGil gil_;
 };
 
+// The result JSON of a Python callback (json.dumps output) as a Json, parsed without the GIL: it is
+// as large as the guest made it (up to max_callback_payload_bytes).
+Json parse_result(const std::string& result_json) {
+  try {
+    return parse_json(result_json);
+  } catch (const InvalidArgumentError& e) {
+    throw CallbackError(std::string("the callback's result is not usable JSON: ") + e.what());
+  }
+}
+
 SyncHandler sync_handler(Invoker invoke) {
-  // Runs on the callback thread pool: takes the GIL for the call.
+  // Runs on the callback thread pool: takes the GIL for the call only.
   return [invoke](const Json& arguments) -> Json {
     std::string text = arguments.dump();
-    PoolThreadGil gil;
-    if (!gil.acquired()) throw CallbackError("the host's Python interpreter is shutting down");
-    nb::object outcome;
-    try {
-      outcome = invoke.get()(text);
-    } catch (const nb::python_error& error) {
-      throw CallbackError(describe(error));
+    std::pair<bool, std::string> outcome;
+    {
+      PoolThreadGil gil;
+      if (!gil.acquired()) throw CallbackError("the host's Python interpreter is shutting down");
+      try {
+        outcome = nb::cast<std::pair<bool, std::string>>(invoke.get()(text));
+      } catch (const nb::python_error& error) {
+        throw CallbackError(describe(error));
+      }
     }
-    auto [ok, payload] = nb::cast<std::pair<bool, std::string>>(outcome);
-    if (!ok) throw CallbackError(payload);
-    return Json::parse(payload);
+    if (!outcome.first) throw CallbackError(outcome.second);
+    return parse_result(outcome.second);
   };
 }
 
@@ -89,6 +114,33 @@ AsyncHandler async_handler(Invoker invoke) {
   };
 }
 
+// A str of a callback spec as UTF-8. Lone surrogates ("\ud800") cannot be encoded: a clear
+// InvalidArgumentError rather than nanobind's std::bad_cast.
+std::string text_of(nb::handle value, const char* what, const std::string& name) {
+  std::string subject = name.empty() ? std::string("a callback's ") + what
+                                     : std::string("the ") + what + " of callback '" + name + "'";
+  if (!nb::isinstance<nb::str>(value)) {
+    throw InvalidArgumentError("eryx: " + subject + " must be a str");
+  }
+  Py_ssize_t size = 0;
+  const char* data = PyUnicode_AsUTF8AndSize(value.ptr(), &size);
+  if (data == nullptr) {
+    PyErr_Clear();
+    throw InvalidArgumentError("eryx: " + subject +
+                               " is not valid Unicode (it holds a lone surrogate)");
+  }
+  return std::string(data, static_cast<size_t>(size));
+}
+
+Json schema_of(const std::string& schema_json, const std::string& name) {
+  try {
+    return parse_json(schema_json);
+  } catch (const InvalidArgumentError& e) {
+    throw InvalidArgumentError("eryx: the schema of callback '" + name +
+                               "' is not valid JSON: " + e.what());
+  }
+}
+
 }  // namespace
 
 CallbackRegistry make_registry(const std::shared_ptr<PythonRefs>& refs, size_t index) {
@@ -98,14 +150,10 @@ CallbackRegistry make_registry(const std::shared_ptr<PythonRefs>& refs, size_t i
   size_t position = 0;
   for (nb::handle spec : specs) {
     Callback callback;
-    callback.name = nb::cast<std::string>(spec[0]);
-    callback.description = nb::cast<std::string>(spec[1]);
-    try {
-      callback.parameters_schema = Json::parse(nb::cast<std::string>(spec[2]));
-    } catch (const Json::exception& e) {
-      throw InvalidArgumentError("eryx: the schema of callback '" + callback.name +
-                                 "' is not valid JSON: " + e.what());
-    }
+    callback.name = text_of(spec[0], "name", "");
+    callback.description = text_of(spec[1], "description", callback.name);
+    callback.parameters_schema =
+        schema_of(text_of(spec[2], "schema", callback.name), callback.name);
     Invoker invoke{refs, index, position++};
     if (nb::cast<bool>(spec[4])) {
       callback.async_handler = async_handler(std::move(invoke));
@@ -118,24 +166,40 @@ CallbackRegistry make_registry(const std::shared_ptr<PythonRefs>& refs, size_t i
 }
 
 void init_callbacks(nb::module_& m) {
+  // Both run without the GIL: the result is as large as the guest made it.
   nb::class_<CallbackReply>(m, "_CallbackReply")
       .def(
           "succeed",
           [](const CallbackReply& reply, const std::string& result_json) {
             Json value;
             try {
-              value = Json::parse(result_json);
-            } catch (const Json::exception& e) {
-              reply.fail(std::string("the callback's result is not valid JSON: ") + e.what());
+              value = parse_result(result_json);
+            } catch (const CallbackError& e) {
+              reply.fail(e.what());
               return;
             }
             reply.succeed(std::move(value));
           },
-          nb::arg("result_json"))
+          nb::arg("result_json"), nb::call_guard<GilRelease>())
       .def(
           "fail",
           [](const CallbackReply& reply, const std::string& message) { reply.fail(message); },
-          nb::arg("message"));
+          nb::arg("message"), nb::call_guard<GilRelease>());
+  // What CallbackRegistry.add() checks at registration: the C++ registry's checks of the name
+  // and the schema (compiled, so that an unsupported pattern is refused here).
+  m.def(
+      "_check_callback",
+      [](nb::handle name, nb::handle description, nb::handle schema_json) {
+        Callback callback;
+        callback.name = text_of(name, "name", "");
+        callback.description = text_of(description, "description", callback.name);
+        callback.parameters_schema =
+            schema_of(text_of(schema_json, "schema", callback.name), callback.name);
+        callback.handler = [](const Json&) { return Json(); };
+        GilRelease release;
+        CallbackRegistry().add(std::move(callback));
+      },
+      nb::arg("name"), nb::arg("description"), nb::arg("schema_json"));
 }
 
 }  // namespace eryx::python

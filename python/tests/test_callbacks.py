@@ -3,6 +3,8 @@
 import asyncio
 import gc
 import json
+import subprocess
+import sys
 import threading
 import time
 import weakref
@@ -307,11 +309,172 @@ def test_registry_rejects_duplicates_and_non_callables():
         registry.add(42, name="x")
 
 
-def test_invalid_callback_name_is_rejected_at_sandbox_creation():
+def test_invalid_callback_name_is_rejected_at_registration():
     registry = eryx.CallbackRegistry()
-    registry.add(lambda: 0, name="not a name")
+    with pytest.raises(eryx.InvalidArgumentError, match="not a name"):
+        registry.add(lambda: 0, name="not a name")
+    assert len(registry) == 0
+
+
+@pytest.mark.parametrize("name", ["", "a b", "a\0b", "1x", "a..b"])
+def test_malformed_callback_name_is_invalid_argument(name):
     with pytest.raises(eryx.InvalidArgumentError):
-        eryx.Sandbox(callbacks=registry)
+        eryx.CallbackRegistry().add(lambda: 0, name=name)
+
+
+def test_callback_name_with_a_lone_surrogate_is_invalid_argument():
+    with pytest.raises(eryx.InvalidArgumentError, match="Unicode"):
+        eryx.CallbackRegistry().add(lambda: 0, name="\ud800")
+
+
+def test_description_with_a_lone_surrogate_is_invalid_argument():
+    with pytest.raises(eryx.InvalidArgumentError, match="Unicode"):
+        eryx.CallbackRegistry().add(lambda: 0, name="f", description="\udfff")
+
+
+@pytest.mark.parametrize("name", ["__builtins__", "__name__", "tools.__class__"])
+def test_dunder_callback_name_is_refused_and_executions_keep_working(name):
+    registry = make_registry()
+    with pytest.raises(eryx.InvalidArgumentError, match="reserved"):
+        registry.add(lambda: 0, name=name)
+    result = eryx.Sandbox(callbacks=registry).execute("print(await add(1, 2), len('ab'))")
+    assert result.stdout == "3 2\n"
+
+
+def test_list_of_dicts_with_a_dunder_name_is_refused():
+    with pytest.raises(eryx.InvalidArgumentError):
+        eryx.Sandbox(callbacks=[{"name": "__builtins__", "fn": lambda: 0}])
+
+
+def test_schema_with_a_non_string_type_is_invalid_argument_naming_the_callback():
+    with pytest.raises(eryx.InvalidArgumentError, match="'typed'"):
+        eryx.CallbackRegistry().add(lambda: 0, name="typed", schema={"type": 5})
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"schema": [("type", "object")]}, {"description": 42}, {"name": 7}],
+    ids=["schema-not-a-dict", "description-not-a-str", "name-not-a-str"],
+)
+def test_registration_argument_of_the_wrong_type_is_type_error(kwargs):
+    kwargs.setdefault("name", "f")
+    with pytest.raises(TypeError):
+        eryx.CallbackRegistry().add(lambda: 0, **kwargs)
+
+
+def test_schema_that_is_not_json_is_invalid_argument():
+    schema = {"type": "object", "properties": {"x": {"maximum": float("nan")}}}
+    with pytest.raises(eryx.InvalidArgumentError, match="not valid JSON"):
+        eryx.CallbackRegistry().add(lambda x: 0, name="f", schema=schema)
+
+
+def string_schema(pattern):
+    return {
+        "type": "object",
+        "properties": {"s": {"type": "string", "pattern": pattern}},
+        "required": ["s"],
+    }
+
+
+def test_backreference_pattern_is_refused_at_registration():
+    with pytest.raises(eryx.InvalidArgumentError, match="not supported"):
+        eryx.CallbackRegistry().add(lambda s: s, name="f", schema=string_schema(r"(a)\1"))
+
+
+def test_long_guest_string_against_a_pattern_does_not_crash_the_host():
+    # std::regex overflowed the host's stack on ~30,000 characters here.
+    registry = eryx.CallbackRegistry()
+    registry.add(lambda s: len(s), name="f", schema=string_schema("^(a|b)*$"))
+    result = eryx.Sandbox(callbacks=registry).execute(
+        "print(await f('ab' * 500_000))\n"
+        "try:\n    await f('ab' * 500_000 + 'c')\nexcept CallbackError as e:\n    print(e.kind)"
+    )
+    assert result.stdout == "1000000\ninvalid_arguments\n"
+
+
+def test_four_mib_of_open_brackets_from_the_guest_are_refused():
+    # Sent raw through the guest's _eryx module, as a hostile guest could.
+    registry = eryx.CallbackRegistry()
+    registry.add(lambda **kwargs: 0, name="f")
+    result = eryx.Sandbox(callbacks=registry).execute(
+        "import _eryx\n"
+        "_eryx.start('f', '{\"a\": ' + '[' * (4 * 1024 * 1024 - 16))\n"
+        "[(handle, status, payload)] = _eryx.wait(-1)\n"
+        "print(status, payload[-40:])"
+    )
+    assert result.stdout.startswith("2 ") and "nested deeper than 256" in result.stdout
+
+
+def test_hundred_thousand_key_dicts_cross_the_boundary_quickly():
+    registry = eryx.CallbackRegistry()
+
+    @registry.callback
+    def count(d: dict) -> int:
+        return len(d)
+
+    @registry.callback
+    def build(n: int) -> dict:
+        return {f"k{i}": i for i in range(n)}
+
+    sandbox = eryx.Sandbox(callbacks=registry)
+    sandbox.execute("pass")
+    start = time.perf_counter()
+    result = sandbox.execute(
+        "d = {f'k{i}': i for i in range(100_000)}\n"
+        "print(await count(d), len(await build(100_000)))"
+    )
+    assert result.stdout == "100000 100000\n"
+    assert time.perf_counter() - start < 5  # ~10 s each way with a quadratic decoder
+
+
+def test_large_async_result_is_decoded_without_holding_the_gil():
+    registry = eryx.CallbackRegistry()
+
+    @registry.callback
+    async def build(n: int) -> dict:
+        return {f"k{i}": i for i in range(n)}
+
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=ticker)
+    thread.start()
+    try:
+        result = eryx.Sandbox(callbacks=registry).execute("print(len(await build(200_000)))")
+    finally:
+        stop.set()
+        thread.join()
+    assert result.stdout == "200000\n"
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    assert max(gaps) < 0.5, f"another thread was frozen for {max(gaps):.2f} s"
+
+
+def test_timed_out_async_callback_leaks_no_instances_at_exit():
+    code = """
+import asyncio, eryx
+registry = eryx.CallbackRegistry()
+
+@registry.callback
+async def slow() -> int:
+    await asyncio.sleep(60)
+    return 0
+
+limits = eryx.ResourceLimits(callback_timeout_ms=50)
+result = eryx.Sandbox(callbacks=registry, resource_limits=limits).execute(
+    "try:\\n    await slow()\\nexcept TimeoutError:\\n    print('timed out')")
+print(result.stdout, end="")
+"""
+    process = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert process.returncode == 0, process.stderr
+    assert process.stdout == "timed out\n"
+    assert "leaked" not in process.stderr, process.stderr
 
 
 def test_callbacks_run_in_parallel_threads_of_a_pool():

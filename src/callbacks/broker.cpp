@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "callbacks/registry_data.h"
 #include "callbacks/thread_pool.h"
@@ -23,6 +24,9 @@ constexpr auto kStopPollInterval = std::chrono::milliseconds(5);
 constexpr auto kSpinBeforeSleep = std::chrono::microseconds(50);
 // Longest handler error message passed to the guest.
 constexpr size_t kMaxErrorMessage = 64 * 1024;
+// Arguments up to this size are decoded and validated on the executing thread (well under a
+// millisecond); larger ones on the pool.
+constexpr size_t kInlinePrepareBytes = 64 * 1024;
 
 std::string cut(std::string message) {
   if (message.size() > kMaxErrorMessage) {
@@ -47,6 +51,13 @@ struct CallTable {
   std::map<uint32_t, InFlight> in_flight;
   std::map<uint32_t, Completion> ready;
   std::deque<uint32_t> ready_order;
+  // Async calls whose arguments were prepared on the pool: wait() calls their handlers.
+  struct Dispatch {
+    uint32_t handle;
+    const detail::RegistryEntry* entry;
+    Json arguments;
+  };
+  std::deque<Dispatch> dispatch;
   uint32_t next_handle = 1;
   uint64_t invocations = 0;
   bool limit_exceeded = false;
@@ -68,6 +79,15 @@ struct CallTable {
     push_ready(handle, status, std::move(payload));
   }
 
+  // From a pool thread: hands a prepared async call to the executing thread's wait().
+  void queue_dispatch(uint32_t handle, const detail::RegistryEntry* entry, Json arguments) {
+    std::lock_guard lock(mutex);
+    if (closed || !in_flight.contains(handle)) return;  // timed out meanwhile
+    dispatch.push_back({handle, entry, std::move(arguments)});
+    completions.fetch_add(1, std::memory_order_release);
+    changed.notify_all();
+  }
+
   void succeed(uint32_t handle, const Json& value) {
     std::string text;
     try {
@@ -86,6 +106,56 @@ struct CallTable {
     complete(handle, CallStatus::kOk, std::move(text));
   }
 };
+
+namespace {
+
+// Decodes and validates a call's arguments into *arguments (schema defaults filled in); the
+// message of the failure otherwise. Every step is linear in the text (at most max_payload_bytes)
+// and bounded in depth: parse_json refuses deep nesting and duplicate keys before jsoncons parses
+// the text again.
+std::optional<std::string> prepare_arguments(const detail::RegistryEntry& entry,
+                                             std::string_view text, const std::string& quoted_name,
+                                             Json* arguments) {
+  try {
+    *arguments = parse_json(text);
+  } catch (const std::exception& e) {
+    return "invalid arguments for callback " + quoted_name + ": " + e.what();
+  }
+  if (!arguments->is_object()) {
+    return "the arguments of callback " + quoted_name + " must be a JSON object";
+  }
+  if (auto violation = entry.validator->validate(text)) {
+    return "invalid arguments for callback " + quoted_name + ": " + *violation;
+  }
+  // Defaults declared by the schema fill absent top-level arguments.
+  const Json& schema = entry.callback.parameters_schema;
+  if (auto props = schema.find("properties"); props != schema.end() && props->is_object()) {
+    for (const auto& [key, property] : props->items()) {
+      if (!arguments->contains(key) && property.is_object() && property.contains("default")) {
+        (*arguments)[key] = property["default"];
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// On a pool thread.
+void run_sync(const detail::RegistryEntry& entry, CallTable& table, uint32_t handle,
+              const Json& arguments) {
+  try {
+    table.succeed(handle, entry.callback.handler(arguments));
+  } catch (abi::__forced_unwind&) {
+    // The thread is being ended (pthread_exit, e.g. by Python at exit): let it unwind; swallowing
+    // this would abort the process.
+    throw;
+  } catch (const std::exception& e) {
+    table.complete(handle, CallStatus::kError, cut(e.what()));
+  } catch (...) {
+    table.complete(handle, CallStatus::kError, "the callback failed");
+  }
+}
+
+}  // namespace
 
 }  // namespace eryx::callbacks
 
@@ -122,6 +192,23 @@ void CallbackReply::fail(std::string message) const {
 
 namespace eryx::callbacks {
 
+namespace {
+// On the executing thread (async handlers must not block and are called there).
+void run_async(const detail::RegistryEntry& entry, const std::shared_ptr<CallTable>& table,
+               uint32_t handle, const Json& arguments) {
+  auto state = std::make_shared<detail::ReplyState>();
+  state->table = table;
+  state->handle = handle;
+  try {
+    entry.callback.async_handler(arguments, CallbackReply(state));
+  } catch (const std::exception& e) {
+    CallbackReply(state).fail(e.what());
+  } catch (...) {
+    CallbackReply(state).fail("the callback failed");
+  }
+}
+}  // namespace
+
 Broker::Broker(std::shared_ptr<const detail::RegistryData> registry, CallLimits limits)
     : registry_(std::move(registry)), limits_(limits), table_(std::make_shared<CallTable>()) {
   table_->max_payload_bytes = limits_.max_payload_bytes;
@@ -133,6 +220,7 @@ Broker::~Broker() {
   table_->in_flight.clear();
   table_->ready.clear();
   table_->ready_order.clear();
+  table_->dispatch.clear();
 }
 
 uint32_t Broker::start(std::string_view name, std::string_view arguments_json) {
@@ -169,30 +257,6 @@ uint32_t Broker::start(std::string_view name, std::string_view arguments_json) {
   if (entry == nullptr) {
     return fail_now(CallStatus::kUnknown, "no callback named " + quoted_name);
   }
-  if (auto violation = entry->validator->validate(arguments_json)) {
-    return fail_now(CallStatus::kInvalidArguments,
-                    "invalid arguments for callback " + quoted_name + ": " + *violation);
-  }
-  Json arguments;
-  try {
-    arguments = Json::parse(arguments_json);
-  } catch (const std::exception& e) {
-    return fail_now(CallStatus::kInvalidArguments,
-                    "invalid arguments for callback " + quoted_name + ": " + e.what());
-  }
-  if (!arguments.is_object()) {
-    return fail_now(CallStatus::kInvalidArguments,
-                    "the arguments of callback " + quoted_name + " must be a JSON object");
-  }
-  // Defaults declared by the schema fill absent top-level arguments.
-  const Json& schema = entry->callback.parameters_schema;
-  if (auto props = schema.find("properties"); props != schema.end() && props->is_object()) {
-    for (const auto& [key, property] : props->items()) {
-      if (!arguments.contains(key) && property.is_object() && property.contains("default")) {
-        arguments[key] = property["default"];
-      }
-    }
-  }
 
   {
     std::lock_guard lock(table.mutex);
@@ -203,35 +267,36 @@ uint32_t Broker::start(std::string_view name, std::string_view arguments_json) {
     table.in_flight.emplace(handle, std::move(call));
   }
 
-  // The entry is kept alive by the registry snapshot the task holds.
+  // Small arguments are prepared here. Large ones (up to max_payload_bytes: tenths of a second)
+  // on the pool, so that the guest's wait for them, and thus the execution, stays interruptible
+  // by its deadline and cancel(); async handlers are then called from that wait.
+  // The entry is kept alive by the registry snapshot the tasks hold.
   auto registry = registry_;
   auto shared_table = table_;
-  if (entry->callback.handler) {
+  if (arguments_json.size() > kInlinePrepareBytes) {
     ThreadPool::shared().submit(
-        [registry, shared_table, entry, handle, arguments = std::move(arguments)] {
-          try {
-            shared_table->succeed(handle, entry->callback.handler(arguments));
-          } catch (abi::__forced_unwind&) {
-            // The thread is being ended (pthread_exit, e.g. by Python at exit): let it unwind;
-            // swallowing this would abort the process.
-            throw;
-          } catch (const std::exception& e) {
-            shared_table->complete(handle, CallStatus::kError, cut(e.what()));
-          } catch (...) {
-            shared_table->complete(handle, CallStatus::kError, "the callback failed");
+        [registry, shared_table, entry, handle, quoted_name, text = std::string(arguments_json)] {
+          Json arguments;
+          if (auto error = prepare_arguments(*entry, text, quoted_name, &arguments)) {
+            shared_table->complete(handle, CallStatus::kInvalidArguments, std::move(*error));
+          } else if (entry->callback.handler) {
+            run_sync(*entry, *shared_table, handle, arguments);
+          } else {
+            shared_table->queue_dispatch(handle, entry, std::move(arguments));
           }
         });
+    return handle;
+  }
+  Json arguments;
+  if (auto error = prepare_arguments(*entry, arguments_json, quoted_name, &arguments)) {
+    table.complete(handle, CallStatus::kInvalidArguments, std::move(*error));
+  } else if (entry->callback.handler) {
+    ThreadPool::shared().submit(
+        [registry, shared_table, entry, handle, arguments = std::move(arguments)] {
+          run_sync(*entry, *shared_table, handle, arguments);
+        });
   } else {
-    auto state = std::make_shared<detail::ReplyState>();
-    state->table = shared_table;
-    state->handle = handle;
-    try {
-      entry->callback.async_handler(arguments, CallbackReply(state));
-    } catch (const std::exception& e) {
-      CallbackReply(state).fail(e.what());
-    } catch (...) {
-      CallbackReply(state).fail("the callback failed");
-    }
+    run_async(*entry, shared_table, handle, arguments);
   }
   return handle;
 }
@@ -241,6 +306,16 @@ Broker::WaitResult Broker::wait(std::optional<Clock::time_point> until,
   CallTable& table = *table_;
   std::unique_lock lock(table.mutex);
   while (true) {
+    if (!table.dispatch.empty()) {
+      std::vector<CallTable::Dispatch> calls;
+      for (auto& call : table.dispatch) {
+        if (table.in_flight.contains(call.handle)) calls.push_back(std::move(call));
+      }
+      table.dispatch.clear();
+      lock.unlock();
+      for (auto& call : calls) run_async(*call.entry, table_, call.handle, call.arguments);
+      lock.lock();
+    }
     auto now = Clock::now();
     std::optional<Clock::time_point> next_deadline;
     for (auto it = table.in_flight.begin(); it != table.in_flight.end();) {

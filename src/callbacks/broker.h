@@ -52,7 +52,8 @@ class Broker {
   Broker& operator=(const Broker&) = delete;
 
   // Starts a call; returns its handle (> 0). Failures that need no handler (unknown name, limit,
-  // size, invalid arguments) complete at once.
+  // size, invalid arguments) complete at once, except that arguments over 64 KiB are decoded and
+  // validated on the pool (they may take tenths of a second; the guest's wait stays interruptible).
   uint32_t start(std::string_view name, std::string_view arguments_json);
 
   struct Ready {

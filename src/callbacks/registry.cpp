@@ -22,6 +22,22 @@ bool is_identifier_segment(std::string_view segment) {
   return true;
 }
 
+// The name as printable ASCII for an error message (it may hold a NUL or bytes that are not UTF-8).
+std::string printable(std::string_view name) {
+  std::string out;
+  for (unsigned char c : name.substr(0, kMaxNameLength)) {
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 // Dotted Python identifiers (ASCII): what the guest can expose as a namespace path.
 void check_name(const std::string& name) {
   if (name.empty() || name.size() > kMaxNameLength) {
@@ -34,8 +50,14 @@ void check_name(const std::string& name) {
     std::string_view segment(name.data() + start,
                              (dot == std::string::npos ? name.size() : dot) - start);
     if (!is_identifier_segment(segment)) {
-      throw InvalidArgumentError("eryx: invalid callback name '" + name +
+      throw InvalidArgumentError("eryx: invalid callback name '" + printable(name) +
                                  "': use identifiers separated by dots (e.g. 'store.kv.get')");
+    }
+    // A dunder global of the guest's __main__ (__builtins__, __name__) or attribute of a
+    // namespace (__class__) would break every execution, not expose a callback.
+    if (segment.size() >= 4 && segment.starts_with("__") && segment.ends_with("__")) {
+      throw InvalidArgumentError("eryx: invalid callback name '" + name +
+                                 "': names of the form __x__ are reserved for Python");
     }
     if (dot == std::string::npos) break;
     start = dot + 1;
@@ -44,7 +66,8 @@ void check_name(const std::string& name) {
 
 void check_schema(const Callback& callback) {
   const Json& schema = callback.parameters_schema;
-  if (!schema.is_object() || schema.value("type", std::string()) != "object") {
+  auto type = schema.is_object() ? schema.find("type") : schema.end();
+  if (!schema.is_object() || type == schema.end() || *type != "object") {
     throw InvalidArgumentError("eryx: the parameters schema of callback '" + callback.name +
                                "' must be a JSON object with \"type\": \"object\"");
   }

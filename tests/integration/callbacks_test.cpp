@@ -404,3 +404,41 @@ TEST(CallbackRegistry, CopiesAreIndependentAfterAdd) {
 }
 
 }  // namespace
+
+namespace {
+
+CallbackRegistry length_of_pattern_string() {
+  Callback callback;
+  callback.name = "length";
+  callback.parameters_schema =
+      Json::parse(R"({"type":"object","properties":{"s":{"type":"string","pattern":"^(a|b)*$"}}})");
+  callback.handler = [](const Json& args) {
+    return args["s"].get_ref<const std::string&>().size();
+  };
+  CallbackRegistry registry;
+  registry.add(std::move(callback));
+  return registry;
+}
+
+TEST(Callbacks, LongGuestStringIsMatchedAgainstAPatternWithoutOverflowingTheHostStack) {
+  // std::regex recursed per character: a host SIGSEGV at ~30,000 characters.
+  auto result = Sandbox(with_callbacks(length_of_pattern_string()))
+                    .execute(
+                        "print(await length('ab' * 500_000))\n"
+                        "try:\n    await length('ab' * 500_000 + 'c')\n"
+                        "except CallbackError as e:\n    print(e.kind)");
+  EXPECT_EQ(result.stdout_text, "1000000\ninvalid_arguments\n");
+}
+
+TEST(Callbacks, GuestSendingFourMegabytesOfNestingGetsInvalidArguments) {
+  // Sent raw through the guest's _eryx module, as a hostile guest could.
+  auto result = Sandbox(with_callbacks(length_of_pattern_string()))
+                    .execute(
+                        "import _eryx\n"
+                        "_eryx.start('length', '{\"s\": ' + '[' * (4 * 1024 * 1024 - 16))\n"
+                        "[(handle, status, payload)] = _eryx.wait(-1)\n"
+                        "print(status)");
+  EXPECT_EQ(result.stdout_text, "2\n");
+}
+
+}  // namespace

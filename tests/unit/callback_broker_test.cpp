@@ -194,4 +194,158 @@ TEST(CallbackBroker, TakeOfAnUnknownHandleIsEmpty) {
   EXPECT_FALSE(broker.take(12345).has_value());
 }
 
+Callback accepts_any_object(std::string name) {
+  Callback callback;
+  callback.name = std::move(name);
+  callback.parameters_schema = Json::parse(R"({"type":"object"})");
+  callback.handler = [](const Json& args) { return args.size(); };
+  return callback;
+}
+
+// How much slower the unsanitised Debug build under ASan/UBSan runs (make test-unit-sanitized).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kSlowdown = 15;
+#else
+constexpr int kSlowdown = 1;
+#endif
+
+TEST(CallbackBroker, ArgumentsWithManyKeysAreHandledInLinearTime) {
+  // Decoding 100,000 keys into an ordered_json with Json::parse searched the keys per key: ~10 s
+  // (and minutes under ASan).
+  Broker broker(registry_of(accepts_any_object("f")).shared_data(), {});
+  std::string arguments = "{";
+  for (int i = 0; i < 100000; ++i) arguments += "\"k" + std::to_string(i) + "\":0,";
+  arguments += "\"last\":0}";
+  auto start = std::chrono::steady_clock::now();
+  broker.start("f", arguments);
+  Broker::Ready ready;
+  ASSERT_EQ(broker.wait(start + 100s, [] { return false; }, &ready), Broker::WaitResult::kReady);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s * kSlowdown);
+  auto completion = broker.take(ready.handle);
+  ASSERT_TRUE(completion.has_value());
+  EXPECT_EQ(completion->status, CallStatus::kOk);
+  EXPECT_EQ(completion->payload, "100001");
+}
+
+TEST(CallbackBroker, FourMegabytesOfNestingAreInvalidArgumentsNotACrash) {
+  Broker broker(registry_of(accepts_any_object("f")).shared_data(), {});
+  broker.start("f", "{\"a\":" + std::string((4 << 20) - 16, '['));
+  auto completion = next(broker);
+  EXPECT_EQ(completion.status, CallStatus::kInvalidArguments);
+  EXPECT_NE(completion.payload.find("nested deeper than"), std::string::npos) << completion.payload;
+}
+
+TEST(CallbackBroker, DuplicateArgumentIsRejectedBeforeValidation) {
+  // The validator and the handler could otherwise see different values for "x".
+  Broker broker(registry_of(echo("f")).shared_data(), {});
+  broker.start("f", R"({"x": 1, "x": "one"})");
+  auto completion = next(broker);
+  EXPECT_EQ(completion.status, CallStatus::kInvalidArguments);
+  EXPECT_NE(completion.payload.find("duplicate key 'x'"), std::string::npos) << completion.payload;
+}
+
+TEST(CallbackBroker, LongStringAgainstAPatternIsValidatedWithoutRecursion) {
+  Callback callback = accepts_any_object("f");
+  callback.parameters_schema = Json::parse(
+      R"({"type":"object","properties":{"s":{"type":"string","pattern":"^([a-z]|-)*$"}}})");
+  Broker broker(registry_of(callback).shared_data(), {});
+  broker.start("f", R"({"s":")" + std::string(3 << 20, 'q') + R"("})");
+  EXPECT_EQ(next(broker).status, CallStatus::kOk);
+  broker.start("f", R"({"s":")" + std::string(3 << 20, 'q') + R"(!"})");
+  EXPECT_EQ(next(broker).status, CallStatus::kInvalidArguments);
+}
+
+std::string large_arguments(size_t bytes) {
+  return R"({"s":")" + std::string(bytes, 'q') + R"("})";
+}
+
+TEST(CallbackBroker, WaitStaysInterruptibleWhileLargeArgumentsAreValidated) {
+  // Validating megabytes takes tenths of a second: on the pool, not in start().
+  Broker broker(registry_of(accepts_any_object("f")).shared_data(), {});
+  broker.start("f", large_arguments(4000000));
+  Broker::Ready ready;
+  EXPECT_EQ(broker.wait(std::nullopt, [] { return true; }, &ready), Broker::WaitResult::kStopped);
+  EXPECT_EQ(next(broker).status, CallStatus::kOk);
+}
+
+TEST(CallbackBroker, LargeArgumentsViolatingTheSchemaAreRejected) {
+  Callback callback = accepts_any_object("f");
+  callback.parameters_schema =
+      Json::parse(R"({"type":"object","properties":{"s":{"maxLength":9}}})");
+  Broker broker(registry_of(callback).shared_data(), {});
+  broker.start("f", large_arguments(100000));
+  EXPECT_EQ(next(broker).status, CallStatus::kInvalidArguments);
+}
+
+TEST(CallbackBroker, AsyncHandlerOfLargeArgumentsIsCalledOnTheWaitingThread) {
+  std::thread::id called_on;
+  Callback callback;
+  callback.name = "f";
+  callback.async_handler = [&](const Json& args, eryx::CallbackReply reply) {
+    called_on = std::this_thread::get_id();
+    reply.succeed(args["s"].get_ref<const std::string&>().size());
+  };
+  Broker broker(registry_of(callback).shared_data(), {});
+  broker.start("f", large_arguments(100000));
+  auto completion = next(broker);
+  EXPECT_EQ(completion.status, CallStatus::kOk);
+  EXPECT_EQ(completion.payload, "100000");
+  EXPECT_EQ(called_on, std::this_thread::get_id());
+}
+
+// ---- registration ------------------------------------------------------------------------------
+
+Callback named(std::string name) {
+  Callback callback = accepts_any_object(std::move(name));
+  return callback;
+}
+
+std::string registration_error(Callback callback) {
+  try {
+    CallbackRegistry().add(std::move(callback));
+  } catch (const eryx::InvalidArgumentError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(CallbackRegistry, DunderNamesAreReserved) {
+  for (const char* name : {"__builtins__", "__name__", "tools.__class__", "__init__.x"}) {
+    EXPECT_NE(registration_error(named(name)).find("reserved"), std::string::npos) << name;
+  }
+}
+
+TEST(CallbackRegistry, UnderscoreNamesThatAreNotDunderAreAccepted) {
+  for (const char* name : {"_private", "__mangled", "trailing__", "_", "store._x_"}) {
+    EXPECT_EQ(registration_error(named(name)), "") << name;
+  }
+}
+
+TEST(CallbackRegistry, NameWithANulOrSpaceIsInvalid) {
+  EXPECT_NE(registration_error(named(std::string("a\0b", 3))).find("a\\x00b"), std::string::npos);
+  EXPECT_NE(registration_error(named("a b")), "");
+  EXPECT_NE(registration_error(named("")), "");
+}
+
+TEST(CallbackRegistry, SchemaWhoseTypeIsNotAStringIsInvalidAndNamesTheCallback) {
+  Callback callback = named("f");
+  callback.parameters_schema = Json::parse(R"({"type": 5})");
+  EXPECT_NE(registration_error(callback).find("'f'"), std::string::npos);
+}
+
+TEST(CallbackRegistry, SchemaThatIsNotAnObjectIsInvalid) {
+  Callback callback = named("f");
+  callback.parameters_schema = Json::array();
+  EXPECT_NE(registration_error(callback), "");
+}
+
+TEST(CallbackRegistry, UnsupportedPatternIsRefusedAtRegistrationNamingTheCallback) {
+  Callback callback = named("f");
+  callback.parameters_schema =
+      Json::parse(R"({"type":"object","properties":{"s":{"type":"string","pattern":"(x)\\1"}}})");
+  std::string error = registration_error(callback);
+  EXPECT_NE(error.find("callback 'f'"), std::string::npos) << error;
+  EXPECT_NE(error.find("not supported"), std::string::npos) << error;
+}
+
 }  // namespace
