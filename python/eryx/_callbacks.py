@@ -203,8 +203,10 @@ def _result_json(name, value):
 
 
 def _describe(error):
-    text = str(error)
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+    """"Type: message" of a handler's exception, as text UTF-8 can carry to the guest (a lone
+    surrogate is escaped rather than failing the conversion and losing the message)."""
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _sync_invoker(name, fn):

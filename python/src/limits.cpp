@@ -1,6 +1,7 @@
 // eryx.ResourceLimits, keyword for keyword as the seeds define it. Every value is checked where it
 // enters: an int from 0 to 2**64-1 (or None where a limit can be off); a timeout of 0 is refused,
-// since None is how to say "no limit". Wrong values raise ValueError/TypeError naming the field.
+// since None is how to say "no limit". Wrong values raise InvalidArgumentError (a ValueError) or
+// TypeError, naming the field.
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 
@@ -28,19 +29,17 @@ std::optional<uint64_t> to_limit(nb::handle value, const char* field, bool nulla
   int overflow = 0;
   long long as_signed = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
   if (overflow < 0 || (overflow == 0 && as_signed < 0)) {
-    throw nb::value_error(
-        (std::string(field) + " must not be negative, got " + nb::cast<std::string>(nb::str(value)))
-            .c_str());
+    throw InvalidArgumentError("eryx: " + std::string(field) + " must not be negative, got " +
+                               nb::cast<std::string>(nb::str(value)));
   }
   unsigned long long as_unsigned = PyLong_AsUnsignedLongLong(value.ptr());
   if (as_unsigned == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
     PyErr_Clear();
-    throw nb::value_error((std::string(field) + " is too large (at most 2**64-1)").c_str());
+    throw InvalidArgumentError("eryx: " + std::string(field) + " is too large (at most 2**64-1)");
   }
   if (as_unsigned == 0 && zero == Zero::kRefused) {
-    throw nb::value_error(
-        (std::string(field) + " must be positive" + (nullable ? " (None means no limit)" : ""))
-            .c_str());
+    throw InvalidArgumentError("eryx: " + std::string(field) + " must be positive" +
+                               (nullable ? " (None means no limit)" : ""));
   }
   return as_unsigned;
 }

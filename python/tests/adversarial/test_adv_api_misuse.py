@@ -28,8 +28,6 @@ def test_limit_attributes_refuse_wrong_types():
     assert lim.execution_timeout_ms == 30000
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #max-timeouts: execution_timeout_ms of 2**63-1 times out "
-                   "at once")
 @child()
 def test_maximal_execution_timeout_does_not_expire_at_once():
     sandbox = eryx.Sandbox(resource_limits=limits(execution_timeout_ms=2 ** 63 - 1))
@@ -113,8 +111,6 @@ def test_wrong_option_types_are_type_errors():
         raises((TypeError, eryx.InvalidArgumentError), lambda kwargs=kwargs: eryx.Sandbox(**kwargs).execute("print(1)"))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a non-callable on_stdout/on_stderr is accepted; each write then "
-                   "prints 'Exception ignored ... not callable' and the output handler is silently skipped")
 @child()
 def test_non_callable_output_handlers_are_type_errors():
     for kwargs in ({"on_stdout": 5}, {"on_stderr": "x"}):
@@ -207,8 +203,6 @@ def test_factory_refuses_missing_and_malformed_packages():
         raises(eryx.EryxError, eryx.SandboxFactory, packages=packages)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a .whl that is not a zip file is accepted by SandboxFactory (it "
-                   "lands on sys.path and fails only at import)")
 @child()
 def test_factory_refuses_a_wheel_that_is_not_a_zip():
     path = pathlib.Path(tempfile.mkdtemp()) / "junk-1.0-py3-none-any.whl"
@@ -302,8 +296,6 @@ def test_factory_save_to_impossible_paths_is_typed():
         raises(eryx.EryxError, factory.save, path)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: SandboxFactory.save(<a directory>) raises a bare RuntimeError "
-                   "(std::filesystem_error) and leaves <directory>.tmp behind")
 @child()
 def test_factory_save_to_a_directory_is_typed_and_leaves_nothing():
     target = tempfile.mkdtemp()
@@ -319,8 +311,6 @@ def test_factory_load_of_missing_and_empty_files_is_typed():
         raises(eryx.EryxError, eryx.SandboxFactory.load, str(path))
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #load-directory: SandboxFactory.load(<a directory>) does "
-                   "not raise a typed error")
 @child()
 def test_factory_load_of_a_directory_is_typed():
     raises(eryx.EryxError, eryx.SandboxFactory.load, tempfile.mkdtemp())

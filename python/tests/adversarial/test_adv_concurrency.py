@@ -247,8 +247,6 @@ def test_asyncio_wait_for_timeout_cancels_the_guest():
         assert asyncio.run(main()) == "after\n"
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #async-cancel: cancelling one execute_async task "
-                   "cancels the other executions on the same Sandbox")
 @child()
 def test_cancelling_one_async_task_spares_the_others_on_a_sandbox():
     async def main():
@@ -262,8 +260,6 @@ def test_cancelling_one_async_task_spares_the_others_on_a_sandbox():
     assert asyncio.run(main()) == "alive\n"
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #async-cancel: cancelling a queued execute_async task "
-                   "on a Session cancels the execution that is running")
 @child()
 def test_cancelling_one_async_task_spares_the_others_on_a_session():
     async def main():
@@ -278,8 +274,6 @@ def test_cancelling_one_async_task_spares_the_others_on_a_session():
     assert asyncio.run(main()) == "alive\n"
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #sigint: SIGINT during a synchronous execute is not "
-                   "raised as KeyboardInterrupt until the execution ends")
 @child(timeout=30)
 def test_sigint_during_execute_raises_keyboard_interrupt_promptly():
     session = eryx.Session(resource_limits=limits(execution_timeout_ms=5000))
@@ -296,8 +290,6 @@ def test_sigint_during_execute_raises_keyboard_interrupt_promptly():
     usable(session)
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #fork: after os.fork() in a process that created a "
-                   "Sandbox, the child's CPU-bound code does not time out / callbacks hang")
 @child(timeout=40)
 def test_after_os_fork_the_child_still_times_out_and_runs_callbacks():
     registry = eryx.CallbackRegistry()
@@ -329,7 +321,6 @@ def test_after_os_fork_the_child_still_times_out_and_runs_callbacks():
     assert os.waitstatus_to_exitcode(status) == 0, os.waitstatus_to_exitcode(status)
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #exit: process exit with an execution in flight aborts")
 @child(timeout=30)
 def test_process_exit_with_an_execution_in_flight_is_clean():
     # The executions end (time out) while the interpreter shuts down.
@@ -339,7 +330,6 @@ def test_process_exit_with_an_execution_in_flight_is_clean():
     time.sleep(0.3)
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #exit: process exit with a callback in flight aborts")
 @child(timeout=30)
 def test_process_exit_with_a_callback_in_flight_is_clean():
     registry = eryx.CallbackRegistry()
@@ -351,7 +341,6 @@ def test_process_exit_with_a_callback_in_flight_is_clean():
     time.sleep(0.3)
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #exit: process exit with an output stream in flight aborts")
 @child(timeout=30)
 def test_process_exit_with_an_output_stream_in_flight_is_clean():
     sandbox = eryx.Sandbox(on_stdout=lambda text: time.sleep(0.001), resource_limits=limits(execution_timeout_ms=None))
@@ -361,8 +350,6 @@ def test_process_exit_with_an_output_stream_in_flight_is_clean():
     time.sleep(0.3)
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #reentry: re-entering a Session from its own on_stdout "
-                   "handler deadlocks instead of raising an eryx error")
 @child(timeout=12)
 def test_reentering_a_session_from_its_output_handler_raises():
     holder = {}

@@ -127,16 +127,12 @@ def test_limit_below_the_interpreter_size_is_a_typed_error():
     raises(eryx.EryxError, lambda: eryx.Session(resource_limits=limits(max_memory_bytes=1 << 20)).execute("1"))
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #memory-error: a guest `raise MemoryError` under a "
-                   "memory limit is reported as ResourceLimitError")
 @child()
 def test_raised_memory_error_under_a_limit_is_an_execution_error():
     sandbox = eryx.Sandbox(resource_limits=limits(max_memory_bytes=64 << 20))
     raises(eryx.ExecutionError, sandbox.execute, "raise MemoryError('mine')", type_name="MemoryError")
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #recursion-memory: deep recursion under a small memory "
-                   "limit gives SystemError instead of a clean RecursionError/limit error")
 @child()
 def test_deep_recursion_under_a_small_memory_limit_is_clean():
     sandbox = eryx.Sandbox(resource_limits=limits(max_memory_bytes=24 << 20))
@@ -151,8 +147,6 @@ def test_deep_recursion_under_a_small_memory_limit_is_clean():
     usable(sandbox)
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #memory-error: the parser's own MemoryError ('Parser stack "
-                   "overflowed') is reported as ResourceLimitError although no limit was reached")
 @child()
 def test_deeply_nested_source_is_a_syntax_level_error():
     sandbox = eryx.Sandbox()

@@ -102,8 +102,6 @@ def test_tampering_with_the_runtime_in_a_session_gives_typed_errors_only():
     usable(session)
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #json-dumps: a guest that replaces json.dumps makes "
-                   "ExecuteResult.result raise a non-eryx error")
 @child()
 def test_guest_replacing_json_dumps_cannot_break_the_result():
     session = eryx.Session()

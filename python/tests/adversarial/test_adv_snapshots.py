@@ -264,8 +264,6 @@ def test_snapshot_state_names_the_unpicklable_variable():
     usable(session)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: snapshot_state() of a Session with callbacks always fails: it "
-                   "tries to pickle the callback functions and CallbackError as if they were user globals")
 @child()
 def test_snapshot_state_of_a_session_with_callbacks_keeps_user_globals():
     registry = eryx.CallbackRegistry()
@@ -285,8 +283,6 @@ def test_snapshot_state_with_a_raising_reduce_is_typed():
     usable(session)
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #state-loops: restore_state of a pickle that loops hangs "
-                   "instead of ending under the execution timeout")
 @child(timeout=12)
 def test_restore_state_of_a_looping_pickle_ends_under_the_timeout():
     session = eryx.Session(resource_limits=limits(execution_timeout_ms=500))
@@ -295,8 +291,6 @@ def test_restore_state_of_a_looping_pickle_ends_under_the_timeout():
     usable(session)
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #state-loops: snapshot_state with a looping __reduce__ "
-                   "hangs instead of ending under the execution timeout")
 @child(timeout=12)
 def test_snapshot_state_with_a_looping_reduce_ends_under_the_timeout():
     session = eryx.Session(resource_limits=limits(execution_timeout_ms=500))
@@ -306,8 +300,6 @@ def test_snapshot_state_with_a_looping_reduce_ends_under_the_timeout():
     usable(session)
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #state-loops: clear_state with a looping __del__ hangs "
-                   "instead of ending under the execution timeout")
 @child(timeout=12)
 def test_clear_state_with_a_looping_del_ends_under_the_timeout():
     session = eryx.Session(resource_limits=limits(execution_timeout_ms=500))
@@ -320,8 +312,6 @@ def test_clear_state_with_a_looping_del_ends_under_the_timeout():
     usable(session)
 
 
-@pytest.mark.xfail(strict=True, reason="hardening #state-loops: a SandboxFactory whose import loops hangs "
-                   "instead of ending under a build limit")
 @child(timeout=40)
 def test_factory_whose_import_loops_ends():
     wheel = make_wheel(tempfile.mkdtemp(), "spin", {"spin/__init__.py": "while True:\n    pass\n"})
