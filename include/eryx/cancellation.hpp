@@ -37,11 +37,12 @@ class CancellationToken {
   // Interrupts requested so far.
   uint64_t interrupts() const { return state_->interrupts.load(std::memory_order_acquire); }
 
-  // For the engine: the shared flags an execution polls.
+  // For the engine: the shared flags an execution polls. Requests may come from anyone holding the
+  // token, hence mutable: a const view still lets them be made.
   struct State {
-    std::atomic<bool> cancelled{false};
-    std::atomic<uint64_t> interrupts{0};
-    std::atomic<int64_t> grace_ms{kDefaultInterruptGrace.count()};
+    mutable std::atomic<bool> cancelled{false};
+    mutable std::atomic<uint64_t> interrupts{0};
+    mutable std::atomic<int64_t> grace_ms{kDefaultInterruptGrace.count()};
   };
   const std::atomic<bool>* flag() const { return &state_->cancelled; }
   const State* state() const { return state_.get(); }

@@ -40,7 +40,7 @@ bool ensure_installed() {
 SigintWatch::SigintWatch(const CancellationToken& token) {
   if (!_PyOS_IsMainThread() || !ensure_installed()) return;
   // The state outlives the watch: the token is held by the caller for the whole run.
-  auto* counter = &const_cast<CancellationToken::State*>(token.state())->interrupts;
+  auto* counter = &token.state()->interrupts;
   std::atomic<uint64_t>* expected = nullptr;
   if (!watched.compare_exchange_strong(expected, counter)) return;  // a nested run is watched
   active_ = true;
