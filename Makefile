@@ -96,7 +96,7 @@ test-tsan: deps
 
 # The integration tests (real guests, Wasmtime linked in) with eryx's C++ under ASan and UBSan.
 # Wasmtime's Rust code is not instrumented; the options are docs/reliability.md's "Sanitizers".
-ASAN_ENGINE_OPTIONS := ASAN_OPTIONS=SANITIZER_ASAN_OPTIONS \
+ASAN_ENGINE_OPTIONS := ASAN_OPTIONS=allow_user_segv_handler=1:detect_leaks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 test-integration-sanitized: $(BUILD)/.deps.cmake
 	@cmake -S . -B $(BUILD_ASAN_ENGINE) -G Ninja -C $(BUILD)/.deps.cmake -DERYX_SANITIZE=ON -DERYX_WERROR=OFF \
@@ -108,8 +108,8 @@ test-integration-sanitized: $(BUILD)/.deps.cmake
 # The host's concurrent parts with real guests (instance pool, epoch ticker and timeouts,
 # cancellation, callbacks from other threads, sessions and factories shared by threads) under
 # ThreadSanitizer, with tests/sanitizers/tsan.supp for Wasmtime's own (uninstrumented) internals.
-TSAN_ENGINE_TESTS := SANITIZER_TSAN_TESTS
-TSAN_ENGINE_OPTIONS := TSAN_OPTIONS="SANITIZER_TSAN_OPTIONS suppressions=$(CURDIR)/tests/sanitizers/tsan.supp"
+TSAN_ENGINE_TESTS := SlotHygiene.Concurrent|ConcurrentWritersAndReaders|InstancePool|SandboxFactoryConcurrency|Session.ConcurrentExecutes|Cancellation|Timeouts|Limits.Sleep|Callbacks.(Async|Gather|SlowCallback|ExecutionTimeoutHolds|Cancel)
+TSAN_ENGINE_OPTIONS := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/sanitizers/tsan.supp"
 test-integration-tsan: $(BUILD)/.deps.cmake
 	@cmake -S . -B $(BUILD_TSAN_ENGINE) -G Ninja -C $(BUILD)/.deps.cmake -DERYX_TSAN=ON \
 	  -DERYX_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
