@@ -7,6 +7,8 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 BUILD_TSAN ?= build-tsan
+BUILD_ASAN_ENGINE ?= build-asan-engine
+BUILD_TSAN_ENGINE ?= build-tsan-engine
 JOBS       ?= $(shell nproc)
 # make fuzz: seconds per target, and which targets (all of fuzz/*_fuzzer.cpp by default).
 FUZZ_SECONDS ?= 60
@@ -14,7 +16,7 @@ FUZZ_TARGETS ?= $(patsubst fuzz/%_fuzzer.cpp,%,$(wildcard fuzz/*_fuzzer.cpp))
 CLANG_CMAKE := -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19
 
 .PHONY: all deps build python demo test test-unit-sanitized test-fuzz test-tsan fuzz fuzz-build \
-        bench soak format clean
+        test-integration-sanitized test-integration-tsan bench soak format clean
 
 VENV       ?= .venv
 PY_TOOLS   := nanobind==3.1.0 scikit-build-core==1.1.2 pytest==9.2.0
@@ -92,6 +94,30 @@ test-tsan: deps
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  ctest --test-dir $(BUILD_TSAN) --output-on-failure -j $(JOBS)
 
+# The integration tests (real guests, Wasmtime linked in) with eryx's C++ under ASan and UBSan.
+# Wasmtime's Rust code is not instrumented; the options are docs/reliability.md's "Sanitizers".
+ASAN_ENGINE_OPTIONS := ASAN_OPTIONS=allow_user_segv_handler=1:detect_leaks=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+test-integration-sanitized: $(BUILD)/.deps.cmake
+	@cmake -S . -B $(BUILD_ASAN_ENGINE) -G Ninja -C $(BUILD)/.deps.cmake -DERYX_SANITIZE=ON -DERYX_WERROR=OFF \
+	  -DERYX_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@$(ASAN_ENGINE_OPTIONS) cmake --build $(BUILD_ASAN_ENGINE) -j $(JOBS) \
+	  --target eryx_integration_tests eryx_cli
+	@$(ASAN_ENGINE_OPTIONS) ctest --test-dir $(BUILD_ASAN_ENGINE) --output-on-failure -j $(JOBS) \
+	  -E '_NOT_BUILT$$'
+
+# The host's concurrent parts with real guests (instance pool, epoch ticker and timeouts,
+# cancellation, callbacks from other threads, sessions and factories shared by threads) under
+# ThreadSanitizer, with tests/sanitizers/tsan.supp for Wasmtime's own (uninstrumented) internals.
+TSAN_ENGINE_TESTS := SlotHygiene.Concurrent|ConcurrentWritersAndReaders|InstancePool|SandboxFactoryConcurrency|Session.ConcurrentExecutes|Cancellation|Timeouts|Limits.Sleep|Callbacks.(Async|Gather|SlowCallback|ExecutionTimeoutHolds|Cancel)
+TSAN_ENGINE_OPTIONS := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/sanitizers/tsan.supp"
+test-integration-tsan: $(BUILD)/.deps.cmake
+	@cmake -S . -B $(BUILD_TSAN_ENGINE) -G Ninja -C $(BUILD)/.deps.cmake -DERYX_TSAN=ON \
+	  -DERYX_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@$(TSAN_ENGINE_OPTIONS) cmake --build $(BUILD_TSAN_ENGINE) -j $(JOBS) --target eryx_integration_tests
+	@$(TSAN_ENGINE_OPTIONS) ctest --test-dir $(BUILD_TSAN_ENGINE) --output-on-failure -j $(JOBS) \
+	  -R '$(TSAN_ENGINE_TESTS)'
+
 bench: build
 	@$(BUILD)/bench/eryx_bench --benchmark_min_warmup_time=0.2
 
@@ -104,6 +130,7 @@ format:
 	@clang-format-19 -i $$(git ls-files '*.cpp' '*.h' '*.hpp' '*.c')
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_TSAN) $(VENV)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_TSAN) $(BUILD_ASAN_ENGINE) \
+	  $(BUILD_TSAN_ENGINE) $(VENV)
 
 FORCE:

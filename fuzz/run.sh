@@ -11,6 +11,7 @@ seconds=$2
 shift 2
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$root/fuzz/ubsan.supp"
 status=0
 for name in "$@"; do
   work="$build/fuzz-work/$name"

@@ -331,10 +331,12 @@ TEST(Callbacks, SessionKeepsCallbacksAcrossExecutesAndClearState) {
 TEST(Callbacks, CallbackReenteringItsOwnSessionGetsAClearError) {
   auto session = std::make_shared<std::unique_ptr<Session>>();
   CallbackRegistry registry;
-  registry.add(eryx::make_callback("reenter", "", {}, [session]() -> std::string {
-    (*session)->execute("pass");
-    return "unreachable";
-  }));
+  // A weak reference: the session holds the registry, so a strong one would be a cycle (a leak).
+  registry.add(
+      eryx::make_callback("reenter", "", {}, [weak = std::weak_ptr(session)]() -> std::string {
+        (*weak.lock())->execute("pass");
+        return "unreachable";
+      }));
   *session = std::make_unique<Session>(with_callbacks(registry));
   auto result = (*session)->execute(
       "try:\n    await reenter()\n"
@@ -345,8 +347,9 @@ TEST(Callbacks, CallbackReenteringItsOwnSessionGetsAClearError) {
 TEST(Callbacks, CallbackMayExecuteInTheSandboxThatCalledIt) {
   auto sandbox = std::make_shared<std::unique_ptr<Sandbox>>();
   CallbackRegistry registry;
-  registry.add(eryx::make_callback(
-      "inner", "", {}, [sandbox]() { return (*sandbox)->execute("print(6 * 7)").stdout_text; }));
+  registry.add(eryx::make_callback("inner", "", {}, [weak = std::weak_ptr(sandbox)]() {
+    return (*weak.lock())->execute("print(6 * 7)").stdout_text;
+  }));
   *sandbox = std::make_unique<Sandbox>(with_callbacks(registry));
   EXPECT_EQ((*sandbox)->execute("print(await inner(), end='')").stdout_text, "42\n");
 }
