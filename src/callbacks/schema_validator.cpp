@@ -28,6 +28,33 @@ namespace eryx::callbacks::schema_detail {
 struct Policy : jsoncons::sorted_policy {};
 using SchemaJson = jsoncons::basic_json<char, Policy>;
 
+}  // namespace eryx::callbacks::schema_detail
+
+// jsoncons' "type": "integer" check casts a double to int64_t before comparing: for a guest's
+// 1e30 that cast is out of range, undefined behaviour (found by fuzz/schema_validator_fuzzer.cpp).
+// For SchemaJson the conversion saturates instead; the check's verdict is unchanged ("not an
+// integer" for such values, as before).
+template <>
+struct jsoncons::json_type_traits<eryx::callbacks::schema_detail::SchemaJson, int64_t> {
+  using Json = eryx::callbacks::schema_detail::SchemaJson;
+  using allocator_type = typename Json::allocator_type;
+  static bool is(const Json& j) noexcept { return j.template is_integer<int64_t>(); }
+  static int64_t as(const Json& j) {
+    if (!j.is_double()) return j.template as_integer<int64_t>();
+    double value = j.template as<double>();
+    // 2^63 is exactly representable; anything at or past it (or NaN) does not fit.
+    if (value >= 9223372036854775808.0) return INT64_MAX;
+    if (!(value >= -9223372036854775808.0)) return INT64_MIN;
+    return static_cast<int64_t>(value);
+  }
+  static Json to_json(int64_t value) { return Json(value, semantic_tag::none); }
+  static Json to_json(int64_t value, const allocator_type&) {
+    return Json(value, semantic_tag::none);
+  }
+};
+
+namespace eryx::callbacks::schema_detail {
+
 // Longest piece of a guest string quoted in a violation message.
 constexpr size_t kMaxQuoted = 64;
 
