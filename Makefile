@@ -98,9 +98,11 @@ test-tsan: deps
 # Wasmtime's Rust code is not instrumented; the options are docs/reliability.md's "Sanitizers".
 ASAN_ENGINE_OPTIONS := ASAN_OPTIONS=allow_user_segv_handler=1:detect_leaks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-test-integration-sanitized: $(BUILD)/.deps.cmake
+# Both reuse the ordinary build's guest artefacts (ERYX_PREBUILT_GUEST_DIR): building them again would
+# run Cranelift under the sanitizer, which takes far too long under TSan.
+test-integration-sanitized: build
 	@cmake -S . -B $(BUILD_ASAN_ENGINE) -G Ninja -C $(BUILD)/.deps.cmake -DERYX_SANITIZE=ON -DERYX_WERROR=OFF \
-	  -DERYX_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	  -DERYX_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo -DERYX_PREBUILT_GUEST_DIR=$(CURDIR)/$(BUILD)/guest >/dev/null
 	@$(ASAN_ENGINE_OPTIONS) cmake --build $(BUILD_ASAN_ENGINE) -j $(JOBS) \
 	  --target eryx_integration_tests eryx_cli
 	@$(ASAN_ENGINE_OPTIONS) ctest --test-dir $(BUILD_ASAN_ENGINE) --output-on-failure -j $(JOBS) \
@@ -109,14 +111,19 @@ test-integration-sanitized: $(BUILD)/.deps.cmake
 # The host's concurrent parts with real guests (instance pool, epoch ticker and timeouts,
 # cancellation, callbacks from other threads, sessions and factories shared by threads) under
 # ThreadSanitizer, with tests/sanitizers/tsan.supp for Wasmtime's own (uninstrumented) internals.
-TSAN_ENGINE_TESTS := SlotHygiene.Concurrent|ConcurrentWritersAndReaders|InstancePool|SandboxFactoryConcurrency|Session.ConcurrentExecutes|Cancellation|Timeouts|Limits.Sleep|Callbacks.(Async|Gather|SlowCallback|ExecutionTimeoutHolds|Cancel)
-TSAN_ENGINE_OPTIONS := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/sanitizers/tsan.supp"
-test-integration-tsan: $(BUILD)/.deps.cmake
+# Every integration test but: the CLI (its binary is not built here), the fork tests (TSan does not
+# support threads started in the child of a multi-threaded fork) and the one that checks the pool is
+# on by default. The instance pool is off (ERYX_INSTANCE_POOL_SLOTS=0): Wasmtime hands a slot to the
+# next instance under its own Rust lock and resets it with madvise/PAGEMAP_SCAN, which TSan sees
+# neither of, so reused slots give false reports (docs/reliability.md).
+TSAN_ENGINE_EXCLUDED := ^cli_|^Fork\.|_NOT_BUILT$$|InstancePool.RuntimesPoolTheirInstancesByDefault
+TSAN_ENGINE_OPTIONS := ERYX_INSTANCE_POOL_SLOTS=0 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/sanitizers/tsan.supp"
+test-integration-tsan: build
 	@cmake -S . -B $(BUILD_TSAN_ENGINE) -G Ninja -C $(BUILD)/.deps.cmake -DERYX_TSAN=ON \
-	  -DERYX_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	  -DERYX_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo -DERYX_PREBUILT_GUEST_DIR=$(CURDIR)/$(BUILD)/guest >/dev/null
 	@$(TSAN_ENGINE_OPTIONS) cmake --build $(BUILD_TSAN_ENGINE) -j $(JOBS) --target eryx_integration_tests
 	@$(TSAN_ENGINE_OPTIONS) ctest --test-dir $(BUILD_TSAN_ENGINE) --output-on-failure -j $(JOBS) \
-	  -R '$(TSAN_ENGINE_TESTS)'
+	  -E '$(TSAN_ENGINE_EXCLUDED)'
 
 bench: build
 	@$(BUILD)/bench/eryx_bench --benchmark_min_warmup_time=0.2

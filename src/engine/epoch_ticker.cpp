@@ -7,8 +7,12 @@ namespace eryx::engine {
 EpochTicker::EpochTicker(wasmtime::Engine engine, std::chrono::microseconds period)
     : period_(period) {
   engines_.push_back(std::move(engine));
-  std::lock_guard lock(mutex_);
-  start_thread();
+  {
+    std::lock_guard lock(mutex_);
+    start_thread();
+  }
+  // Not under mutex_: a fork takes the registry's lock, then ours (ThreadSanitizer found the
+  // inversion).
   util::register_fork_aware(this);
 }
 

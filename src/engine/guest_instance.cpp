@@ -30,6 +30,22 @@ bool has_trap_code(const wasmtime::TrapError& error, wasmtime_trap_code_t wanted
 
 }  // namespace
 
+#ifdef ERYX_TSAN_BUILD
+extern "C" void __tsan_acquire(void* address);
+extern "C" void __tsan_release(void* address);
+namespace {
+// Wasmtime's pooling allocator hands a memory slot from an ended instance to the next one under
+// its own lock, in Rust that ThreadSanitizer does not see. Tell it about that order, so the next
+// instance's accesses to the slot are not reported against the previous one's.
+char pool_handoff;
+}  // namespace
+void GuestInstance::tsan_acquire_slot() { __tsan_acquire(&pool_handoff); }
+GuestInstance::~GuestInstance() { __tsan_release(&pool_handoff); }
+#else
+void GuestInstance::tsan_acquire_slot() {}
+GuestInstance::~GuestInstance() = default;
+#endif
+
 GuestInstance::GuestInstance(wasmtime::Engine& engine, const wasmtime::Linker& linker,
                              const wasmtime::Module& module,
                              std::unique_ptr<wasi::WasiContext> wasi, const InstanceLimits& limits)
@@ -60,6 +76,7 @@ GuestInstance::GuestInstance(wasmtime::Engine& engine, const wasmtime::Linker& l
     throw InitializationError("eryx: instantiating the guest failed: " + instance.err().message());
   }
   instance_ = instance.ok();
+  tsan_acquire_slot();
   auto memory = instance_->get(store_, "memory");
   if (!memory || !std::holds_alternative<wasmtime::Memory>(*memory)) {
     throw InitializationError("eryx: the guest module exports no memory");

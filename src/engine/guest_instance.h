@@ -34,6 +34,7 @@ class GuestInstance {
   GuestInstance(wasmtime::Engine& engine, const wasmtime::Linker& linker,
                 const wasmtime::Module& module, std::unique_ptr<wasi::WasiContext> wasi,
                 const InstanceLimits& limits);
+  ~GuestInstance();
   GuestInstance(const GuestInstance&) = delete;
   GuestInstance& operator=(const GuestInstance&) = delete;
 
@@ -118,6 +119,8 @@ class GuestInstance {
   uint64_t memory_size();
 
  private:
+  // ThreadSanitizer builds only: see guest_instance.cpp.
+  void tsan_acquire_slot();
   // Points the WASI context's wait checks (stop, wake for an interrupt) at this store's state.
   void attach_wasi_checks();
   // Calls an export () -> i32 that returns 0 on success.

@@ -65,7 +65,14 @@ wasmtime::Config make_engine_config(bool metered, uint32_t pool_slots) {
   config.epoch_interruption(true);
   config.max_wasm_stack(kMaxWasmStack);
   config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+#ifdef ERYX_TSAN_BUILD
+  // Under ThreadSanitizer: Cranelift's worker threads synchronise in uninstrumented Rust, which
+  // TSan would report as races (docs/reliability.md, "Sanitizers"). Compiling is not what those
+  // runs check.
+  config.parallel_compilation(false);
+#else
   config.parallel_compilation(true);
+#endif
   config.memory_reservation(kMemoryReservation);
   config.memory_guard_size(kMemoryGuard);
   // Instances map the module's memory image copy-on-write instead of copying its data segments

@@ -1,6 +1,8 @@
 // The per-execution callback broker, without an engine: what the guest's imports rely on.
 #include <gtest/gtest.h>
 
+#include "sanitizer_slowdown.h"
+
 #include <chrono>
 #include <thread>
 
@@ -202,12 +204,7 @@ Callback accepts_any_object(std::string name) {
   return callback;
 }
 
-// How much slower the unsanitised Debug build under ASan/UBSan runs (make test-unit-sanitized).
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int kSlowdown = 15;
-#else
-constexpr int kSlowdown = 1;
-#endif
+constexpr int kSlowdown = eryx::testing::kSanitizerSlowdown;
 
 TEST(CallbackBroker, ArgumentsWithManyKeysAreHandledInLinearTime) {
   // Decoding 100,000 keys into an ordered_json with Json::parse searched the keys per key: ~10 s

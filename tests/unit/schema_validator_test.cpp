@@ -3,6 +3,8 @@
 // stack.
 #include <gtest/gtest.h>
 
+#include "sanitizer_slowdown.h"
+
 #include <chrono>
 #include <string>
 
@@ -20,12 +22,7 @@ std::string string_property(const std::string& keywords) {
 
 std::string with_s(const std::string& value) { return R"({"s":")" + value + R"("})"; }
 
-// How much slower the unsanitised Debug build under ASan/UBSan runs (make test-unit-sanitized).
-#if defined(__SANITIZE_ADDRESS__)
-constexpr double kSlowdown = 15;
-#else
-constexpr double kSlowdown = 1;
-#endif
+constexpr double kSlowdown = eryx::testing::kSanitizerSlowdown;
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
