@@ -60,7 +60,7 @@ demo: build
 	@echo '$$ build/eryx -c "import os; print(os.listdir(\"/\")); open(\"/etc/passwd\")"'
 	@$(BUILD)/eryx -c "import os; print(os.listdir('/')); open('/etc/passwd')" || true
 
-test: build test-unit-sanitized test-fuzz test-tsan python
+test: build test-unit-sanitized test-fuzz test-tsan test-integration-sanitized python
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	@$(VENV)/bin/python -m pytest -q python/tests
 
