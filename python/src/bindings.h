@@ -27,6 +27,10 @@ void init_callbacks(nb::module_& m);
 // Decodes guest output for Python; bytes that are not UTF-8 (os.write of raw bytes) become U+FFFD.
 nb::str to_str(std::string_view text);
 
+// str(object) as UTF-8, with what UTF-8 cannot hold (lone surrogates) escaped; for messages that
+// leave Python (the GIL is held). Never raises.
+std::string utf8_text(nb::handle object);
+
 // The Python objects the C++ core holds for one Sandbox or Session (output handlers, callbacks), in
 // one tuple. The C++ handlers share it from any thread; the last owner releases it under the GIL.
 // The Python wrapper that created it reports it to the cycle collector (tp_traverse), so a callback

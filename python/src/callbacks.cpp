@@ -17,20 +17,6 @@ struct Invoker {
   nb::object get() const { return refs->item(index)[position][3]; }
 };
 
-// str(object) as UTF-8, with what UTF-8 cannot hold (lone surrogates) escaped (the GIL is held).
-std::string utf8_text(nb::handle object) {
-  PyObject* text = PyObject_Str(object.ptr());
-  PyObject* bytes = text ? PyUnicode_AsEncodedString(text, "utf-8", "backslashreplace") : nullptr;
-  Py_XDECREF(text);
-  if (bytes == nullptr) {
-    PyErr_Clear();
-    return "<unprintable>";
-  }
-  std::string out(PyBytes_AS_STRING(bytes), static_cast<size_t>(PyBytes_GET_SIZE(bytes)));
-  Py_DECREF(bytes);
-  return out;
-}
-
 // "ValueError: message" of the Python error being handled (the GIL is held).
 std::string describe(const nb::python_error& error) {
   std::string type = utf8_text(nb::handle(error.type()).attr("__name__"));

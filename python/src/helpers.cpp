@@ -13,6 +13,20 @@ nb::str to_str(std::string_view text) {
   return nb::steal<nb::str>(s);
 }
 
+// (bindings.h)
+std::string utf8_text(nb::handle object) {
+  PyObject* text = PyObject_Str(object.ptr());
+  PyObject* bytes = text ? PyUnicode_AsEncodedString(text, "utf-8", "backslashreplace") : nullptr;
+  Py_XDECREF(text);
+  if (bytes == nullptr) {
+    PyErr_Clear();
+    return "<unprintable>";
+  }
+  std::string out(PyBytes_AS_STRING(bytes), static_cast<size_t>(PyBytes_GET_SIZE(bytes)));
+  Py_DECREF(bytes);
+  return out;
+}
+
 PythonRefs::~PythonRefs() {
   GilAcquire gil;
   if (!gil.acquired()) return;  // leak rather than touch a dying interpreter

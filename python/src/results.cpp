@@ -18,25 +18,20 @@ void init_results(nb::module_& m) {
       .def_prop_ro("fuel_consumed", [](const ExecuteResult& r) { return r.stats.fuel_consumed; })
       .def_prop_ro("callback_invocations",
                    [](const ExecuteResult& r) { return r.stats.callback_invocations; })
-      .def_prop_ro("result",
-                   [](const ExecuteResult& r) -> nb::object {
-                     if (!r.result_json) return nb::none();
-                     // The engine checked the guest's JSON (util/json_check.h); what Python's
-                     // parser still refuses (e.g. an integer of over 4300 digits) is the guest's
-                     // doing and raises EryxError, not a parser exception.
-                     try {
-                       return nb::module_::import_("json").attr("loads")(to_str(*r.result_json));
-                     } catch (nb::python_error& e) {
-                       if (!e.matches(PyExc_Exception)) throw;
-                       PyObject* text = PyObject_Str(e.value().ptr());
-                       Py_ssize_t size = 0;
-                       const char* why = text ? PyUnicode_AsUTF8AndSize(text, &size) : nullptr;
-                       std::string reason = why ? std::string(why, size) : "undecodable";
-                       Py_XDECREF(text);
-                       PyErr_Clear();
-                       throw Error("eryx: the result could not be decoded: " + reason);
-                     }
-                   })
+      .def_prop_ro(
+          "result",
+          [](const ExecuteResult& r) -> nb::object {
+            if (!r.result_json) return nb::none();
+            // The engine checked the guest's JSON (util/json_check.h); what Python's
+            // parser still refuses (e.g. an integer of over 4300 digits) is the guest's
+            // doing and raises EryxError, not a parser exception.
+            try {
+              return nb::module_::import_("json").attr("loads")(to_str(*r.result_json));
+            } catch (nb::python_error& e) {
+              if (!e.matches(PyExc_Exception)) throw;
+              throw Error("eryx: the result could not be decoded: " + utf8_text(e.value()));
+            }
+          })
       .def_prop_ro("result_json",
                    [](const ExecuteResult& r) -> nb::object {
                      return r.result_json ? nb::object(to_str(*r.result_json)) : nb::none();

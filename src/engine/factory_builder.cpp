@@ -1,6 +1,5 @@
 #include "engine/factory_builder.h"
 
-#include <chrono>
 #include <string_view>
 
 #include "engine/execution.h"
@@ -49,12 +48,8 @@ snapshot::FactoryImage build_factory_image(const EngineVariant& variant, Factory
   options.result_variable.clear();
   try {
     // The imports run as an execution (its own guest call), so a failing one reports the guest's
-    // traceback.
-    if (spec.build_timeout_ms) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          *deadline - std::chrono::steady_clock::now());
-      options.limits.execution_timeout_ms = left.count() > 0 ? left.count() : 1;
-    }
+    // traceback. It starts at once, so its timeout ends within microseconds of `deadline`.
+    options.limits.execution_timeout_ms = spec.build_timeout_ms;
     run_execution(
         *instance, setup_code(spec), options,
         {.ticker = variant.ticker(), .metered = variant.metered(), .stop = spec.cancel.state()});
