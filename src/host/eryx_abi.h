@@ -80,7 +80,8 @@ enum {
   ERYX_TLS_VERSION = 1,       /* "TLSv1.3" */
   ERYX_TLS_ALPN = 2,          /* the selected protocol, empty when none */
   ERYX_TLS_CIPHER = 3,        /* "name protocol bits", e.g. "TLS_AES_256_GCM_SHA384 TLSv1.3 256" */
-  ERYX_TLS_PEER_CHAIN_DER = 4 /* the verified chain, each certificate as u32 length + DER */
+  ERYX_TLS_PEER_CHAIN_DER = 4, /* the verified chain, each certificate as u32 length + DER */
+  ERYX_TLS_PEER_CERT_JSON = 5  /* the leaf as JSON in the shape of CPython's getpeercert() */
 };
 
 /* Timeouts (i64 milliseconds) of net_connect/send/recv/tls_start: -1 = the host's own limit
