@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -116,6 +117,37 @@ const BIO_METHOD* socket_method() {
   return method;
 }
 
+bool valid_dns_name(std::string_view name) {
+  size_t label = 0;
+  for (char c : name) {
+    if (c == '.') {
+      if (label == 0) return false;
+      label = 0;
+    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') {
+      if (++label > 63) return false;
+    } else {
+      return false;
+    }
+  }
+  return label > 0;
+}
+
+// `text` for a message: bytes outside printable ASCII as \xNN.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) {
+      out += c;
+    } else {
+      char escaped[5];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
+      out += escaped;
+    }
+  }
+  return out;
+}
+
 bool valid_alpn(std::string_view wire) {
   if (wire.size() > 65535) return false;
   for (size_t i = 0; i < wire.size();) {
@@ -194,18 +226,23 @@ Json general_name_json(const GENERAL_NAME* name) {
       }
       return Json::array({"IP Address", text});
     }
-    case GEN_OTHERNAME:
-      return Json::array({"othername", "<unsupported>"});
-    case GEN_X400:
-      return Json::array({"X400Name", "<unsupported>"});
-    case GEN_EDIPARTY:
-      return Json::array({"EdiPartyName", "<unsupported>"});
-    default:
-      return Json::array({"unknown", "<unsupported>"});
+    default: {
+      // othername, X400Name, EdiPartyName: OpenSSL's printed form split at its first ':', as
+      // CPython does.
+      std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+      if (!bio || GENERAL_NAME_print(bio.get(), const_cast<GENERAL_NAME*>(name)) <= 0) {
+        return Json::array({"unknown", "<unsupported>"});
+      }
+      std::string text = bio_text(bio.get());
+      text = text.substr(0, text.find('\n'));
+      size_t colon = text.find(':');
+      if (colon == std::string::npos) return Json::array({text, ""});
+      return Json::array({text.substr(0, colon), text.substr(colon + 1)});
+    }
   }
 }
 
-Json certificate_json(X509* certificate) {
+Json certificate_dict(X509* certificate) {
   Json result = Json::object();
   result["subject"] = name_json(X509_get_subject_name(certificate));
   result["issuer"] = name_json(X509_get_issuer_name(certificate));
@@ -277,6 +314,12 @@ std::string der_of(X509* certificate) {
 
 }  // namespace
 
+std::string certificate_json(X509* certificate) {
+  ErrorQueueScope scope;
+  // A certificate's strings need not be valid UTF-8: replaced, as the guest decodes strictly.
+  return certificate_dict(certificate).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 TlsClient::TlsClient(std::shared_ptr<const TlsTrust> trust, SSL* ssl, bool memory)
     : trust_(std::move(trust)), ssl_(ssl), memory_(memory) {}
 
@@ -310,18 +353,7 @@ std::unique_ptr<TlsClient> TlsClient::make(std::shared_ptr<const TlsTrust> trust
   if (host.ends_with('.')) host.remove_suffix(1);
   if (host.empty()) return fail("TLS needs the server's host name");
   if (host.size() > 253) return fail("the TLS host name is longer than 253 bytes");
-  for (char c : host) {
-    auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte >= 0x7f) {
-      return fail("the TLS host name '" + std::string(host) +
-                  "' has a space, a control or a non-ASCII character (IDNA-encode names)");
-    }
-  }
-  if (!valid_alpn(alpn_wire)) {
-    return fail(
-        "the ALPN protocol list is not in wire format (length-prefixed names of 1 to 255 "
-        "bytes)");
-  }
+  if (host.find('\0') != std::string_view::npos) return fail("the TLS host name has a NUL byte");
   std::string address(host);
   if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
     address = address.substr(1, address.size() - 2);
@@ -329,7 +361,16 @@ std::unique_ptr<TlsClient> TlsClient::make(std::shared_ptr<const TlsTrust> trust
   unsigned char scratch[16];
   bool is_ip = inet_pton(AF_INET, address.c_str(), scratch) == 1 ||
                inet_pton(AF_INET6, address.c_str(), scratch) == 1;
-
+  if (!is_ip && !valid_dns_name(host)) {
+    return fail("the TLS host name '" + printable(host) +
+                "' is neither a DNS name (ASCII letters, digits, '-', '_' in dot-separated labels "
+                "of 1 to 63; IDNA-encode others) nor an IP address");
+  }
+  if (!valid_alpn(alpn_wire)) {
+    return fail(
+        "the ALPN protocol list is not in wire format (length-prefixed names of 1 to 255 "
+        "bytes)");
+  }
   SSL* ssl = SSL_new(trust->context());
   if (!ssl) return fail("cannot start TLS: " + openssl_reason(ERR_peek_error()));
   std::unique_ptr<TlsClient> client(new TlsClient(std::move(trust), ssl, memory));
@@ -528,8 +569,7 @@ std::string TlsClient::peer_certificate_json() const {
   ErrorQueueScope scope;
   X509* certificate = handshake_done() ? SSL_get0_peer_certificate(ssl_) : nullptr;
   if (!certificate) return "{}";
-  // A certificate's strings need not be valid UTF-8: replace, as the guest decodes strictly.
-  return certificate_json(certificate).dump(-1, ' ', false, Json::error_handler_t::replace);
+  return certificate_json(certificate);
 }
 
 std::vector<std::string> TlsClient::peer_chain_der() const {

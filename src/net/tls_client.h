@@ -127,4 +127,9 @@ class TlsClient {
   std::unique_ptr<SocketState> socket_;  // socket mode only
 };
 
+// The dict CPython's _ssl module makes of a certificate (getpeercert(), _test_decode_cert), as
+// JSON: subject, issuer, version, serialNumber, notBefore, notAfter, and subjectAltName, OCSP,
+// caIssuers, crlDistributionPoints when the certificate has them. Tuples become arrays.
+std::string certificate_json(X509* certificate);
+
 }  // namespace eryx::net

@@ -589,18 +589,42 @@ TEST(TlsClient, IpLiteralNotInTheCertificateIsACertificateError) {
             "'127.0.0.1'");
 }
 
-TEST(TlsClient, MalformedArgumentsAreRefused) {
+TEST(TlsClient, MalformedAlpnListIsRefused) {
   auto trust = trust_in(pki().ca);
   std::string error;
   EXPECT_EQ(TlsClient::over_memory(trust, "localhost", std::string_view("\x05h2", 3), &error),
             nullptr);
-  EXPECT_NE(error.find("ALPN"), std::string::npos) << error;
+  EXPECT_EQ(error,
+            "the ALPN protocol list is not in wire format (length-prefixed names of 1 to 255 "
+            "bytes)");
   EXPECT_EQ(TlsClient::over_memory(trust, "localhost", std::string_view("\x00", 1), &error),
             nullptr);
-  EXPECT_EQ(TlsClient::over_memory(trust, "", "", &error), nullptr);
-  EXPECT_EQ(TlsClient::over_memory(trust, "local host", "", &error), nullptr);
-  EXPECT_EQ(TlsClient::over_memory(trust, std::string_view("a\0b", 3), "", &error), nullptr);
+  EXPECT_NE(TlsClient::over_memory(trust, "localhost", std::string_view("\x02h2", 3), &error),
+            nullptr);
+}
+
+TEST(TlsClient, HostThatIsNeitherANameNorAnAddressIsRefused) {
+  auto trust = trust_in(pki().ca);
+  for (std::string_view host :
+       {std::string_view(""), std::string_view("."), std::string_view("local host"),
+        std::string_view("a..b"), std::string_view("fe80::1%eth0"), std::string_view("[foo]"),
+        std::string_view("caf\xc3\xa9.test"), std::string_view("127.0.0.1\0evil", 14),
+        std::string_view("a\0b", 3)}) {
+    std::string error;
+    EXPECT_EQ(TlsClient::over_memory(trust, host, "", &error), nullptr) << host;
+    EXPECT_FALSE(error.empty()) << host;
+  }
+  std::string error;
   EXPECT_EQ(TlsClient::over_socket(trust, -1, "localhost", "", &error), nullptr);
+}
+
+TEST(TlsClient, NamesAndAddressesInEveryUsualFormAreAccepted) {
+  auto trust = trust_in(pki().ca);
+  for (std::string_view host : {"localhost", "localhost.", "xn--caf-dma.test", "_srv.example.test",
+                                "127.0.0.1", "::1", "[::1]", "2001:db8::1"}) {
+    std::string error;
+    EXPECT_NE(TlsClient::over_memory(trust, host, "", &error), nullptr) << host << ": " << error;
+  }
 }
 
 // ---- what the connection reports ------------------------------------------------------------
@@ -704,6 +728,62 @@ TEST(TlsClient, PeerCertificateJsonOmitsWhatTheCertificateLacks) {
   EXPECT_EQ(json["subjectAltName"], nlohmann::json::parse(R"([["DNS", "wrong.test"]])"));
 }
 
+// The dict CPython 3.11's ssl._ssl._test_decode_cert made of this certificate (with Debian's
+// OpenSSL 3.0): every kind of alternative name, a multi-valued RDN, AIA and CRL addresses.
+constexpr std::string_view kEveryFieldPem = R"(-----BEGIN CERTIFICATE-----
+MIID2zCCA4CgAwIBAgIUUoqRfOpDrue3wCZiN6pbLxHcglUwCgYIKoZIzj0EAwIw
+gaIxCzAJBgNVBAYTAk5MMRYwFAYDVQQIDA1Ob29yZC1Ib2xsYW5kMRIwEAYDVQQH
+DAlBbXN0ZXJkYW0xEzARBgNVBAoMCkVyeXggVGVzdHMxHDALBgNVBAsMBFVuaXQw
+DQYDVQQLDAZTZWNvbmQxFTATBgNVBAMMDGV4YW1wbGUudGVzdDEdMBsGCSqGSIb3
+DQEJARYOeEBleGFtcGxlLnRlc3QwHhcNMjYxMjA3MTM0NTI5WhcNMzYxMjA0MTM0
+NTI5WjCBojELMAkGA1UEBhMCTkwxFjAUBgNVBAgMDU5vb3JkLUhvbGxhbmQxEjAQ
+BgNVBAcMCUFtc3RlcmRhbTETMBEGA1UECgwKRXJ5eCBUZXN0czEcMAsGA1UECwwE
+VW5pdDANBgNVBAsMBlNlY29uZDEVMBMGA1UEAwwMZXhhbXBsZS50ZXN0MR0wGwYJ
+KoZIhvcNAQkBFg54QGV4YW1wbGUudGVzdDBZMBMGByqGSM49AgEGCCqGSM49AwEH
+A0IABDSxt8mA7lc1LHAnole4v4BjgJVrd5tp3PQDIVvxZtgWn1OdE0hZM+A672ac
+HVAs0dvErnuO2uUpo8hAxXfE89WjggGQMIIBjDCBswYDVR0RBIGrMIGoggxleGFt
+cGxlLnRlc3SHBAoBAgOHECABDbgAAAAAAAD/AABCgymBDmFAZXhhbXBsZS50ZXN0
+hhZodHRwczovL2V4YW1wbGUudGVzdC94iAMqAwSkMDAuMQswCQYDVQQGEwJERTEM
+MAoGA1UECgwDT3JnMREwDwYDVQQDDAhEaXIgTmFtZaAhBgorBgEEAYI3FAIDoBMM
+EXVzZXJAZXhhbXBsZS50ZXN0MGAGCCsGAQUFBwEBBFQwUjAlBggrBgEFBQcwAYYZ
+aHR0cDovL29jc3AuZXhhbXBsZS50ZXN0LzApBggrBgEFBQcwAoYdaHR0cDovL2Nh
+LmV4YW1wbGUudGVzdC9jYS5kZXIwUwYDVR0fBEwwSjAjoCGgH4YdaHR0cDovL2Ny
+bC5leGFtcGxlLnRlc3QvYS5jcmwwI6AhoB+GHWh0dHA6Ly9jcmwuZXhhbXBsZS50
+ZXN0L2IuY3JsMB0GA1UdDgQWBBSM6vRwM/HCJ/snC7eUZZE4Gr64MzAKBggqhkjO
+PQQDAgNJADBGAiEA+eEzrt3B0GsVapnHongWBeycjMkxQTUaHszKMl8JFVACIQDj
+gC4mY0V5Ei4Hbsr2qJOLvyRhr9O/kT1iRgEeOmAMIQ==
+-----END CERTIFICATE-----
+)";
+constexpr std::string_view kEveryFieldDict = R"({"subject": [[["countryName", "NL"]],
+ [["stateOrProvinceName", "Noord-Holland"]], [["localityName", "Amsterdam"]],
+ [["organizationName", "Eryx Tests"]],
+ [["organizationalUnitName", "Unit"], ["organizationalUnitName", "Second"]],
+ [["commonName", "example.test"]], [["emailAddress", "x@example.test"]]],
+ "issuer": [[["countryName", "NL"]], [["stateOrProvinceName", "Noord-Holland"]],
+ [["localityName", "Amsterdam"]], [["organizationName", "Eryx Tests"]],
+ [["organizationalUnitName", "Unit"], ["organizationalUnitName", "Second"]],
+ [["commonName", "example.test"]], [["emailAddress", "x@example.test"]]],
+ "version": 3, "serialNumber": "528A917CEA43AEE7B7C0266237AA5B2F11DC8255",
+ "notBefore": "Dec  7 13:45:29 2026 GMT", "notAfter": "Dec  4 13:45:29 2036 GMT",
+ "subjectAltName": [["DNS", "example.test"], ["IP Address", "10.1.2.3"],
+ ["IP Address", "2001:DB8:0:0:0:FF00:42:8329"], ["email", "a@example.test"],
+ ["URI", "https://example.test/x"], ["Registered ID", "1.2.3.4"],
+ ["DirName", [[["countryName", "DE"]], [["organizationName", "Org"]], [["commonName", "Dir Name"]]]],
+ ["othername", "UPN:user@example.test"]],
+ "OCSP": ["http://ocsp.example.test/"], "caIssuers": ["http://ca.example.test/ca.der"],
+ "crlDistributionPoints": ["http://crl.example.test/a.crl", "http://crl.example.test/b.crl"]})";
+
+TEST(TlsCertificateJson, IsTheDictCPythonMakes) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(kEveryFieldPem.data(), static_cast<int>(kEveryFieldPem.size())), BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> certificate(
+      PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
+  ASSERT_NE(certificate, nullptr);
+  // Compared as ordered JSON: the same keys, values and order as CPython's dict.
+  EXPECT_EQ(nlohmann::ordered_json::parse(eryx::net::certificate_json(certificate.get())).dump(1),
+            nlohmann::ordered_json::parse(kEveryFieldDict).dump(1));
+}
+
 TEST(TlsClient, NothingIsReportedBeforeTheHandshake) {
   std::string error;
   auto client = TlsClient::over_memory(trust_in(pki().ca), "localhost", "", &error);
@@ -729,6 +809,21 @@ TEST(TlsClient, CloseNotifyEndsTheStreamAsClosed) {
   size_t got = 0;
   uint8_t byte;
   EXPECT_EQ(connection.client->read({&byte, 1}, &got), TlsStatus::kClosed);
+}
+
+TEST(TlsClient, DecryptedBytesNotYetReadArePending) {
+  TlsServer server(pki().leaf, send_and_close_notify);
+  Connection connection(server.port(), trust_in(pki().ca), "localhost");
+  ASSERT_EQ(connection.handshake, TlsStatus::kOk) << connection.client->last_error();
+  uint8_t first = 0;
+  size_t got = 0;
+  EXPECT_EQ(drive(connection.fd.fd, [&] { return connection.client->read({&first, 1}, &got); }),
+            TlsStatus::kOk);
+  EXPECT_EQ(first, 'b');
+  EXPECT_TRUE(connection.client->has_pending());  // "ye" is decrypted already
+  uint8_t rest[8];
+  EXPECT_EQ(connection.client->read(rest, &got), TlsStatus::kOk);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(rest), got), "ye");
 }
 
 TEST(TlsClient, CloseWithoutCloseNotifyIsEof) {
@@ -942,6 +1037,13 @@ TEST(TlsClientMemory, EofWithoutCloseNotifyIsEof) {
   EXPECT_EQ(client->handshake(), TlsStatus::kEof);
   EXPECT_EQ(client->last_error(), "TLS handshake failed: EOF occurred in violation of protocol");
   EXPECT_EQ(client->feed(bytes("more"), false), 0u);  // nothing after the end
+}
+
+TEST(TlsClientMemory, ErrorsLeftInOpenSslsQueueByOthersDoNotLeakIn) {
+  auto client = memory_client();
+  ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);  // as another connection on this thread might leave
+  EXPECT_EQ(client->handshake(), TlsStatus::kWantRead);
+  EXPECT_EQ(ERR_peek_error(), 0u);
 }
 
 TEST(TlsClientMemory, GarbageFromThePeerIsAnError) {
