@@ -14,6 +14,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <nlohmann/json.hpp>
 
 namespace eryx::net {
@@ -371,7 +372,13 @@ std::unique_ptr<TlsClient> TlsClient::make(std::shared_ptr<const TlsTrust> trust
         "the ALPN protocol list is not in wire format (length-prefixed names of 1 to 255 "
         "bytes)");
   }
-  SSL* ssl = SSL_new(trust->context());
+  SSL_CTX* context = nullptr;
+  try {
+    context = trust->context();
+  } catch (const std::exception& failure) {
+    return fail(failure.what());
+  }
+  SSL* ssl = SSL_new(context);
   if (!ssl) return fail("cannot start TLS: " + openssl_reason(ERR_peek_error()));
   std::unique_ptr<TlsClient> client(new TlsClient(std::move(trust), ssl, memory));
   client->host_ = is_ip ? address : std::string(host);

@@ -150,21 +150,34 @@ std::vector<X509Ptr> parse_root(std::string_view data, size_t number) {
 std::shared_ptr<const TlsTrust> TlsTrust::make(bool system_roots,
                                                const std::vector<std::string>& extra_roots) {
   ERR_clear_error();
-  // Parse everything first, so a bad root is reported before any OpenSSL state is made.
-  std::vector<X509Ptr> roots;
-  for (size_t i = 0; i < extra_roots.size(); ++i) {
-    for (auto& certificate : parse_root(extra_roots[i], i + 1)) {
-      roots.push_back(std::move(certificate));
+  std::vector<X509*> roots;
+  try {
+    for (size_t i = 0; i < extra_roots.size(); ++i) {
+      for (auto& certificate : parse_root(extra_roots[i], i + 1)) {
+        roots.push_back(certificate.release());
+      }
     }
+  } catch (...) {
+    for (X509* root : roots) X509_free(root);
+    throw;
   }
-  SSL_CTX* raw = SSL_CTX_new(TLS_client_method());
-  if (!raw) {
-    throw Error("eryx: OpenSSL cannot make a TLS context (" + take_openssl_reason() + ")");
-  }
-  std::shared_ptr<const TlsTrust> trust(new TlsTrust(raw));
+  return std::shared_ptr<const TlsTrust>(new TlsTrust(system_roots, std::move(roots)));
+}
+
+SSL_CTX* TlsTrust::context() const {
+  std::call_once(made_, [this] { context_ = make_context(); });
+  return context_;
+}
+
+SSL_CTX* TlsTrust::make_context() const {
+  ERR_clear_error();
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_client_method()),
+                                                            SSL_CTX_free);
   auto fail = [](const std::string& what) {
     throw Error("eryx: " + what + " (" + take_openssl_reason() + ")");
   };
+  if (!context) fail("OpenSSL cannot make a TLS context");
+  SSL_CTX* raw = context.get();
   if (SSL_CTX_set_min_proto_version(raw, TLS1_2_VERSION) != 1) fail("cannot require TLS 1.2");
   SSL_CTX_set_verify(raw, SSL_VERIFY_PEER, nullptr);
   // Partial writes let write() report what each record took; the moving buffer lets the caller
@@ -175,17 +188,20 @@ std::shared_ptr<const TlsTrust> TlsTrust::make(bool system_roots,
   X509_VERIFY_PARAM* param = SSL_CTX_get0_param(raw);
   X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
   X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-  if (system_roots && SSL_CTX_set_default_verify_paths(raw) != 1) {
+  if (system_roots_ && SSL_CTX_set_default_verify_paths(raw) != 1) {
     fail("cannot load the system's root certificates");
   }
   X509_STORE* store = SSL_CTX_get_cert_store(raw);
-  for (auto& root : roots) {
-    if (X509_STORE_add_cert(store, root.get()) != 1) fail("cannot add a root certificate");
+  for (X509* root : roots_) {
+    if (X509_STORE_add_cert(store, root) != 1) fail("cannot add a root certificate");
   }
   ERR_clear_error();
-  return trust;
+  return context.release();
 }
 
-TlsTrust::~TlsTrust() { SSL_CTX_free(context_); }
+TlsTrust::~TlsTrust() {
+  SSL_CTX_free(context_);
+  for (X509* root : roots_) X509_free(root);
+}
 
 }  // namespace eryx::net

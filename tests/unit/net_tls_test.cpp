@@ -473,6 +473,15 @@ TEST(TlsTrust, ExplanatoryTextBeforeAPemBlockIsAllowed) {
   EXPECT_NO_THROW(TlsTrust::make(false, {"# Issuer: CN=Eryx Test CA\n" + pem(pki().ca)}));
 }
 
+TEST(TlsTrust, ContextIsMadeOnceAndSharedByItsClients) {
+  auto trust = trust_in(pki().ca);
+  SSL_CTX* context = trust->context();
+  ASSERT_NE(context, nullptr);
+  EXPECT_EQ(trust->context(), context);
+  EXPECT_EQ(SSL_CTX_get_verify_mode(context), SSL_VERIFY_PEER);
+  EXPECT_EQ(SSL_CTX_get_min_proto_version(context), TLS1_2_VERSION);
+}
+
 // ---- verification ------------------------------------------------------------------------------
 
 TEST(TlsClient, HandshakeSucceedsWithTheCaAsDer) {
