@@ -13,9 +13,9 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <nlohmann/json.hpp>
+#include <system_error>
 
 namespace eryx::net {
 
@@ -454,7 +454,8 @@ TlsStatus TlsClient::failure(int result, const char* operation) {
     last_error_ = std::string(operation) + " failed: EOF occurred in violation of protocol";
   } else if (code == SSL_ERROR_SYSCALL && socket_ && socket_->last_errno != 0) {
     last_os_error_ = socket_->last_errno;
-    last_error_ = std::string(operation) + " failed: " + std::strerror(last_os_error_);
+    last_error_ = std::string(operation) +
+                  " failed: " + std::error_code(last_os_error_, std::generic_category()).message();
   } else {
     last_error_ = std::string(operation) + " failed: " + openssl_reason(first);
   }

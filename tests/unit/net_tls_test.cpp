@@ -917,11 +917,38 @@ TEST(TlsClient, WritingToAPeerThatResetIsAnErrorNotASignal) {
     if (status == TlsStatus::kWantWrite) wait_for(connection.fd.fd, POLLOUT);
   }
   EXPECT_EQ(status, TlsStatus::kError);
+  EXPECT_TRUE(connection.client->last_error().starts_with("TLS write failed: "))
+      << connection.client->last_error();
   EXPECT_TRUE(connection.client->last_os_error() == EPIPE ||
               connection.client->last_os_error() == ECONNRESET)
       << connection.client->last_error();
   size_t done = 0;
   EXPECT_EQ(connection.client->write(chunk, &done), TlsStatus::kError);  // and stays failed
+}
+
+TEST(TlsClient, NeverWaitsEvenOnABlockingSocket) {
+  // A listener that never accepts: the kernel completes the TCP handshake, nobody ever answers.
+  Fd listener(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(bind(listener.fd, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(listen(listener.fd, 1), 0);
+  ASSERT_EQ(getsockname(listener.fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));  // left blocking on purpose
+  timeval limit{2, 0};  // were the client to wait after all, the test fails instead of hanging
+  setsockopt(fd.fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  ASSERT_EQ(connect(fd.fd, reinterpret_cast<sockaddr*>(&address), length), 0);
+  std::string error;
+  auto client = TlsClient::over_socket(trust_in(pki().ca), fd.fd, "localhost", "", &error);
+  ASSERT_NE(client, nullptr) << error;
+  auto start = Clock::now();
+  EXPECT_EQ(client->handshake(), TlsStatus::kWantRead);
+  uint8_t buffer[16];
+  size_t got = 0;
+  EXPECT_EQ(client->read(buffer, &got), TlsStatus::kWantRead);
+  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(500));
 }
 
 // ---- memory mode -------------------------------------------------------------------------------
