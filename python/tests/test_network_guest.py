@@ -560,3 +560,28 @@ def test_interrupt_during_a_blocked_recv_raises_keyboard_interrupt_and_keeps_the
         assert error.value.type_name == "KeyboardInterrupt"
         assert time.monotonic() - start < 10
         assert session.execute("print(x + 1)").stdout == "42\n"
+
+
+def test_a_callback_completion_wakes_a_loop_that_also_waits_on_a_socket():
+    registry = eryx.CallbackRegistry()
+
+    @registry.callback(description="Answers after a short pause")
+    def slow() -> str:
+        time.sleep(0.3)
+        return "done"
+
+    with tcp_server(stall) as port:
+        sandbox = eryx.Sandbox(network=eryx.NetConfig().allow_localhost(), callbacks=registry)
+        out = run(
+            sandbox,
+            f"""
+            import asyncio, time
+            reader, writer = await asyncio.open_connection("127.0.0.1", {port})
+            pending_read = asyncio.ensure_future(reader.read(1))  # the server never answers
+            start = time.monotonic()
+            print(await slow(), time.monotonic() - start < 3)
+            pending_read.cancel()
+            writer.close()
+            """,
+        )
+    assert out == "done True\n"
