@@ -161,7 +161,8 @@ static PyObject* net_recv(PyObject* self, PyObject* args) {
     Py_DECREF(bytes);
     return PyLong_FromLong(got);
   }
-  if (got < n && _PyBytes_Resize(&bytes, got < n ? got : n) < 0) return NULL;
+  if (got > n) got = (int32_t)n; /* never more than asked */
+  if (got < n && _PyBytes_Resize(&bytes, got) < 0) return NULL;
   return bytes;
 }
 
@@ -292,6 +293,7 @@ static PyObject* net_tls_drain(PyObject* self, PyObject* args) {
     Py_DECREF(bytes);
     return PyLong_FromLong(got);
   }
+  if (got > cap) got = (int32_t)cap;
   if (got < cap && _PyBytes_Resize(&bytes, got) < 0) return NULL;
   return bytes;
 }

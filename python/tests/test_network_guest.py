@@ -8,7 +8,10 @@ nothing else is contacted and no name but `localhost` is resolved.
 import contextlib
 import hashlib
 import http.server
+import shutil
 import socket
+import ssl
+import subprocess
 import textwrap
 import threading
 import time
@@ -560,3 +563,183 @@ def test_interrupt_during_a_blocked_recv_raises_keyboard_interrupt_and_keeps_the
         assert error.value.type_name == "KeyboardInterrupt"
         assert time.monotonic() - start < 10
         assert session.execute("print(x + 1)").stdout == "42\n"
+
+
+def test_a_callback_completion_wakes_a_loop_that_also_waits_on_a_socket():
+    registry = eryx.CallbackRegistry()
+
+    @registry.callback(description="Answers after a short pause")
+    def slow() -> str:
+        time.sleep(0.3)
+        return "done"
+
+    with tcp_server(stall) as port:
+        sandbox = eryx.Sandbox(network=eryx.NetConfig().allow_localhost(), callbacks=registry)
+        out = run(
+            sandbox,
+            f"""
+            import asyncio, time
+            reader, writer = await asyncio.open_connection("127.0.0.1", {port})
+            pending_read = asyncio.ensure_future(reader.read(1))  # the server never answers
+            start = time.monotonic()
+            print(await slow(), time.monotonic() - start < 3)
+            pending_read.cancel()
+            writer.close()
+            """,
+        )
+    assert out == "done True\n"
+
+
+# ---- TLS through the host, with a CA made at test time (openssl) -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory):
+    """A CA and a leaf for DNS:localhost signed by it, made with the openssl command."""
+    openssl = shutil.which("openssl")
+    assert openssl, "the TLS tests need the openssl command (Debian package openssl)"
+    d = tmp_path_factory.mktemp("tls")
+
+    def sh(*args):
+        subprocess.run([openssl, *args], cwd=d, check=True, capture_output=True, timeout=60)
+
+    sh("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+       "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=eryx test CA",
+       "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+    sh("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+       "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost")
+    (d / "leaf.ext").write_text(
+        "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n"
+    )
+    sh("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+       "-days", "2", "-out", "leaf.pem", "-extfile", "leaf.ext")  # fmt: skip
+    return d
+
+
+def server_tls_context(tls_files):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls_files / "leaf.pem", tls_files / "leaf.key")
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+def tls_echo(tls_files):
+    context = server_tls_context(tls_files)
+
+    def handle(conn, stop):
+        with context.wrap_socket(conn, server_side=True) as tls:
+            echo(tls, stop)
+
+    return handle
+
+
+def trusting_sandbox(tls_files):
+    config = eryx.NetConfig().allow_localhost().with_root_cert((tls_files / "ca.pem").read_bytes())
+    return eryx.Sandbox(network=config)
+
+
+def test_wrap_socket_speaks_tls_verified_against_the_root_cert(tls_files):
+    leaf_der = ssl.PEM_cert_to_DER_cert((tls_files / "leaf.pem").read_text())
+    with tcp_server(tls_echo(tls_files)) as port:
+        out = run(
+            trusting_sandbox(tls_files),
+            f"""
+            import socket, ssl
+            context = ssl.create_default_context()
+            context.set_alpn_protocols(["h2", "http/1.1"])
+            with socket.create_connection(("localhost", {port}), timeout=10) as raw:
+                with context.wrap_socket(raw, server_hostname="localhost") as tls:
+                    tls.sendall(b"over tls")
+                    print(tls.recv(100))
+                    print(tls.version().startswith("TLSv1."), len(tls.cipher()) == 3,
+                          tls.selected_alpn_protocol())
+                    cert = tls.getpeercert()
+                    print(cert["subject"], cert["subjectAltName"])
+                    print(tls.getpeercert(binary_form=True).hex())
+            """,
+        )
+    lines = out.splitlines()
+    assert lines[0] == "b'over tls'"
+    assert lines[1] == "True True http/1.1"
+    assert lines[2] == "((('commonName', 'localhost'),),) (('DNS', 'localhost'),)"
+    assert lines[3] == leaf_der.hex()
+
+
+def test_asyncio_open_connection_with_ssl_round_trip(tls_files):
+    with tcp_server(tls_echo(tls_files)) as port:
+        out = run(
+            trusting_sandbox(tls_files),
+            f"""
+            import asyncio, ssl
+            reader, writer = await asyncio.open_connection(
+                "localhost", {port}, ssl=ssl.create_default_context())
+            writer.write(b"async over tls\\n")
+            await writer.drain()
+            print(await reader.readline(), writer.get_extra_info("ssl_object").version() is not None)
+            writer.close()
+            await writer.wait_closed()
+            """,
+        )
+    assert out == "b'async over tls\\n' True\n"
+
+
+def test_urllib_fetches_https_from_a_server_of_the_trusted_ca(tls_files):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "6")
+            self.end_headers()
+            self.wfile.write(b"secret")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = server_tls_context(tls_files).wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        out = run(
+            trusting_sandbox(tls_files),
+            f"""
+            import urllib.request
+            print(urllib.request.urlopen("https://localhost:{server.server_address[1]}/", timeout=10).read())
+            """,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert out == "b'secret'\n"
+
+
+def test_a_server_of_an_untrusted_ca_fails_certificate_verification(tls_files):
+    with tcp_server(tls_echo(tls_files)) as port:
+        out = run(
+            localhost_sandbox(),
+            f"""
+            import socket, ssl
+            raw = socket.create_connection(("localhost", {port}), timeout=10)
+            try:
+                ssl.create_default_context().wrap_socket(raw, server_hostname="localhost")
+            except ssl.SSLCertVerificationError as e:
+                print(type(e).__name__, isinstance(e, ValueError), e.verify_code != 0,
+                      "certificate verify failed" in str(e))
+            """,
+        )
+    assert out == "SSLCertVerificationError True True True\n"
+
+
+def test_a_certificate_for_another_name_fails_host_name_verification(tls_files):
+    with tcp_server(tls_echo(tls_files)) as port:
+        out = run(
+            trusting_sandbox(tls_files),
+            f"""
+            import socket, ssl
+            raw = socket.create_connection(("127.0.0.1", {port}), timeout=10)
+            try:
+                ssl.create_default_context().wrap_socket(raw, server_hostname="127.0.0.1")
+            except ssl.SSLCertVerificationError as e:
+                print(type(e).__name__, "certificate verify failed" in str(e))
+            """,
+        )
+    assert out == "SSLCertVerificationError True\n"
