@@ -137,6 +137,10 @@ test-wheels:
 bench: build
 	@$(BUILD)/bench/eryx_bench --benchmark_min_warmup_time=0.2
 
+# Networking in the sandbox vs native CPython against local servers, one table (not part of `make test`).
+bench-net: python
+	@$(VENV)/bin/python bench/python/net_bench.py
+
 # RSS, fds and threads stay flat over 10,000 sandboxes, 1,000 sessions and 64 concurrent executions
 # (docs/reliability.md); not part of `make test` (it takes minutes).
 soak: python
