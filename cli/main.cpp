@@ -61,6 +61,10 @@ int main(int argc, char** argv) {
   std::string script;
   uint64_t timeout_ms = 30'000;
   uint64_t max_memory_mb = 128;
+  bool net = false;
+  std::vector<std::string> allow_hosts;
+  bool allow_localhost = false;
+  std::vector<std::string> root_cert_files;
   app.add_option("-c", command, "Python code to run");
   app.add_option("script", script, "Python file to run, or - for standard input");
   // Bounded so that no arithmetic on them overflows (a MiB count times 2^20 fits in 64 bits); an
@@ -76,6 +80,18 @@ int main(int argc, char** argv) {
       ->check(non_empty)
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40))
       ->capture_default_str();
+  app.add_flag("--net", net,
+               "Allow network access: public internet by default (private and loopback networks "
+               "stay blocked); see --allow-host");
+  app.add_option("--allow-host", allow_hosts,
+                 "Allow only hosts matching PATTERN (repeatable; implies --net), e.g. "
+                 "'api.example.com' or '*.example.com'")
+      ->type_name("PATTERN");
+  app.add_flag("--allow-localhost", allow_localhost,
+               "Also allow localhost, 127.0.0.0/8 and ::1 (implies --net)");
+  app.add_option("--root-cert", root_cert_files,
+                 "Trust this root certificate (PEM or DER file; repeatable; implies --net)")
+      ->type_name("FILE");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -108,6 +124,21 @@ int main(int argc, char** argv) {
     options.limits.max_memory_bytes.reset();
   else
     options.limits.max_memory_bytes = max_memory_mb * 1024 * 1024;
+  if (net || !allow_hosts.empty() || allow_localhost || !root_cert_files.empty()) {
+    eryx::NetConfig config;
+    for (auto& pattern : allow_hosts) config.allow_host(pattern);
+    if (allow_localhost) config.allow_localhost();
+    for (const auto& file : root_cert_files) {
+      std::string why;
+      auto bytes = read_source(file, why);
+      if (!bytes) {
+        std::cerr << "eryx: cannot read " << file << ": " << why << "\n";
+        return kExitUsage;
+      }
+      config.with_root_cert(std::move(*bytes));
+    }
+    options.network = std::move(config);
+  }
   // Stream output as the guest writes it, so long-running scripts show progress.
   options.on_stdout = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
   options.on_stderr = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stderr); };

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "eryx/callbacks.hpp"
+#include "eryx/net.hpp"
 
 namespace eryx {
 
@@ -58,6 +59,9 @@ struct SandboxOptions {
   // Host functions the code can await (see eryx/callbacks.hpp). Empty: none, and no callback
   // names are added to the guest's globals.
   CallbackRegistry callbacks;
+  // What the code may reach over the network (eryx/net.hpp). nullopt: nothing; every socket
+  // operation raises OSError in the guest saying that networking is disabled.
+  std::optional<NetConfig> network;
 };
 
 // Where the runtime finds the guest artefacts. The defaults point at the build tree; an

@@ -16,6 +16,9 @@ namespace eryx {
 namespace detail {
 struct FactoryData;
 }
+namespace net {
+struct SandboxNetwork;
+}
 
 class Sandbox {
  public:
@@ -38,6 +41,7 @@ class Sandbox {
   std::shared_ptr<const SandboxOptions> options_;
   std::shared_ptr<Runtime> runtime_;
   std::shared_ptr<const detail::FactoryData> factory_;  // null: the runtime's fresh interpreter
+  std::shared_ptr<const net::SandboxNetwork> network_;   // null: no network
 };
 
 }  // namespace eryx

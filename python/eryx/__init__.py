@@ -35,6 +35,7 @@ _atexit.register(_eryx._shutdown)
 
 ExecuteResult = _eryx.ExecuteResult
 ResourceLimits = _eryx.ResourceLimits
+NetConfig = _eryx.NetConfig
 SandboxFactory = _eryx.SandboxFactory
 
 
@@ -77,6 +78,7 @@ __all__ = [
     "ExecutionError",
     "InitializationError",
     "InvalidArgumentError",
+    "NetConfig",
     "ResourceLimitError",
     "ResourceLimits",
     "Sandbox",

@@ -42,6 +42,52 @@ class CallbackRegistry:
 
 Callbacks = Union[CallbackRegistry, Sequence[CallbackDict]]
 
+class NetConfig:
+    """What a sandbox may reach over the network (docs/guide/networking.md). Without one, a
+    sandbox has no network. Invalid patterns, CIDRs or certificates raise InvalidArgumentError
+    (a ValueError) where they are given."""
+
+    max_connections: int
+    connect_timeout_ms: int
+    io_timeout_ms: int
+    allow_all_hosts: Optional[bool]
+    allowed_hosts: list[str]
+    blocked_hosts: list[str]
+    blocked_networks: list[str]
+    allowed_networks: list[str]
+    internal_hosts: list[str]
+    @property
+    def root_cert_count(self) -> int: ...
+    def __init__(
+        self,
+        *,
+        max_connections: int = 10,
+        connect_timeout_ms: int = 30000,
+        io_timeout_ms: int = 60000,
+        allow_all_hosts: Optional[bool] = None,
+        allowed_hosts: Optional[Sequence[str]] = None,
+        blocked_hosts: Optional[Sequence[str]] = None,
+        blocked_networks: Optional[Sequence[str]] = None,
+        allowed_networks: Optional[Sequence[str]] = None,
+        internal_hosts: Optional[Sequence[str]] = None,
+    ) -> None: ...
+    @staticmethod
+    def permissive() -> NetConfig:
+        """Everything reachable, loopback and private networks included."""
+    def allow_host(self, pattern: str) -> NetConfig:
+        """Allows names matching `pattern` and, from then on, only the allowed names."""
+    def block_host(self, pattern: str) -> NetConfig: ...
+    def allow_network(self, cidr: str) -> NetConfig:
+        """Allows addresses in `cidr`, even inside blocked_networks."""
+    def allow_internal_host(self, pattern: str) -> NetConfig:
+        """Lets names matching `pattern` resolve into blocked networks."""
+    def allow_localhost(self) -> NetConfig:
+        """Allows the name localhost, 127.0.0.0/8 and ::1."""
+    def with_root_cert(self, cert: bytes | str) -> NetConfig:
+        """Trusts a root certificate (DER or PEM bytes, or a PEM str; a PEM may hold several)."""
+    def map_host(self, name: str, addresses: Sequence[str]) -> NetConfig:
+        """Resolves `name` to `addresses` (like curl --resolve); still checked by the policy."""
+
 class ResourceLimits:
     execution_timeout_ms: Optional[int]
     callback_timeout_ms: Optional[int]
@@ -98,6 +144,7 @@ class Sandbox:
         on_stderr: Optional[OutputHandler] = None,
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
+        network: Optional[NetConfig] = None,
     ) -> None: ...
     def execute(self, code: str) -> ExecuteResult: ...
     async def execute_async(self, code: str) -> ExecuteResult: ...
@@ -116,6 +163,7 @@ class Session:
         on_stderr: Optional[OutputHandler] = None,
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
+        network: Optional[NetConfig] = None,
     ) -> None: ...
     def execute(self, code: str) -> ExecuteResult: ...
     async def execute_async(self, code: str) -> ExecuteResult: ...
@@ -133,6 +181,7 @@ class Session:
         on_stderr: Optional[OutputHandler] = None,
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
+        network: Optional[NetConfig] = None,
     ) -> Session: ...
     def snapshot_state(self) -> bytes: ...
     def restore_state(self, state: bytes) -> None: ...
@@ -160,6 +209,7 @@ class SandboxFactory:
         on_stderr: Optional[OutputHandler] = None,
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
+        network: Optional[NetConfig] = None,
     ) -> Sandbox: ...
     @property
     def size_bytes(self) -> int: ...

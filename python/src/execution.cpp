@@ -6,7 +6,7 @@ namespace eryx::python {
 
 PyOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object on_stdout,
                        nb::object on_stderr, std::optional<std::string> result_variable,
-                       nb::handle callbacks) {
+                       nb::handle callbacks, const PyNetConfig* network) {
   for (auto [handler, name] :
        {std::pair{on_stdout.ptr(), "on_stdout"}, {on_stderr.ptr(), "on_stderr"}}) {
     if (handler != Py_None && !PyCallable_Check(handler)) {
@@ -25,6 +25,7 @@ PyOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object
   options.on_stdout = make_output_handler(built.refs, 0);
   options.on_stderr = make_output_handler(built.refs, 1);
   options.callbacks = make_registry(built.refs, 2);
+  if (network != nullptr) options.network = network->core;
   return built;
 }
 

@@ -10,6 +10,7 @@
 
 #include "bindings.h"
 #include "limits.h"
+#include "net.h"
 #include "sigint.h"
 
 namespace eryx::python {
@@ -22,7 +23,7 @@ struct PyOptions {
 
 PyOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object on_stdout,
                        nb::object on_stderr, std::optional<std::string> result_variable,
-                       nb::handle callbacks);
+                       nb::handle callbacks, const PyNetConfig* network = nullptr);
 
 // The UTF-8 bytes of a Python str; a str that cannot be encoded (lone surrogates) raises
 // eryx.InvalidArgumentError.

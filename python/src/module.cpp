@@ -2,12 +2,14 @@
 #include <nanobind/stl/string.h>
 
 #include "bindings.h"
+#include "net.h"
 
 NB_MODULE(_eryx, m) {
   namespace nb = nanobind;
   m.doc() = "eryx: run untrusted Python in a WebAssembly sandbox (native core)";
   eryx::python::init_errors(m);
   eryx::python::init_limits(m);
+  eryx::python::init_net(m);
   eryx::python::init_results(m);
   eryx::python::init_sandbox(m);
   eryx::python::init_session(m);

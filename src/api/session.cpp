@@ -10,6 +10,7 @@
 #include "engine/guest_call.h"
 #include "engine/guest_module.h"
 #include "engine/runtime_core.h"
+#include "net/sandbox_network.h"
 #include "engine/session_image.h"
 #include "eryx/errors.hpp"
 
@@ -23,6 +24,7 @@ class SessionCore {
       : runtime_(std::move(runtime)),
         options_(std::move(options)),
         variant_(runtime_->core().variant_for(options_.limits)),
+        network_(compile_network(options_)),
         timeout_ms_(options_.limits.execution_timeout_ms) {
     validate_name(options_.result_variable, "result_variable");
     start_fresh();
@@ -44,7 +46,8 @@ class SessionCore {
                                     .metered = variant_.metered(),
                                     .stop = cancel.state(),
                                     .reseed = reseed,
-                                    .callbacks_running = &callbacks_running_});
+                                    .callbacks_running = &callbacks_running_,
+                                    .network = network_});
     } catch (const ExecutionError&) {
       throw;  // a Python exception leaves the interpreter intact
     } catch (...) {
@@ -140,7 +143,12 @@ class SessionCore {
       : runtime_(std::move(runtime)),
         options_(options),
         variant_(variant),
+        network_(compile_network(options_)),
         timeout_ms_(options.limits.execution_timeout_ms) {}
+
+  static std::shared_ptr<const net::SandboxNetwork> compile_network(const SandboxOptions& options) {
+    return options.network ? net::SandboxNetwork::make(*options.network) : nullptr;
+  }
 
   // Runs a host-initiated guest operation on the live interpreter. The guest's own code runs in
   // it (__reduce__, __del__, unpickling), so it has the session's execution timeout and `cancel`.
@@ -215,6 +223,7 @@ class SessionCore {
   std::shared_ptr<Runtime> runtime_;  // keeps the engine variant alive
   SandboxOptions options_;
   const engine::EngineVariant& variant_;
+  std::shared_ptr<const net::SandboxNetwork> network_;  // null: no network
   mutable std::mutex mutex_;
   std::atomic<std::thread::id> holder_;  // the thread holding mutex_, if any
   std::unique_ptr<engine::GuestInstance> instance_;

@@ -69,6 +69,9 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
         instance.state().callbacks = &broker;
         instance.state().callbacks_running = context.callbacks_running;
 
+        if (context.network && !instance.state().net) {
+          instance.state().net = net::open_network(context.network);
+        }
         if (context.reseed) instance.reseed();
         if (!registry->entries.empty())
           instance.install_callbacks(registry.get(), registry->catalog_json);

@@ -10,6 +10,7 @@
 #include "eryx/cancellation.hpp"
 #include "eryx/options.hpp"
 #include "eryx/result.hpp"
+#include "net/sandbox_network.h"
 
 namespace eryx::engine {
 
@@ -22,6 +23,8 @@ struct ExecutionContext {
   // Set while an execution that has called callbacks runs (lets a Session refuse re-entrant
   // executes from its callbacks).
   std::atomic<bool>* callbacks_running = nullptr;
+  // The sandbox's network; the instance opens its own connection table from it on first use.
+  std::shared_ptr<const net::SandboxNetwork> network;
 };
 
 // Runs `code` (already validated) in `instance`. Throws ExecutionError, TimeoutError,

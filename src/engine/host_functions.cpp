@@ -4,6 +4,7 @@
 
 #include "engine/store_state.h"
 #include "host/eryx_imports.h"
+#include "host/net_imports.h"
 #include "wasi/guest_memory.h"
 #include "wasi/preview1_functions.h"
 
@@ -93,6 +94,7 @@ void define_eryx(wasmtime::Linker& linker) {
 #define ERYX_BIND_IMPORT(name) \
   check(linker.func_wrap("eryx", #name, ImportBinding<&host::name>::function()), #name);
   ERYX_HOST_IMPORTS(ERYX_BIND_IMPORT)
+  ERYX_NET_IMPORTS(ERYX_BIND_IMPORT)
 #undef ERYX_BIND_IMPORT
 }
 

@@ -52,7 +52,8 @@ const engine::EngineVariant& RuntimeCore::variant_for(const ResourceLimits& limi
 
 ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOptions& options,
                                          const CancellationToken::State* stop,
-                                         const snapshot::FactoryImage* factory) const {
+                                         const snapshot::FactoryImage* factory,
+                                         std::shared_ptr<const net::SandboxNetwork> network) const {
   const auto& variant = variant_for(options.limits);
   auto instance =
       variant.fresh_instance({.max_memory_bytes = options.limits.max_memory_bytes}, factory);
@@ -60,7 +61,8 @@ ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOpt
                                {.ticker = variant.ticker(),
                                 .metered = variant.metered(),
                                 .stop = stop,
-                                .reseed = factory != nullptr});
+                                .reseed = factory != nullptr,
+                                .network = std::move(network)});
 }
 
 const std::string& RuntimeCore::factory_fingerprint() const {

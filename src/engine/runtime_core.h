@@ -20,6 +20,12 @@
 
 namespace eryx::detail {
 
+}  // namespace eryx::detail
+namespace eryx::net {
+struct SandboxNetwork;
+}  // namespace eryx::net
+namespace eryx::detail {
+
 class RuntimeCore {
  public:
   // Loads the guest and checks it instantiates. Throws InitializationError (also for an invalid
@@ -33,7 +39,8 @@ class RuntimeCore {
   // Runs `code` (already validated) in a fresh interpreter, or in the state of `factory`.
   ExecuteResult execute_fresh(std::string_view code, const SandboxOptions& options,
                               const CancellationToken::State* stop,
-                              const snapshot::FactoryImage* factory = nullptr) const;
+                              const snapshot::FactoryImage* factory = nullptr,
+                              std::shared_ptr<const net::SandboxNetwork> network = nullptr) const;
 
   // Identifies the interpreter state factories of this runtime are captured against; a factory
   // only loads into a runtime with the same fingerprint.

@@ -13,6 +13,7 @@
 #include "callbacks/broker.h"
 #include "eryx/cancellation.hpp"
 #include "host/eryx_abi.h"
+#include "net/net_session.h"
 #include "wasi/context.h"
 #include "wasi/guest_memory.h"
 
@@ -62,6 +63,10 @@ struct HostState {
   // Set once the running execution has called a callback (cleared when it ends), so a Session can
   // refuse a re-entrant execute from one of its callbacks instead of deadlocking.
   std::atomic<bool>* callbacks_running = nullptr;
+
+  // The sandbox's network (null: none; every net_* import answers ERYX_NET_DISABLED). Lives as
+  // long as the instance, so a Session's connections survive between executions.
+  std::unique_ptr<net::NetSession> net;
 
   // Deadline and stop requests of the running guest call (engine/guest_call.h), checked by the
   // epoch callback and by host waits.
