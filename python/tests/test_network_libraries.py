@@ -606,8 +606,9 @@ def _cli_with_net_flags():
     if not cli:
         loud_skip("no eryx CLI at build/eryx (or $ERYX_CLI): build it with `make build`")
     help_text = subprocess.run([cli, "--help"], capture_output=True, text=True, timeout=30).stdout
-    if "--allow-host" not in help_text or "--net" not in help_text:
-        loud_skip(f"{cli} has no --net/--allow-host options yet")
+    missing = [o for o in ("--net", "--allow-host", "--allow-localhost", "--root-cert") if o not in help_text]
+    if missing:
+        loud_skip(f"{cli} has no {'/'.join(missing)} option(s) yet")
     return cli
 
 
@@ -619,6 +620,23 @@ def test_cli_allow_host_127_0_0_1_fetches_from_loopback(http_server):
     proc = subprocess.run([cli, "--allow-host", "127.0.0.1", "-c", FETCH_1K.format(url=http_server.url("/1k"))],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout == "1024\n", (proc.returncode, proc.stderr)
+
+
+def test_cli_allow_localhost_with_root_cert_fetches_over_https(https_server, pki, tmp_path):
+    cli = _cli_with_net_flags()
+    (tmp_path / "ca.pem").write_bytes(pki.ca_pem)
+    proc = subprocess.run([cli, "--allow-localhost", "--root-cert", str(tmp_path / "ca.pem"),
+                           "-c", FETCH_1K.format(url=https_server.url("/1k", host="localhost"))],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout == "1024\n", (proc.returncode, proc.stderr)
+
+
+def test_cli_allow_localhost_without_root_cert_fails_verification(https_server):
+    cli = _cli_with_net_flags()
+    proc = subprocess.run([cli, "--allow-localhost", "-c", FETCH_1K.format(url=https_server.url("/1k"))],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, (proc.returncode, proc.stderr)
+    assert "CERTIFICATE_VERIFY_FAILED" in proc.stderr or "SSLCertVerificationError" in proc.stderr, proc.stderr
 
 
 def test_cli_net_alone_refuses_loopback(http_server):
