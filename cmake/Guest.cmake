@@ -99,15 +99,19 @@ set(ERYX_GUEST_WASI_IMPORTS "${_gdir}/wasi-imports.txt")
 # The guest's Python runtime files, embedded into the glue as C byte arrays.
 set(_gen "${_gdir}/gen")
 file(MAKE_DIRECTORY "${_gen}")
-set(_runtime_py "${_glue_dir}/../runtime/eryx_callbacks.py")
-get_filename_component(_runtime_py "${_runtime_py}" ABSOLUTE)
-add_custom_command(
-  OUTPUT "${_gen}/eryx_callbacks_py.h"
-  COMMAND "${CMAKE_COMMAND}" -DIN=${_runtime_py} -DOUT=${_gen}/eryx_callbacks_py.h
-          -DNAME=eryx_callbacks_py -P "${CMAKE_CURRENT_LIST_DIR}/EmbedText.cmake"
-  DEPENDS "${_runtime_py}" "${CMAKE_CURRENT_LIST_DIR}/EmbedText.cmake"
-  COMMENT "Embedding guest/runtime/eryx_callbacks.py"
-  VERBATIM)
+set(_runtime_headers "")
+foreach(_runtime_name eryx_callbacks eryx_net_install eryx_socket eryx_select eryx_ssl)
+  set(_runtime_py "${_glue_dir}/../runtime/${_runtime_name}.py")
+  get_filename_component(_runtime_py "${_runtime_py}" ABSOLUTE)
+  add_custom_command(
+    OUTPUT "${_gen}/${_runtime_name}_py.h"
+    COMMAND "${CMAKE_COMMAND}" -DIN=${_runtime_py} -DOUT=${_gen}/${_runtime_name}_py.h
+            -DNAME=${_runtime_name}_py -P "${CMAKE_CURRENT_LIST_DIR}/EmbedText.cmake"
+    DEPENDS "${_runtime_py}" "${CMAKE_CURRENT_LIST_DIR}/EmbedText.cmake"
+    COMMENT "Embedding guest/runtime/${_runtime_name}.py"
+    VERBATIM)
+  list(APPEND _runtime_headers "${_gen}/${_runtime_name}_py.h")
+endforeach()
 
 # Compile the glue with the guest toolchain (not the project's compiler).
 set(_cc ${ERYX_GUEST_CC} ${ERYX_GUEST_CC_FLAGS})
@@ -124,7 +128,7 @@ foreach(_src IN LISTS _glue_sources)
     COMMAND ${_cc} ${ERYX_GUEST_CFLAGS} -std=c11 -Wall -Wextra -Werror ${_inc} -I${_gen}
             -I${_glue_dir}/../../src/host
             -MD -MF "${_obj}.d" -c "${_src}" -o "${_obj}"
-    DEPENDS "${_src}" "${ERYX_GUEST_DEPS_DIR}/guest-deps.cmake" "${_gen}/eryx_callbacks_py.h"
+    DEPENDS "${_src}" "${ERYX_GUEST_DEPS_DIR}/guest-deps.cmake" ${_runtime_headers}
     DEPFILE "${_obj}.d"
     COMMENT "Compiling guest glue ${_name}.c (wasm32-wasip1)"
     VERBATIM)

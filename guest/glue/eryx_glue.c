@@ -22,7 +22,6 @@
 
 #include "eryx_glue.h"
 
-
 #define ERYX_STR2(x) #x
 #define ERYX_STR(x) ERYX_STR2(x)
 /* /usr/local/lib/python313.zip for 3.13: derived from the headers' version. (Overridable only so
@@ -102,6 +101,7 @@ static int status_failed(PyStatus st, PyConfig* config) {
  * - asyncio's selector loop needs socket.socketpair() for its self-pipe, which WASI lacks. The
  * guest is single-threaded and has no signals, so a loop without the self-pipe loses nothing: when
  *   asyncio.selector_events is first imported, a meta-path hook turns the self-pipe into no-ops.
+ *   The same hook makes the loop resolve names inline (eryx_net_install.py: no thread pool).
  * - _eryx_runtime.run_coroutine runs code that uses top-level await.
  * - linecache (every execute registers its source there), traceback (every error), asyncio
  * (top-level await, callbacks: ~100 ms to import) and json (results, callbacks) are imported now,
@@ -114,8 +114,9 @@ static const char kRuntimeSetup[] =
     "def _no_self_pipe(module):\n"
     "    loop = module.BaseSelectorEventLoop\n"
     "    loop._make_self_pipe = loop._close_self_pipe = loop._write_to_self = lambda self: None\n"
-    "    import _eryx_callbacks\n"
+    "    import _eryx_callbacks, _eryx_net_install\n"
     "    _eryx_callbacks.patch_event_loop(module)\n"
+    "    _eryx_net_install.patch_event_loop(module)\n"
     "class _PatchingLoader:\n"
     "    def __init__(self, inner, patch): self.inner, self.patch = inner, patch\n"
     "    def create_module(self, spec): return self.inner.create_module(spec)\n"
@@ -241,9 +242,9 @@ ERYX_EXPORT("eryx_init") int32_t eryx_init(void) {
   st = PyConfig_SetArgv(&config, 1, argv);
   if (PyStatus_Exception(st)) return status_failed(st, &config);
 
-  if (eryx_callbacks_register_builtin() != 0) {
+  if (eryx_callbacks_register_builtin() != 0 || eryx_net_register_builtin() != 0) {
     PyConfig_Clear(&config);
-    fd2("cannot register the _eryx module", NULL);
+    fd2("cannot register the _eryx and _eryx_net modules", NULL);
     return 1;
   }
   st = Py_InitializeFromConfig(&config);
@@ -254,6 +255,7 @@ ERYX_EXPORT("eryx_init") int32_t eryx_init(void) {
     return 1;
   }
   if (eryx_callbacks_setup() != 0) return 1;
+  if (eryx_net_setup() != 0) return 1; /* before run_runtime_setup imports asyncio (and socket) */
   return run_runtime_setup();
 }
 

@@ -24,6 +24,11 @@ eryx_host_report_result(int32_t kind, const char* text, size_t text_len);
 int eryx_callbacks_register_builtin(void);
 int eryx_callbacks_setup(void);
 
+/* eryx_net.c: registers the built-in _eryx_net module (before Py_Initialize) and installs the
+ * socket, ssl and select shims (after, before anything imports socket). 0 on success. */
+int eryx_net_register_builtin(void);
+int eryx_net_setup(void);
+
 /* eryx_glue.c: the eryx_execute export, also run by eryx_heap.c to warm the execution path. */
 int32_t eryx_execute(const char* code, size_t code_len);
 

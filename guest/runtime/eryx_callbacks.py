@@ -115,12 +115,23 @@ class _CallbackAwareSelector:
             milliseconds = -1
         else:
             milliseconds = max(1, int(timeout * 1000 + 0.999))
+        if milliseconds != 0 and self._wait_on_sockets(milliseconds):
+            # One wait in the host served both: collect what is ready now.
+            events = self._inner.select(0)
+            milliseconds = 0
         completions = _eryx.wait(milliseconds)
         if completions is None:
             _fail_orphans()
         else:
             _deliver(completions)
         return events
+
+    def _wait_on_sockets(self, milliseconds):
+        # With eryx sockets registered too, the wait happens in net_poll, which also returns
+        # when a callback completion is ready (ERYX_POLL_WAKE_ON_CALLBACKS).
+        install = sys.modules.get("_eryx_net_install")
+        select = install.select_module() if install else None
+        return bool(select) and select.wait_with_callbacks(self._inner.get_map(), milliseconds)
 
 
 def patch_event_loop(module):

@@ -24,7 +24,7 @@ struct ExecutionContext {
   // executes from its callbacks).
   std::atomic<bool>* callbacks_running = nullptr;
   // The sandbox's network; the instance opens its own connection table from it on first use.
-  std::shared_ptr<const net::SandboxNetwork> network;
+  std::shared_ptr<const net::SandboxNetwork> network = nullptr;
 };
 
 // Runs `code` (already validated) in `instance`. Throws ExecutionError, TimeoutError,

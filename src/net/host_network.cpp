@@ -19,6 +19,7 @@
 #include "net/name_lookup.h"
 #include "net/sandbox_network.h"
 #include "net/tls_client.h"
+#include "util/deadline.h"
 
 namespace eryx::net {
 namespace {
