@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the hand-made seeds of fuzz/corpus/: WASI call sequences (wasi_calls), callback calls
-(callback_broker), schema instances (schema_validator) and small modules (wasm_reader, from .wat
+(callback_broker), schema instances (schema_validator), hosts and network configs (net_policy)
+and small modules (wasm_reader, from .wat
 with wabt's wat2wasm). The seeds taken from real artefacts (a factory file, a session snapshot, the
 guest module) come from fuzz/seeds/make_image_seeds.cpp. Run from the repository root:
     python3 fuzz/make_seeds.py
@@ -224,6 +225,34 @@ def schema_seeds():
     }
 
 
+def net_policy_seed(flags, host, *entries):
+    """A flags byte (1 permissive, 2 allow_localhost, 4 set allow_all_hosts to bit 8), the host,
+    then config entries and resolved addresses, one a line (fuzz/net_policy_fuzzer.cpp)."""
+    return bytes([flags]) + "\n".join((host,) + entries).encode()
+
+
+def net_policy_seeds():
+    seeds = {}
+    hosts = ["127.0.0.1", "127.1", "2130706433", "0x7f000001", "0x7f.1", "0177.0.0.1",
+             "017700000001", "[::1]", "::ffff:127.0.0.1", "::ffff:7f00:1", "64:ff9b::10.0.0.1",
+             "64:ff9b:1::a00:1", "2002:a00:1::1", "2001:0:4136:e378:8000:63bf:f5fe:fdfc",
+             "fe80::1%25eth0", "fe80::1%3", "0.0.0.0", "::", "255.255.255.255", "ff02::1",
+             "169.254.169.254", "8.8.8.8", "2606:4700:4700::1111", "1.2.3.256", "localhost",
+             "A.LocalHost.", "example.com.", "[example.com]", "a b"]
+    for i, host in enumerate(hosts):
+        seeds["host_%02d" % i] = net_policy_seed(0, host)
+    seeds["allow_host"] = net_policy_seed(0, "api.example.com", "A*.example.com", "Aapi.*.org",
+                                          "Bbad.example.com", "R93.184.216.34", "R10.0.0.1")
+    seeds["allow_localhost"] = net_policy_seed(2, "localhost", "R127.0.0.1", "R::1")
+    seeds["internal"] = net_policy_seed(0, "db.corp.example", "I*.corp.example", "R10.0.0.5",
+                                        "Rfd00::5")
+    seeds["networks"] = net_policy_seed(1, "10.1.2.3", "N10.0.0.0/8", "X8.8.8.0/24",
+                                        "Xfe80::/10", "B1.1.1.1", "A[::1]", "N10.0.0.1/8")
+    seeds["restricted"] = net_policy_seed(4, "93.184.216.34", "N93.184.216.0/24")
+    seeds["all_hosts"] = net_policy_seed(12, "other.example", "Aexample.com", "R2002:808:808::1")
+    return seeds
+
+
 WAT = {
     "minimal_memory": '(module (memory 1 4) (global $sp (export "__stack_pointer") (mut i32) '
                       '(i32.const 1024)) (export "memory" (memory 0)) '
@@ -254,7 +283,8 @@ def wasm_seeds():
 
 def main():
     for target, seeds in [("wasi_calls", wasi_seeds()), ("callback_broker", broker_seeds()),
-                          ("schema_validator", schema_seeds()), ("wasm_reader", wasm_seeds())]:
+                          ("schema_validator", schema_seeds()), ("net_policy", net_policy_seeds()),
+                          ("wasm_reader", wasm_seeds())]:
         os.makedirs(os.path.join(CORPUS, target), exist_ok=True)
         for name, data in seeds.items():
             with open(os.path.join(CORPUS, target, "seed_" + name), "wb") as f:

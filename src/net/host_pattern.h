@@ -23,7 +23,7 @@ std::optional<std::string> normalize_host_name(std::string_view name);
 class HostPattern {
  public:
   // "*", a name, or a name with '*' labels (see above); case-insensitive, one trailing dot
-  // ignored. nullopt when it is none of these (e.g. "a*.com", "", "*.", "a..b").
+  // ignored. nullopt when it is none of these (e.g. "a*.com", "", ".", "a..b").
   static std::optional<HostPattern> parse(std::string_view pattern);
 
   // Whether `normalized_name` (from normalize_host_name) matches.

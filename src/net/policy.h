@@ -53,6 +53,8 @@ struct Target {
   std::string name;  // normalized (normalize_host_name); empty for a literal
 };
 
+// Immutable once made: one Policy may be shared by threads (every check is const and allocates
+// only its result).
 class Policy {
  public:
   // Checks the whole config (patterns, CIDRs, limits, root certificates; NetConfig::validate calls
