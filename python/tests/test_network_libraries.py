@@ -46,8 +46,10 @@ def _chain(e):
 def factory(test_wheels):
     # The libraries are imported once, at build time (about 2 s in the guest), not by every test.
     # Without networking they cannot be (httpx and aiohttp need ssl and socket): then only the
-    # import test below runs, and fails saying why.
-    imports = GUEST_MODULES if hasattr(eryx, "NetConfig") else []
+    # import test below runs, and fails saying why. requests is left out: its import calls
+    # certifi.where(), which extracts the CA bundle to /tmp, and a factory's /tmp does not reach its
+    # sandboxes (see test_https_works_after_a_factory_imported_requests).
+    imports = [m for m in GUEST_MODULES if m != "requests"] if hasattr(eryx, "NetConfig") else []
     return eryx.SandboxFactory(packages=[str(p) for p in test_wheels.values()], imports=imports,
                                build_timeout_ms=120_000)
 
@@ -114,15 +116,26 @@ mods = {GUEST_MODULES!r}
 files = {{m: importlib.import_module(m).__file__ for m in mods}}
 # A native extension cannot load in WASI; every module that did load is Python source.
 native = [n for n, m in sys.modules.items() if (getattr(m, "__file__", None) or "").endswith((".so", ".pyd"))]
-import multidict._compat, aiohttp.http_parser
+import multidict._compat, aiohttp.http_parser as hp
 result = {{"files": files, "native": native, "multidict_ext": multidict._compat.USE_EXTENSIONS,
-          "aiohttp_parser": aiohttp.http_parser.HttpResponseParser.__name__}}
+          "aiohttp_pure_parser": hp.HttpResponseParser is hp.HttpResponseParserPy}}
 ''').result
     for module, path in out["files"].items():
         assert ".whl/" in path, (module, path)
     assert out["native"] == []
     assert out["multidict_ext"] is False
-    assert out["aiohttp_parser"] == "HttpResponseParserPy"
+    assert out["aiohttp_pure_parser"] is True
+
+
+@pytest.mark.xfail(strict=True, reason="known bug: files a factory build writes to /tmp do not reach its "
+                   "sandboxes, but module state naming them does (certifi.where() cached by requests)")
+def test_https_works_after_a_factory_imported_requests(test_wheels, net, https_server):
+    factory = eryx.SandboxFactory(packages=[str(p) for p in test_wheels.values()], imports=["requests"])
+    got = run(factory, f'''
+import requests
+result = len(requests.get({https_server.url("/1k")!r}, timeout=10).content)
+''', net)
+    assert got == 1024
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,11 +235,28 @@ ctx = ssl.create_default_context()
 ctx.set_alpn_protocols(["eryx-test/1"])
 with socket.create_connection(("127.0.0.1", {tls_info_server.port}), timeout=10) as raw:
     with ctx.wrap_socket(raw, server_hostname="eryx-test.example") as s:
-        line = s.makefile("rb").readline()
-        result = {{"client_alpn": s.selected_alpn_protocol(), "server": json.loads(line)}}
+        alpn = s.selected_alpn_protocol()
+        result = {{"client_alpn": alpn, "server": json.loads(s.makefile("rb").readline())}}
 ''', net)
     assert got["client_alpn"] == "eryx-test/1"
     assert got["server"]["alpn"] == "eryx-test/1" and got["server"]["sni"] == "eryx-test.example"
+
+
+@pytest.mark.xfail(strict=True, reason="known bug: once the peer has closed, selected_alpn_protocol() "
+                   "raises OSError 'no TLS handshake has completed' (CPython still answers)")
+def test_tls_details_stay_readable_after_the_peer_closes(factory, net, tls_info_server):
+    got = run(factory, f'''
+import socket, ssl
+ctx = ssl.create_default_context()
+ctx.set_alpn_protocols(["eryx-test/1"])
+with socket.create_connection(("127.0.0.1", {tls_info_server.port}), timeout=10) as raw:
+    with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+        f = s.makefile("rb")
+        f.readline()
+        eof = f.read()
+        result = {{"eof": eof == b"", "alpn": s.selected_alpn_protocol(), "version": s.version()}}
+''', net)
+    assert got["eof"] and got["alpn"] == "eryx-test/1" and got["version"] == "TLSv1.3"
 
 
 def test_asyncio_open_connection_speaks_plain_http(factory, net, http_server):
@@ -299,15 +329,26 @@ with requests.Session() as s:
     assert http_server.connections - before == 1
 
 
-def test_httpx_sync_client_over_http_and_https(factory, net, http_server, https_server):
+def test_httpx_sync_client_over_http(factory, net, http_server):
     got = run(factory, f'''
 import httpx
 with httpx.Client(timeout=10) as c:
-    a = c.get({http_server.url("/json")!r})
-    b = c.get({https_server.url("/1k")!r})
-result = {{"json": a.json(), "n": len(b.content), "version": b.http_version}}
+    r = c.get({http_server.url("/json")!r})
+result = {{"json": r.json(), "version": r.http_version}}
 ''', net)
-    assert got == {"json": net_servers.JSON_DOC, "n": 1024, "version": "HTTP/1.1"}
+    assert got == {"json": net_servers.JSON_DOC, "version": "HTTP/1.1"}
+
+
+@pytest.mark.xfail(strict=True, reason="known bug: httpcore's sync backend reads SSLSocket._sslobj "
+                   "(CPython's private SSLObject), which the guest's ssl shim does not have")
+def test_httpx_sync_client_over_https(factory, net, https_server):
+    got = run(factory, f'''
+import httpx
+with httpx.Client(timeout=10) as c:
+    r = c.get({https_server.url("/1k")!r})
+result = {{"n": len(r.content), "version": r.http_version}}
+''', net)
+    assert got == {"n": 1024, "version": "HTTP/1.1"}
 
 
 def test_httpx_async_client_over_http_and_https(factory, net, http_server, https_server):
