@@ -212,6 +212,24 @@ result = sizes
     assert http_server.connections - before == 1
 
 
+def test_a_session_keeps_a_connection_open_between_executions(net, http_server):
+    session = eryx.Session(network=net)
+    before = http_server.connections
+    session.execute(f'''
+import http.client
+c = http.client.HTTPConnection("127.0.0.1", {http_server.port}, timeout=10)
+c.request("GET", "/1k")
+first = len(c.getresponse().read())
+''')
+    got = session.execute('''
+c.request("GET", "/json")
+result = [first, len(c.getresponse().read())]
+c.close()
+''').result
+    assert got == [1024, len(json.dumps(net_servers.JSON_DOC))]
+    assert http_server.connections - before == 1
+
+
 def test_https_client_reports_peer_certificate_and_tls_version(factory, net, https_server):
     got = run(factory, f'''
 import http.client, ssl
