@@ -488,9 +488,14 @@ result = len(requests.get("http://api.eryx-test.example:{http_server.port}/1k", 
 def _verification_failure(factory, net, server, library):
     fetch = {"urllib": "urllib.request.urlopen(URL, timeout=10)",
              "requests": "requests.get(URL, timeout=10)",
-             "httpx": "httpx.get(URL, timeout=10)"}[library]
+             "httpx": "httpx.get(URL, timeout=10)",
+             "aiohttp": "asyncio.run(aiohttp_get(URL))"}[library]
     return run(factory, CHAIN + f'''
-import urllib.request, requests, httpx
+import asyncio, urllib.request, requests, httpx, aiohttp
+async def aiohttp_get(url):
+    async with aiohttp.ClientSession() as s:
+        async with s.get(url) as r:
+            return await r.read()
 URL = {server.url("/1k")!r}
 try:
     {fetch}
@@ -500,7 +505,7 @@ except Exception as e:
 ''', net)
 
 
-@pytest.mark.parametrize("library", ["urllib", "requests", "httpx"])
+@pytest.mark.parametrize("library", ["urllib", "requests", "httpx", "aiohttp"])
 def test_a_certificate_for_another_host_name_fails_verification(factory, net, wrong_name_server, library):
     got = _verification_failure(factory, net, wrong_name_server, library)
     assert got != "fetched"
@@ -509,7 +514,7 @@ def test_a_certificate_for_another_host_name_fails_verification(factory, net, wr
     assert all(p != "/1k" for _, p, _ in wrong_name_server.requests)
 
 
-@pytest.mark.parametrize("library", ["urllib", "requests", "httpx"])
+@pytest.mark.parametrize("library", ["urllib", "requests", "httpx", "aiohttp"])
 def test_a_self_signed_certificate_fails_verification(factory, net, self_signed_server, library):
     got = _verification_failure(factory, net, self_signed_server, library)
     assert got != "fetched"
