@@ -66,7 +66,7 @@ socklen_t to_sockaddr(const IpAddress& address, uint16_t port, sockaddr_storage*
   in6->sin6_family = AF_INET6;
   in6->sin6_port = htons(port);
   std::memcpy(&in6->sin6_addr, address.bytes.data(), 16);
-  in6->sin6_scope_id = address.scope_id;
+  in6->sin6_scope_id = address.interface_index();
   return sizeof(sockaddr_in6);
 }
 
@@ -378,6 +378,8 @@ int32_t HostNetwork::tls_failure(TlsStatus status, const TlsClient& tls) {
     case TlsStatus::kCertError:
       return fail(ERYX_NET_CERT_ERROR, tls.last_error());
     default:
+      // A socket failure under TLS is the socket's error (ConnectionResetError, ...).
+      if (int error = tls.last_os_error(); error != 0) return fail_errno(error, "TLS");
       return fail(ERYX_NET_TLS_ERROR, tls.last_error());
   }
 }

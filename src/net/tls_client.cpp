@@ -468,6 +468,7 @@ TlsStatus TlsClient::handshake() {
   if (fatal_ != TlsStatus::kOk) return fatal_;
   if (socket_) socket_->last_errno = 0;
   int result = SSL_do_handshake(ssl_);
+  note_established();
   return result == 1 ? TlsStatus::kOk : failure(result, "TLS handshake");
 }
 
@@ -483,6 +484,7 @@ TlsStatus TlsClient::read(std::span<uint8_t> out, size_t* done) {
   while (*done < out.size()) {
     size_t got = 0;
     int result = SSL_read_ex(ssl_, out.data() + *done, out.size() - *done, &got);
+    note_established();
     if (result == 1) {
       *done += got;
       continue;
@@ -509,6 +511,7 @@ TlsStatus TlsClient::write(std::span<const uint8_t> in, size_t* done) {
     }
     size_t wrote = 0;
     int result = SSL_write_ex(ssl_, in.data() + *done, in.size() - *done, &wrote);
+    note_established();
     if (result == 1) {
       *done += wrote;
       continue;
@@ -538,7 +541,13 @@ bool TlsClient::has_pending() const {
   return SSL_pending(ssl_) > 0 || closed_ || fatal_ != TlsStatus::kOk;
 }
 
-bool TlsClient::handshake_done() const { return SSL_is_init_finished(ssl_) == 1; }
+// Remembered: OpenSSL's own state leaves "init finished" once the peer's close_notify is read, but
+// the session's details (certificate, ALPN, version) stay valid, as CPython answers them then.
+void TlsClient::note_established() {
+  if (!established_ && SSL_is_init_finished(ssl_) == 1) established_ = true;
+}
+
+bool TlsClient::handshake_done() const { return established_ || SSL_is_init_finished(ssl_) == 1; }
 
 size_t TlsClient::feed(std::span<const uint8_t> data, bool eof) {
   if (!memory_ || fed_eof_) return 0;

@@ -112,7 +112,10 @@ class TlsClient {
 
   std::shared_ptr<const TlsTrust> trust_;
   SSL* ssl_;
+  void note_established();
+
   bool memory_;
+  bool established_ = false;  // the handshake completed once
   BIO* incoming_ = nullptr;  // memory mode: owned by ssl_
   BIO* outgoing_ = nullptr;
   bool fed_eof_ = false;

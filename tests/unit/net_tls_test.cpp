@@ -820,6 +820,18 @@ TEST(TlsClient, CloseNotifyEndsTheStreamAsClosed) {
   EXPECT_EQ(connection.client->read({&byte, 1}, &got), TlsStatus::kClosed);
 }
 
+TEST(TlsClient, SessionDetailsStayReadableAfterThePeerClosed) {
+  TlsServer server(pki().leaf, send_and_close_notify);
+  Connection connection(server.port(), trust_in(pki().ca), "localhost");
+  ASSERT_EQ(connection.handshake, TlsStatus::kOk) << connection.client->last_error();
+  TlsStatus end;
+  connection.read_all(&end);
+  ASSERT_EQ(end, TlsStatus::kClosed);
+  EXPECT_TRUE(connection.client->handshake_done());
+  EXPECT_EQ(connection.client->version(), "TLSv1.3");
+  EXPECT_FALSE(connection.client->peer_certificate_der().empty());
+}
+
 TEST(TlsClient, DecryptedBytesNotYetReadArePending) {
   TlsServer server(pki().leaf, send_and_close_notify);
   Connection connection(server.port(), trust_in(pki().ca), "localhost");
