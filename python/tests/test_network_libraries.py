@@ -260,8 +260,6 @@ with socket.create_connection(("127.0.0.1", {tls_info_server.port}), timeout=10)
     assert got["server"]["alpn"] == "eryx-test/1" and got["server"]["sni"] == "eryx-test.example"
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: once the peer has closed, selected_alpn_protocol() "
-                   "raises OSError 'no TLS handshake has completed' (CPython still answers)")
 def test_tls_details_stay_readable_after_the_peer_closes(factory, net, tls_info_server):
     got = run(factory, f'''
 import socket, ssl
