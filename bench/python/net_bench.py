@@ -74,13 +74,14 @@ for _ in range(200):
 print(f"ELAPSED {statistics.median(times):.9f}")
 '''
 
-# key, label, snippet, https?, unit, target ratio (None: none)
+# key, label, snippet, https?, runs per worker as a multiple of --reps (the 10 MB GETs take a few ms
+# each, so a few more runs steady their median at little cost)
 ROWS = [
-    ("gets_http", "100 sequential GETs of 1 KB, new connection each, HTTP", GETS_100, False),
-    ("gets_https", "100 sequential GETs of 1 KB, new connection each, HTTPS", GETS_100, True),
-    ("get10_http", "one GET of 10 MB (64 KiB reads), HTTP", GET_10MB, False),
-    ("get10_https", "one GET of 10 MB (64 KiB reads), HTTPS", GET_10MB, True),
-    ("connect", "one TCP connect + close, median of 200", CONNECT, False),
+    ("gets_http", "100 sequential GETs of 1 KB, new connection each, HTTP", GETS_100, False, 1),
+    ("gets_https", "100 sequential GETs of 1 KB, new connection each, HTTPS", GETS_100, True, 1),
+    ("get10_http", "one GET of 10 MB (64 KiB reads), HTTP", GET_10MB, False, 3),
+    ("get10_https", "one GET of 10 MB (64 KiB reads), HTTPS", GET_10MB, True, 3),
+    ("connect", "one TCP connect + close, median of 200", CONNECT, False, 1),
 ]
 
 
@@ -139,11 +140,11 @@ def worker(system, cfg_json):
     except Exception as e:  # e.g. an eryx without networking: every row reports it
         print(json.dumps({key: {"error": describe(e)} for key, *_ in ROWS}))
         return
-    for key, _, snippet, https in ROWS:
+    for key, _, snippet, https, times in ROWS:
         code = prologue(cfg, https, system) + snippet
         try:
             run(code)  # warm-up: imports, first handshake
-            out[key] = {"samples": [elapsed(run(code)) for _ in range(cfg["reps"])]}
+            out[key] = {"samples": [elapsed(run(code)) for _ in range(cfg["reps"] * times)]}
         except Exception as e:
             out[key] = {"error": describe(e)}
     print(json.dumps(out))
@@ -195,10 +196,10 @@ def render(results, machine, rounds, reps):
                 errs = [r.get(key, {}).get("error") for r in results[s]]
                 errors[s][key] = next((e for e in errs if e), "no result")
     lines = [f"Networking: eryx vs native CPython ({machine}; best of {rounds} round(s), median of {reps} runs "
-             f"each; servers on 127.0.0.1 in the driver process)", "",
+             f"each ({3 * reps} for the 10 MB GETs); servers on 127.0.0.1 in the driver process)", "",
              "| measurement | native | eryx | eryx / native | target |", "| --- | --- | --- | --- | --- |"]
     notes = []
-    for key, label, _, _ in ROWS:
+    for key, label, *_ in ROWS:
         n, e = best["native"].get(key), best["eryx"].get(key)
         cells = []
         for s, v in (("native", n), ("eryx", e)):
