@@ -16,7 +16,6 @@ import threading
 import time
 import urllib.parse
 import zipfile
-from pathlib import Path
 
 import pytest
 
