@@ -16,10 +16,12 @@ FUZZ_TARGETS ?= $(patsubst fuzz/%_fuzzer.cpp,%,$(wildcard fuzz/*_fuzzer.cpp))
 CLANG_CMAKE := -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19
 
 .PHONY: all deps build python demo test test-unit-sanitized test-fuzz test-tsan fuzz fuzz-build \
-        test-integration-sanitized test-integration-tsan bench soak format clean
+        test-integration-sanitized test-integration-tsan bench bench-net soak format clean \
+        test-wheels
 
 VENV       ?= .venv
-PY_TOOLS   := nanobind==3.1.0 scikit-build-core==1.1.2 pytest==9.2.0
+# trustme makes the test-time CA of the networking tests (python/tests/net_servers.py).
+PY_TOOLS   := nanobind==3.1.0 scikit-build-core==1.1.2 pytest==9.2.0 trustme==1.2.1
 
 all: build
 
@@ -40,7 +42,8 @@ build: $(BUILD)/.deps.cmake
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # The Python package, built by scikit-build-core into $(VENV) (build dir build/python, incremental).
-$(VENV)/.tools:
+# Re-run when the Makefile changes (PY_TOOLS may have grown); pip skips what is installed.
+$(VENV)/.tools: Makefile
 	@python3 -m venv $(VENV)
 	@$(VENV)/bin/pip install -q --upgrade pip
 	@$(VENV)/bin/pip install -q $(PY_TOOLS)
@@ -60,7 +63,7 @@ demo: build
 	@echo '$$ build/eryx -c "import os; print(os.listdir(\"/\")); open(\"/etc/passwd\")"'
 	@$(BUILD)/eryx -c "import os; print(os.listdir('/')); open('/etc/passwd')" || true
 
-test: build test-unit-sanitized test-fuzz test-tsan test-integration-sanitized python
+test: build test-unit-sanitized test-fuzz test-tsan test-integration-sanitized python test-wheels
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	@$(VENV)/bin/python -m pytest -q python/tests
 
@@ -126,8 +129,17 @@ test-integration-tsan: build
 	@$(TSAN_ENGINE_OPTIONS) ctest --test-dir $(BUILD_TSAN_ENGINE) --output-on-failure -j $(JOBS) \
 	  -E '$(TSAN_ENGINE_EXCLUDED)'
 
+# The pinned pure-Python wheels (requests, httpx, aiohttp, ...) that the networking tests and
+# bench-net load into the guest, fetched once into ~/.cache/eryx/test-wheels-*/ and verified by sha256.
+test-wheels:
+	@python3 scripts/fetch-test-wheels.py >/dev/null
+
 bench: build
 	@$(BUILD)/bench/eryx_bench --benchmark_min_warmup_time=0.2
+
+# Networking in the sandbox vs native CPython against local servers, one table (not part of `make test`).
+bench-net: python
+	@$(VENV)/bin/python bench/python/net_bench.py
 
 # RSS, fds and threads stay flat over 10,000 sandboxes, 1,000 sessions and 64 concurrent executions
 # (docs/reliability.md); not part of `make test` (it takes minutes).
