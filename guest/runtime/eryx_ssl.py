@@ -551,6 +551,12 @@ class SSLSocket(_TLSInfo, _socket_module.socket):
     def context(self, ctx):
         self._context = ctx
 
+    @property
+    def _sslobj(self):
+        # CPython's private SSL object, which httpcore's sync backend hands out as "ssl_object"
+        # (for selected_alpn_protocol() and the like): this socket answers the same calls.
+        return self if self._tls_started else None
+
     def _tls_handle(self):
         return self._connected()
 
@@ -717,6 +723,12 @@ class SSLObject(_TLSInfo):
     @context.setter
     def context(self, ctx):
         self._context = ctx
+
+    @property
+    def _sslobj(self):
+        # CPython's private SSL object, which httpcore's sync backend hands out as "ssl_object"
+        # (for selected_alpn_protocol() and the like): this socket answers the same calls.
+        return self if self._tls_started else None
 
     def _tls_handle(self):
         if not self._handle:
@@ -943,8 +955,12 @@ class SSLContext:
         plus eryx.NetConfig(...).with_root_cert(...))."""
         if cafile is None and capath is None and cadata is None:
             raise TypeError("cafile, capath and cadata cannot be all omitted")
-        if cafile is not None and not _os.path.exists(cafile):
-            raise FileNotFoundError(_errno.ENOENT, "No such file or directory", cafile)
+        # Not even read (so not checked to exist): a SandboxFactory's sandboxes keep module state
+        # naming files its build wrote to /tmp (certifi.where() cached by requests) but not the
+        # files, and adding no trust the file could not make a connection fail.
+        for path in (cafile, capath):
+            if path is not None and not isinstance(path, (str, bytes, _os.PathLike)):
+                raise TypeError("cafile and capath must be str, bytes or os.PathLike")
 
     def load_default_certs(self, purpose=Purpose.SERVER_AUTH):
         """Accepted; the host's trust applies."""
