@@ -961,6 +961,34 @@ def test_raw_calls_with_unknown_handles_answer_bad_handle():
 
 
 @child()
+def test_a_closed_socket_raises_ebadf_and_closing_it_again_is_harmless():
+    with server() as srv:
+        out = eryx.Sandbox(network=net().allow_localhost()).execute(dedent(f"""
+            import errno, socket
+            s = socket.create_connection(("127.0.0.1", {srv.port}), timeout=5)
+            s.close()
+            s.close()
+            for op in (lambda: s.send(b"x"), lambda: s.recv(1), lambda: s.getpeername(),
+                       lambda: s.connect(("127.0.0.1", {srv.port}))):
+                try:
+                    op()
+                    print("worked")
+                except OSError as e:
+                    print(errno.errorcode[e.errno])
+            detached = socket.create_connection(("127.0.0.1", {srv.port}), timeout=5).detach()
+            adopted = socket.socket(fileno=detached)
+            adopted.close()
+            try:
+                socket.socket(fileno=detached)
+            except OSError as e:
+                print(errno.errorcode[e.errno])
+        """)).stdout
+        time.sleep(0.2)
+    assert out.split() == ["EBADF"] * 5, out
+    assert srv.accepted == 2 and srv.open == 0
+
+
+@child()
 def test_raw_calls_with_huge_and_negative_sizes_are_bounded_or_refused():
 
     def echo(conn, srv):
