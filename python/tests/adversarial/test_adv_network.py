@@ -207,6 +207,41 @@ def test_private_shared_and_unique_local_networks_are_refused():
 
 
 @child()
+def test_unicode_spellings_of_loopback_are_normalised_then_refused():
+    # The guest encodes non-ASCII hosts with IDNA (NFKC: fullwidth and circled letters and digits,
+    # ideographic full stops), so the host sees and refuses the plain spelling.
+    spellings = ["\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54", "\u24dbocalhost",
+                 "127\u30020\u30020\u30021", "\uff11\uff12\uff17.0.0.1", "LOCALHOST\uff0e"]
+    with server() as srv:
+        sandbox = eryx.Sandbox(network=net(("localhost", ["127.0.0.1"])))
+        results = attempts(sandbox, f"""
+            import socket
+            def attempt(host):
+                socket.create_connection((host, {srv.port}), timeout=5).close()
+        """, spellings)
+    for spelling, (kind, _, message) in results.items():
+        assert kind == "PermissionError" and POLICY in message, (spelling, kind, message)
+        assert "localhost" in message or "127.0.0.1" in message, (spelling, message)
+    assert srv.accepted == 0
+
+
+@child()
+def test_asyncio_connections_to_loopback_are_refused_before_connecting():
+    with server() as srv:
+        results = attempts(eryx.Sandbox(network=net(("www.public-looking.com", ["127.0.0.1"]))), f"""
+            import asyncio
+            def attempt(host):
+                async def go():
+                    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, {srv.port}), 5)
+                    writer.close()
+                asyncio.run(go())
+        """, ["127.0.0.1", "::ffff:127.0.0.1", "2130706433", "www.public-looking.com"])
+    for host, (kind, _, message) in results.items():
+        assert kind == "PermissionError" and POLICY in message, (host, kind, message)
+    assert srv.accepted == 0
+
+
+@child()
 def test_ambiguous_or_malformed_address_spellings_are_refused_without_a_lookup():
     spellings = ["127.0.0.256", "1.2.3.4.5", "0x1g.0.0.1", "127.0.0.1 ", " 127.0.0.1", "+127.0.0.1",
                  "127..1", "[127.0.0.1", "::1]", "[[::1", "1.2.3.08", "4294967296", "::ffff:1.2.3.4.5"]
