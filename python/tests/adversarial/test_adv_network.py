@@ -628,6 +628,25 @@ def test_connect_to_a_listener_that_never_accepts_ends_at_the_connect_timeout():
 
 
 @child()
+def test_connect_to_a_listener_that_never_accepts_is_ended_by_the_execution_timeout():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(8):
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex(("127.0.0.1", port))
+        fillers.append(s)
+    time.sleep(0.2)
+    sandbox = eryx.Sandbox(network=net().allow_localhost(), resource_limits=limits(execution_timeout_ms=800))
+    with within(5):
+        raises(eryx.TimeoutError, sandbox.execute, f"import socket\nsocket.create_connection(('127.0.0.1', {port}))")
+    usable(sandbox)
+
+
+@child()
 def test_slowloris_server_trickling_bytes_is_bounded_by_the_execution_timeout():
 
     def trickle(conn, srv):
