@@ -543,6 +543,24 @@ def test_connections_open_when_the_execution_times_out_are_closed_by_the_host():
 
 
 @child()
+def test_tls_memory_objects_are_bounded_by_max_connections_and_freed_with_the_execution():
+    sandbox = eryx.Sandbox(network=net(max_connections=4).allow_localhost())
+    code = dedent("""
+        import errno, ssl
+        objects = []
+        try:
+            for _ in range(100):
+                objects.append(ssl.create_default_context().wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(),
+                                                                      server_hostname="localhost"))
+        except OSError as e:
+            print(len(objects), errno.errorcode[e.errno], "|", e)
+    """)
+    first = sandbox.execute(code).stdout
+    assert first.startswith("4 EMFILE | ") and "NetConfig.max_connections" in first, first
+    assert sandbox.execute(code).stdout == first  # the first execution's objects are gone
+
+
+@child()
 def test_connect_loop_past_the_limit_fails_fast_and_the_sandbox_stays_usable():
     with server() as srv:
         sandbox = eryx.Sandbox(network=net(max_connections=5).allow_localhost())
@@ -758,6 +776,46 @@ def test_certificate_for_another_host_name_is_refused():
                            type_name="urllib.error.URLError")
     assert "CERTIFICATE_VERIFY_FAILED" in error.message and "Hostname mismatch" in error.message, error.message
     assert "'wrong.test'" in error.message and error.message.count("certificate verify failed") == 1, error.message
+
+
+@child()
+def test_server_hostname_with_a_nul_byte_is_not_cut_short_to_a_name_the_certificate_has():
+    with tempfile.TemporaryDirectory() as tmp:
+        pki = tls_pki(tmp)
+        with tls_server(pki["good"], pki["key"]) as srv:
+            config = net(("localhost", ["127.0.0.1"])).allow_localhost().with_root_cert(open(pki["ca"]).read())
+            results = attempts(eryx.Sandbox(network=config), f"""
+                import socket, ssl
+                def attempt(name):
+                    raw = socket.create_connection(("localhost", {srv.port}), timeout=5)
+                    ssl.create_default_context().wrap_socket(raw, server_hostname=name)
+            """, ["localhost\x00.evil.test", "localhost\x00", "127.0.0.1\x00.evil.test"])
+            time.sleep(0.2)
+            handshakes = srv.received
+    for name, (kind, number, message) in results.items():
+        assert kind == "OSError" and number == "EINVAL", (name, kind, message)
+        assert "the TLS host name has a NUL byte" in message, (name, message)
+    assert handshakes == 0
+
+
+@child()
+def test_asyncio_tls_over_memory_buffers_refuses_an_expired_certificate():
+    with tempfile.TemporaryDirectory() as tmp:
+        pki = tls_pki(tmp)
+        with tls_server(pki["expired"], pki["key"]) as srv:
+            config = net(("localhost", ["127.0.0.1"])).allow_localhost().with_root_cert(open(pki["ca"]).read())
+            with within(10):
+                error = raises(eryx.ExecutionError, eryx.Sandbox(network=config).execute, dedent(f"""
+                    import asyncio, ssl
+                    async def go():
+                        reader, writer = await asyncio.wait_for(
+                            asyncio.open_connection("localhost", {srv.port}, ssl=ssl.create_default_context()), 5)
+                    asyncio.run(go())
+                """), type_name="ssl.SSLCertVerificationError")
+            handshakes = srv.received
+    assert error.message == ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+                             "certificate has expired (host 'localhost')"), error.message
+    assert handshakes == 0
 
 
 @child()
