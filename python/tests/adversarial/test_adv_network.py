@@ -1371,3 +1371,21 @@ def test_a_stale_socket_after_fork_cannot_reach_a_connection_the_child_opens_lat
         assert "no open connection" in error.message, error.message
         time.sleep(0.2)
         assert second.received == 0 and first.received == 0
+
+
+@child()
+def test_a_session_timeout_closes_its_connections_and_frees_their_slots():
+    with server() as srv:
+        session = eryx.Session(network=net(max_connections=2).allow_localhost(),
+                               resource_limits=limits(execution_timeout_ms=800))
+        connect_two = f"import socket\nheld = [socket.create_connection(('127.0.0.1', {srv.port})) for _ in range(2)]"
+        session.execute(connect_two)
+        with within(5):
+            raises(eryx.TimeoutError, session.execute, "while True: pass")
+        deadline = time.monotonic() + 5
+        while srv.open and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert srv.open == 0, srv.open
+        session.execute(connect_two)  # both slots are free again
+        time.sleep(0.2)
+        assert srv.accepted == 4 and srv.open == 2
