@@ -1130,6 +1130,23 @@ def test_raw_calls_with_huge_and_negative_sizes_are_bounded_or_refused():
 
 
 @child()
+def test_raw_recv_with_huge_or_negative_timeouts_waits_no_longer_than_the_io_timeout():
+    with server(lambda conn, srv: srv.stop.wait(SERVER_LIFETIME_S)) as srv:
+        sandbox = eryx.Sandbox(network=net(io_timeout_ms=300).allow_localhost(),
+                               resource_limits=limits(execution_timeout_ms=10000))
+        with within(8):
+            out = sandbox.execute(dedent(f"""
+                import _eryx_net as n, time
+                h = n.connect("127.0.0.1", {srv.port}, 2000)
+                for timeout in (2**63 - 1, -2**63, -2, -1, 10**12):
+                    start = time.monotonic()
+                    status = n.recv(h, 10, timeout)
+                    print(status == n.TIMED_OUT, 0.2 < time.monotonic() - start < 2, n.error())
+            """)).stdout
+    assert out.splitlines() == ["True True recv timed out (the host allows at most 300 ms)"] * 5, out
+
+
+@child()
 def test_raw_poll_with_two_thousand_entries_is_refused_and_a_full_table_of_bad_handles_is_safe():
     with within(10):
         out = eryx.Sandbox(network=net().allow_localhost()).execute(dedent("""
