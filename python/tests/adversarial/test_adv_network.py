@@ -731,6 +731,26 @@ def test_io_timeout_applies_to_each_wait_when_the_trickle_pauses():
     assert out == "5 timed out\n", out
 
 
+@child()
+def test_a_peer_that_resets_the_connection_gives_connection_reset_error():
+    def reset(conn, srv):
+        conn.recv(65536)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close sends RST
+
+    with server(reset) as srv:
+        sandbox = eryx.Sandbox(network=net().allow_localhost())
+        with within(5):
+            error = raises(eryx.ExecutionError, sandbox.execute, dedent(f"""
+                import socket, time
+                s = socket.create_connection(("127.0.0.1", {srv.port}), timeout=5)
+                s.sendall(b"hello")
+                time.sleep(0.3)
+                s.recv(10)
+            """), type_name="ConnectionResetError")
+    assert "Connection reset by peer" in error.message, error.message
+    usable(sandbox)
+
+
 # ---- TLS that must not be weakened ---------------------------------------------------------------
 
 
