@@ -264,6 +264,9 @@ def _tls_exception(status, operation="read"):
         return TimeoutError(f"The {operation} operation timed out")
     if status == n.CERT_ERROR:
         detail = _eryx_net.error() or "certificate verify failed"
+        # The host's message may already start with the words the format below adds.
+        if detail.startswith("certificate verify failed: "):
+            detail = detail[len("certificate verify failed: "):]
         error = _ssl_error(
             SSLCertVerificationError, 1,
             f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {detail}",
