@@ -551,6 +551,13 @@ class SSLSocket(_TLSInfo, _socket_module.socket):
     def context(self, ctx):
         self._context = ctx
 
+    @property
+    def _sslobj(self):
+        # CPython's private TLS object, which some libraries read (httpcore's sync backend answers
+        # get_extra_info("ssl_object") with it): this socket has the same read/write/version/
+        # cipher/selected_alpn_protocol/getpeercert methods. None until TLS starts or once closed.
+        return self if self._tls_started and self._handle else None
+
     def _tls_handle(self):
         return self._connected()
 

@@ -354,8 +354,6 @@ result = {{"json": r.json(), "version": r.http_version}}
     assert got == {"json": net_servers.JSON_DOC, "version": "HTTP/1.1"}
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: httpcore's sync backend reads SSLSocket._sslobj "
-                   "(CPython's private SSLObject), which the guest's ssl shim does not have")
 def test_httpx_sync_client_over_https(factory, net, https_server):
     got = run(factory, f'''
 import httpx
