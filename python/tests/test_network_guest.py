@@ -743,3 +743,32 @@ def test_a_certificate_for_another_name_fails_host_name_verification(tls_files):
             """,
         )
     assert out == "SSLCertVerificationError True\n"
+
+
+def test_the_interpreters_own_wasi_socket_module_reached_around_the_shims_opens_nothing():
+    attempts = []
+
+    def record(conn, stop):
+        attempts.append(1)
+
+    with tcp_server(record) as port:
+        out = run(
+            localhost_sandbox(),
+            f"""
+            import sys
+            finder = sys.modules["_eryx_net_install"].EryxNetFinder
+            sys.meta_path.remove(finder)
+            sys.modules.pop("_socket")
+            import _socket as wasi_socket  # the WASI built-in, not the shim
+            print("shim" if hasattr(wasi_socket, "_eryx_shared") else "builtin")
+            for attempt in (lambda: wasi_socket.socket(), lambda: wasi_socket.socket(fileno=0),
+                            lambda: wasi_socket.socket(fileno=3)):
+                try:
+                    attempt().connect(("127.0.0.1", {port}))
+                    print("connected")
+                except OSError as e:
+                    print("OSError")
+            """,
+        )
+    assert out.split() == ["builtin", "OSError", "OSError", "OSError"]
+    assert attempts == []
