@@ -772,3 +772,19 @@ def test_the_interpreters_own_wasi_socket_module_reached_around_the_shims_opens_
         )
     assert out.split() == ["builtin", "OSError", "OSError", "OSError"]
     assert attempts == []
+
+
+def test_connect_ex_answers_an_errno_for_a_refused_connection_but_raises_for_a_sandbox_refusal():
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    code = f"""
+        import errno, socket
+        try:
+            print(socket.socket().connect_ex(("127.0.0.1", {port})) == errno.ECONNREFUSED)
+        except OSError as e:
+            print(type(e).__name__, "|", e)
+        """
+    assert run(localhost_sandbox(), code) == "True\n"
+    kind, message = run(eryx.Sandbox(), code).strip().split(" | ")
+    assert kind == "OSError" and "networking is disabled" in message
