@@ -264,6 +264,9 @@ def _tls_exception(status, operation="read"):
         return TimeoutError(f"The {operation} operation timed out")
     if status == n.CERT_ERROR:
         detail = _eryx_net.error() or "certificate verify failed"
+        # The host's message may already start with the words the format below adds.
+        if detail.startswith("certificate verify failed: "):
+            detail = detail[len("certificate verify failed: "):]
         error = _ssl_error(
             SSLCertVerificationError, 1,
             f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {detail}",
@@ -725,6 +728,11 @@ class SSLObject(_TLSInfo):
     def context(self, ctx):
         self._context = ctx
 
+    @property
+    def _sslobj(self):
+        # CPython's private TLS object (as on SSLSocket): this object answers the same calls.
+        return self if self._handle else None
+
     def _tls_handle(self):
         if not self._handle:
             raise ValueError("the SSL object is closed")
@@ -950,8 +958,12 @@ class SSLContext:
         plus eryx.NetConfig(...).with_root_cert(...))."""
         if cafile is None and capath is None and cadata is None:
             raise TypeError("cafile, capath and cadata cannot be all omitted")
-        if cafile is not None and not _os.path.exists(cafile):
-            raise FileNotFoundError(_errno.ENOENT, "No such file or directory", cafile)
+        # Not even read (so not checked to exist): a SandboxFactory's sandboxes keep module state
+        # naming files its build wrote to /tmp (certifi.where() cached by requests) but not the
+        # files, and adding no trust the file could not make a connection fail.
+        for path in (cafile, capath):
+            if path is not None and not isinstance(path, (str, bytes, _os.PathLike)):
+                raise TypeError("cafile and capath must be str, bytes or os.PathLike")
 
     def load_default_certs(self, purpose=Purpose.SERVER_AUTH):
         """Accepted; the host's trust applies."""

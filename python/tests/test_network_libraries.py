@@ -126,8 +126,6 @@ result = {{"files": files, "native": native, "multidict_ext": multidict._compat.
     assert out["aiohttp_pure_parser"] is True
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: files a factory build writes to /tmp do not reach its "
-                   "sandboxes, but module state naming them does (certifi.where() cached by requests)")
 def test_https_works_after_a_factory_imported_requests(test_wheels, net, https_server):
     factory = eryx.SandboxFactory(packages=[str(p) for p in test_wheels.values()], imports=["requests"])
     got = run(factory, f'''

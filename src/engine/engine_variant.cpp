@@ -118,7 +118,11 @@ std::unique_ptr<wasi::WasiContext> make_guest_wasi(const GuestFiles& files,
       vfs::make_default_layout(files.stdlib_zip_name, files.stdlib_zip(), files.stdlib_zip_file);
   for (const auto& [path, bytes] : factory ? factory->files : decltype(factory->files){}) {
     auto parent = std::string_view(path).substr(0, path.rfind('/'));
-    if (options.vfs->make_dir(parent, vfs::Access::kReadOnly) != vfs::Status::kOk ||
+    // Package files live in read-only directories; files a factory's imports wrote to /tmp keep
+    // their directories writable (only the files themselves are shared, read-only).
+    bool in_tmp = parent == "/tmp" || parent.starts_with("/tmp/");
+    if (options.vfs->make_dir(parent, in_tmp ? vfs::Access::kWritable : vfs::Access::kReadOnly) !=
+            vfs::Status::kOk ||
         options.vfs->add_image_file(path, bytes) != vfs::Status::kOk) {
       throw Error("eryx: cannot place factory file " + path + " in the sandbox filesystem");
     }

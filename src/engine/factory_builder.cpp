@@ -6,6 +6,8 @@
 #include "engine/guest_call.h"
 #include "engine/guest_module.h"
 #include "eryx/errors.hpp"
+#include "vfs/node.h"
+#include "vfs/vfs.h"
 
 namespace eryx::engine {
 namespace {
@@ -31,6 +33,21 @@ std::string setup_code(const FactorySpec& spec) {
   code +=
       "]:\n        importlib.import_module(name)\n_eryx_factory_setup()\ndel _eryx_factory_setup\n";
   return code;
+}
+
+// The regular files under `dir` (recursively) that guest code wrote, as (path, bytes).
+void collect_written_files(const vfs::Directory& dir, const std::string& path,
+                           snapshot::FactoryImage::Files& out) {
+  dir.visit_from(0, [&](uint64_t, const vfs::Directory::Entry& entry) {
+    std::string child = path + "/" + entry.name;
+    if (auto* sub = dynamic_cast<const vfs::Directory*>(entry.node.get())) {
+      collect_written_files(*sub, child, out);
+    } else if (auto* file = dynamic_cast<const vfs::File*>(entry.node.get());
+               file != nullptr && !file->is_image()) {
+      out.emplace_back(child, std::make_shared<const std::string>(file->contents()));
+    }
+    return true;
+  });
 }
 
 }  // namespace
@@ -75,6 +92,15 @@ snapshot::FactoryImage build_factory_image(const EngineVariant& variant, Factory
     out.pages.emplace_back(offset, std::string(base + offset, length));
   }
   out.files = std::move(seed.files);
+  // What the imports wrote to /tmp goes with the image: module state may name it (certifi, which
+  // requests imports, extracts its CA bundle there and caches the path). Sandboxes see it
+  // read-only, shared like the package files.
+  auto& vfs = instance->state().wasi->vfs();
+  if (auto tmp = vfs.lookup(vfs.root(), "/tmp", true); tmp.ok()) {
+    if (auto* dir = dynamic_cast<const vfs::Directory*>(tmp->get())) {
+      collect_written_files(*dir, "/tmp", out.files);
+    }
+  }
   return out;
 }
 

@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <deque>
 #include <map>
+#include <random>
 #include <unordered_map>
 
 #include "net/fd_wait.h"
@@ -29,6 +31,18 @@ using Clock = std::chrono::steady_clock;
 // Most names (and addresses handed to the guest) remembered per instance.
 constexpr size_t kMaxRememberedNames = 256;
 constexpr size_t kMaxRememberedAddresses = 1024;
+
+// The next connection handle, from one sequence shared by every instance in the process and
+// starting at a random point. A guest socket copied by Session::fork() or saved in a snapshot keeps
+// its old handle, but its connection stayed behind; were handles counted per instance from 1, that
+// stale handle would name the first connection the new instance opens (the guest's old socket
+// would talk to a peer it never connected to). From one shared sequence it names nothing
+// (BAD_HANDLE), and across processes a collision needs the random starts to meet.
+uint32_t next_handle() {
+  static std::atomic<uint32_t> sequence{std::random_device{}()};
+  uint32_t n = sequence.fetch_add(1, std::memory_order_relaxed);
+  return n % static_cast<uint32_t>(INT32_MAX) + 1;  // 1..INT32_MAX: > 0 as an i32
+}
 
 AddressRecord to_record(const IpAddress& address, uint16_t port) {
   AddressRecord record;
@@ -174,9 +188,8 @@ class HostNetwork final : public NetSession {
   }
   int32_t add(std::unique_ptr<Connection> connection) {
     if (connection->fd >= 0) ++sockets_;
-    while (connections_.count(next_handle_) != 0 || next_handle_ == 0) ++next_handle_;
-    uint32_t handle = next_handle_++;
-    if (next_handle_ > static_cast<uint32_t>(INT32_MAX)) next_handle_ = 1;
+    uint32_t handle = next_handle();
+    while (connections_.count(handle) != 0) handle = next_handle();
     connections_.emplace(handle, std::move(connection));
     return static_cast<int32_t>(handle);
   }
@@ -201,7 +214,6 @@ class HostNetwork final : public NetSession {
   std::shared_ptr<const SandboxNetwork> config_;
   std::unordered_map<uint32_t, std::unique_ptr<Connection>> connections_;
   size_t sockets_ = 0;
-  uint32_t next_handle_ = 1;
   std::string error_;
   std::map<std::string, std::vector<IpAddress>, std::less<>> names_;
   std::deque<IpAddress> handed_out_;

@@ -70,6 +70,32 @@ TEST(SandboxFactory, SitePackagesDirectoryIsImportable) {
   fs::remove_all(dir);
 }
 
+TEST(SandboxFactory, FilesTheImportsWroteToTmpReachItsSandboxes) {
+  // As certifi does for requests: an import extracts a file to /tmp and keeps its path.
+  auto dir = temp_path("tmpwriter");
+  fs::create_directories(dir / "extracts");
+  std::ofstream(dir / "extracts" / "__init__.py")
+      << "import os, tempfile\n"
+         "fd, PATH = tempfile.mkstemp(suffix='.pem')\n"
+         "os.write(fd, b'bundle')\n"
+         "os.close(fd)\n";
+  eryx::SandboxFactory factory({.imports = {"extracts"}, .site_packages = dir});
+  auto sandbox = factory.create_sandbox();
+  EXPECT_EQ(sandbox.execute("import extracts\nprint(open(extracts.PATH, 'rb').read())").stdout_text,
+            "b'bundle'\n");
+  // /tmp itself stays writable; the file is shared by every sandbox, so it is read-only.
+  EXPECT_EQ(sandbox
+                .execute("import extracts\n"
+                         "open('/tmp/mine', 'w').write('x')\n"
+                         "try:\n"
+                         "    open(extracts.PATH, 'wb')\n"
+                         "except OSError as e:\n"
+                         "    print('read-only')\n")
+                .stdout_text,
+            "read-only\n");
+  fs::remove_all(dir);
+}
+
 TEST(SandboxFactory, SaveAndLoadRoundTrip) {
   auto path = temp_path("roundtrip.bin");
   eryx::SandboxFactory({.imports = {"fractions"}}).save(path);

@@ -224,6 +224,29 @@ TEST(Net, AnInterruptDuringRecvRaisesKeyboardInterruptAndTheSessionKeepsItsState
   EXPECT_EQ(session.execute("print(kept)").stdout_text, "42\n");
 }
 
+TEST(Net, ASocketCopiedByForkCannotReachAConnectionTheForkOpensLater) {
+  // The fork's copy of `old` keeps its handle while the connection stays with the parent; the
+  // fork's own first connection must not answer to that handle.
+  LoopbackServer first(LoopbackServer::Behaviour::kEcho);
+  LoopbackServer second(LoopbackServer::Behaviour::kEcho);
+  eryx::Session parent(with_network(eryx::NetConfig().allow_localhost()));
+  parent.execute("import socket\nold = socket.create_connection(('127.0.0.1', " +
+                 std::to_string(first.port()) + "), timeout=5)");
+  eryx::Session fork = parent.fork();
+  std::string out =
+      fork.execute("new = socket.create_connection(('127.0.0.1', " + std::to_string(second.port()) +
+                   "), timeout=5)\n"
+                   "try:\n"
+                   "    old.sendall(b'leak')\n"
+                   "    print(old.recv(4))\n"
+                   "except OSError as e:\n"
+                   "    print(type(e).__name__, e)\n")
+          .stdout_text;
+  EXPECT_EQ(out.rfind("OSError", 0), 0u) << out;
+  EXPECT_NE(out.find("no open connection"), std::string::npos) << out;
+  EXPECT_EQ(parent.execute("old.sendall(b'mine')\nprint(old.recv(4))").stdout_text, "b'mine'\n");
+}
+
 TEST(Net, ALargeStreamArrivesWhole) {
   constexpr uint64_t kBytes = 20 * 1024 * 1024;
   LoopbackServer server(LoopbackServer::Behaviour::kSendBytes, kBytes);

@@ -117,11 +117,12 @@ def _source_of(fn):
     return "\n".join(lines[start:])
 
 
-def child(timeout=30, rc=0, env=None):
-    """Runs the decorated function's body in a child process (see the module docstring)."""
+def child(timeout=30, rc=0, env=None, prelude=""):
+    """Runs the decorated function's body in a child process (see the module docstring).
+    `prelude`: more module-level code for the child (e.g. "from adv_net import *\n")."""
 
     def wrap(fn):
-        script = (PRELUDE.format(here=str(HERE)) + _source_of(fn) +
+        script = (PRELUDE.format(here=str(HERE)) + prelude + _source_of(fn) +
                   f"\n\n{fn.__name__}()\nprint({SENTINEL!r}, flush=True)\n")
         spec = Spec(fn.__name__, script, timeout, rc, dict(env or {}))
 
