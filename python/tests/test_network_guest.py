@@ -675,12 +675,14 @@ def test_asyncio_open_connection_with_ssl_round_trip(tls_files):
                 "localhost", {port}, ssl=ssl.create_default_context())
             writer.write(b"async over tls\\n")
             await writer.drain()
-            print(await reader.readline(), writer.get_extra_info("ssl_object").version() is not None)
+            ssl_object = writer.get_extra_info("ssl_object")
+            print(await reader.readline(), ssl_object.version() is not None,
+                  ssl_object._sslobj is ssl_object)
             writer.close()
             await writer.wait_closed()
             """,
         )
-    assert out == "b'async over tls\\n' True\n"
+    assert out == "b'async over tls\\n' True True\n"
 
 
 def test_urllib_fetches_https_from_a_server_of_the_trusted_ca(tls_files):
