@@ -196,6 +196,13 @@ def _exception(status):
 
 _shared.exception = _exception  # eryx_select.py raises the same exceptions
 
+_ALREADY_CONNECTED = 1
+# Statuses connect_ex() answers as an errno (the others raise, as refusals must be seen).
+_CONNECT_EX_ERRNO = frozenset(
+    {_eryx_net.REFUSED, _eryx_net.RESET, _eryx_net.UNREACHABLE, _eryx_net.IO_ERROR,
+     _eryx_net.WOULD_BLOCK}
+)  # fmt: skip
+
 
 def _retrying(function, *args):
     # An interrupt ends a host wait with INTERRUPTED; the eval loop raises the pending
@@ -351,35 +358,41 @@ class socket:
         return _exception(status)
 
     def _connect(self, address):
+        """0, _ALREADY_CONNECTED, or the host's negative status."""
         self._check_open()
         if self._handle:
-            return _errno.EISCONN
+            return _ALREADY_CONNECTED
         host, port = _split_address(address, self._family, "connect")
         # The host connects synchronously (bounded by its connect timeout) even for a
         # non-blocking socket, so a non-blocking connect completes here or fails.
         timeout = -1 if self._timeout == 0.0 else _timeout_ms(self._timeout)
         handle = _retrying(_eryx_net.connect, host, port, timeout)
         if handle < 0:
-            raise self._error(handle)
+            return handle
         self._handle = handle
         _live[self._fd] = handle
         return 0
 
     def connect(self, address):
-        if self._connect(address) == _errno.EISCONN:
+        status = self._connect(address)
+        if status == _ALREADY_CONNECTED:
             raise OSError(_errno.EISCONN, "Transport endpoint is already connected")
+        if status:
+            raise self._error(status)
 
     def connect_ex(self, address):
-        try:
-            return self._connect(address)
-        except (TimeoutError, BlockingIOError) as error:
-            return error.errno or _errno.ETIMEDOUT
-        except gaierror:
-            raise
-        except OSError as error:
-            if error.errno is None or isinstance(error, PermissionError):
-                raise
-            return error.errno
+        """As CPython: the errno of a failed connection, but a refusal by the sandbox (no
+        network, the policy) or a name that does not resolve raises."""
+        status = self._connect(address)
+        if status == _ALREADY_CONNECTED:
+            return _errno.EISCONN
+        if status == _eryx_net.TIMED_OUT:
+            return _errno.EWOULDBLOCK
+        if status in _CONNECT_EX_ERRNO:
+            return _exception(status).errno
+        if status:
+            raise self._error(status)
+        return 0
 
     def bind(self, address):
         raise OSError(_errno.EOPNOTSUPP, _NO_LISTEN.format("bind"))

@@ -556,9 +556,10 @@ class SSLSocket(_TLSInfo, _socket_module.socket):
 
     @property
     def _sslobj(self):
-        # CPython's private SSL object, which httpcore's sync backend hands out as "ssl_object"
-        # (for selected_alpn_protocol() and the like): this socket answers the same calls.
-        return self if self._tls_started else None
+        # CPython's private TLS object, which some libraries read (httpcore's sync backend answers
+        # get_extra_info("ssl_object") with it): this socket has the same read/write/version/
+        # cipher/selected_alpn_protocol/getpeercert methods. None until TLS starts or once closed.
+        return self if self._tls_started and self._handle else None
 
     def _tls_handle(self):
         return self._connected()
@@ -729,9 +730,8 @@ class SSLObject(_TLSInfo):
 
     @property
     def _sslobj(self):
-        # CPython's private SSL object, which httpcore's sync backend hands out as "ssl_object"
-        # (for selected_alpn_protocol() and the like): this socket answers the same calls.
-        return self if self._tls_started else None
+        # CPython's private TLS object (as on SSLSocket): this object answers the same calls.
+        return self if self._handle else None
 
     def _tls_handle(self):
         if not self._handle:

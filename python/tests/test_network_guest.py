@@ -675,12 +675,14 @@ def test_asyncio_open_connection_with_ssl_round_trip(tls_files):
                 "localhost", {port}, ssl=ssl.create_default_context())
             writer.write(b"async over tls\\n")
             await writer.drain()
-            print(await reader.readline(), writer.get_extra_info("ssl_object").version() is not None)
+            ssl_object = writer.get_extra_info("ssl_object")
+            print(await reader.readline(), ssl_object.version() is not None,
+                  ssl_object._sslobj is ssl_object)
             writer.close()
             await writer.wait_closed()
             """,
         )
-    assert out == "b'async over tls\\n' True\n"
+    assert out == "b'async over tls\\n' True True\n"
 
 
 def test_urllib_fetches_https_from_a_server_of_the_trusted_ca(tls_files):
@@ -743,3 +745,48 @@ def test_a_certificate_for_another_name_fails_host_name_verification(tls_files):
             """,
         )
     assert out == "SSLCertVerificationError True\n"
+
+
+def test_the_interpreters_own_wasi_socket_module_reached_around_the_shims_opens_nothing():
+    attempts = []
+
+    def record(conn, stop):
+        attempts.append(1)
+
+    with tcp_server(record) as port:
+        out = run(
+            localhost_sandbox(),
+            f"""
+            import sys
+            finder = sys.modules["_eryx_net_install"].EryxNetFinder
+            sys.meta_path.remove(finder)
+            sys.modules.pop("_socket")
+            import _socket as wasi_socket  # the WASI built-in, not the shim
+            print("shim" if hasattr(wasi_socket, "_eryx_shared") else "builtin")
+            for attempt in (lambda: wasi_socket.socket(), lambda: wasi_socket.socket(fileno=0),
+                            lambda: wasi_socket.socket(fileno=3)):
+                try:
+                    attempt().connect(("127.0.0.1", {port}))
+                    print("connected")
+                except OSError as e:
+                    print("OSError")
+            """,
+        )
+    assert out.split() == ["builtin", "OSError", "OSError", "OSError"]
+    assert attempts == []
+
+
+def test_connect_ex_answers_an_errno_for_a_refused_connection_but_raises_for_a_sandbox_refusal():
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    code = f"""
+        import errno, socket
+        try:
+            print(socket.socket().connect_ex(("127.0.0.1", {port})) == errno.ECONNREFUSED)
+        except OSError as e:
+            print(type(e).__name__, "|", e)
+        """
+    assert run(localhost_sandbox(), code) == "True\n"
+    kind, message = run(eryx.Sandbox(), code).strip().split(" | ")
+    assert kind == "OSError" and "networking is disabled" in message
