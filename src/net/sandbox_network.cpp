@@ -1,6 +1,6 @@
 #include "net/sandbox_network.h"
 
-#include <map>
+#include <list>
 #include <mutex>
 #include <string>
 
@@ -9,21 +9,29 @@
 namespace eryx::net {
 namespace {
 
-// One trust per distinct set of roots in the process: loading the system roots costs ~25 ms, which
-// every sandbox (each with its own NetConfig) would otherwise pay on its first TLS connection.
+// One trust per distinct set of roots, kept for the process (the most recent kMaxTrusts): loading
+// the system roots costs ~25 ms, which every sandbox would otherwise pay on its first TLS
+// connection, and sandboxes are often made per request with the same NetConfig.
+constexpr size_t kMaxTrusts = 16;
+
 std::shared_ptr<const TlsTrust> shared_trust(bool system_roots,
                                              const std::vector<std::string>& roots) {
   std::string key = system_roots ? "system" : "none";
   for (const auto& root : roots) key = util::sha256({key, "\n", root});
   static std::mutex mutex;
-  static std::map<std::string, std::weak_ptr<const TlsTrust>> trusts;
+  // Never destroyed: freeing OpenSSL contexts after OpenSSL's own exit handler has run crashes.
+  static auto& trusts =
+      *new std::list<std::pair<std::string, std::shared_ptr<const TlsTrust>>>;  // newest first
   std::lock_guard lock(mutex);
-  if (auto found = trusts.find(key); found != trusts.end()) {
-    if (auto trust = found->second.lock()) return trust;
+  for (auto it = trusts.begin(); it != trusts.end(); ++it) {
+    if (it->first == key) {
+      trusts.splice(trusts.begin(), trusts, it);
+      return trusts.front().second;
+    }
   }
   auto trust = TlsTrust::make(system_roots, roots);
-  std::erase_if(trusts, [](const auto& entry) { return entry.second.expired(); });
-  trusts[key] = trust;
+  trusts.emplace_front(key, trust);
+  if (trusts.size() > kMaxTrusts) trusts.pop_back();
   return trust;
 }
 
