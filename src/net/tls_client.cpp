@@ -367,6 +367,11 @@ std::unique_ptr<TlsClient> TlsClient::make(std::shared_ptr<const TlsTrust> trust
                 "' is neither a DNS name (ASCII letters, digits, '-', '_' in dot-separated labels "
                 "of 1 to 63; IDNA-encode others) nor an IP address");
   }
+  if (alpn_wire.size() > 65535) {
+    // TLS carries the list with a 16-bit length.
+    return fail("the ALPN protocol list is too long (" + std::to_string(alpn_wire.size()) +
+                " bytes; at most 65535)");
+  }
   if (!valid_alpn(alpn_wire)) {
     return fail(
         "the ALPN protocol list is not in wire format (length-prefixed names of 1 to 255 "

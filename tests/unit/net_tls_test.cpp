@@ -598,6 +598,14 @@ TEST(TlsClient, IpLiteralNotInTheCertificateIsACertificateError) {
             "'127.0.0.1'");
 }
 
+TEST(TlsClient, AnAlpnListTooLongForTlsIsRefusedAsSuch) {
+  std::string list;
+  while (list.size() <= 65535) list += std::string(1, '\x05') + "proto";
+  std::string error;
+  EXPECT_EQ(TlsClient::over_memory(trust_in(pki().ca), "localhost", list, &error), nullptr);
+  EXPECT_NE(error.find("too long"), std::string::npos) << error;
+}
+
 TEST(TlsClient, MalformedAlpnListIsRefused) {
   auto trust = trust_in(pki().ca);
   std::string error;
