@@ -36,8 +36,8 @@ class Scrubber : public std::enable_shared_from_this<Scrubber> {
   };
 
  public:
-  // Total bytes of needles one Scrubber accepts (the automaton has one state per needle byte).
-  static constexpr size_t kMaxNeedleBytes = 16 * 1024 * 1024;
+  // Total bytes of needles one Scrubber accepts: the automaton takes ~21 bytes per needle byte.
+  static constexpr size_t kMaxNeedleBytes = 1024 * 1024;
 
   // The byte strings to redact (each secret's value and placeholder); duplicates are merged.
   // Throws InvalidArgumentError for an empty list (a scrubber that redacts nothing would only look
@@ -53,7 +53,11 @@ class Scrubber : public std::enable_shared_from_this<Scrubber> {
   // The length of the longest needle: a stream holds back fewer bytes than this.
   size_t longest() const { return longest_; }
 
-  // ---- The automaton, for StreamScrubber ----
+  explicit Scrubber(Token) {}  // use make()
+
+ private:
+  // ---- The automaton (StreamScrubber walks it) ----
+  friend class StreamScrubber;
   using State = uint32_t;
   static constexpr State kRoot = 0;
   // The state after reading `byte` in state `s`.
@@ -70,9 +74,6 @@ class Scrubber : public std::enable_shared_from_this<Scrubber> {
   // The length of the longest needle ending here (0 for none).
   uint32_t match(State s) const { return match_[s]; }
 
-  explicit Scrubber(Token) {}  // use make()
-
- private:
   State child(State s, uint8_t byte) const;
 
   size_t longest_ = 0;

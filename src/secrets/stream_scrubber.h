@@ -9,8 +9,9 @@
 //   all after text that ends no needle prefix (an ordinary line goes out at once).
 // - Linear time in the total input; memory bounded by the needles, not by the input.
 //
-// flush() ends the stream: it emits the held-back bytes (as they are, since no match can complete
-// any more) and starts a new, independent stream. Not thread-safe: one stream per writer.
+// flush() ends the stream: it emits the held-back bytes as they are (a needle cut short by the end
+// is not a match, like any part of a value the guest chose to print) and starts a new, independent
+// stream. Not thread-safe: one stream per writer.
 #pragma once
 
 #include <cstdint>
