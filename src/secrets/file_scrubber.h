@@ -6,12 +6,13 @@
 //   at 0; a scan of each write alone sees neither.
 // - writes split across calls (a buffered writer flushing in pieces, or one byte per call), and
 //   writes through several fds (hard links included: they share the node).
-// - truncation and growth: a shrink can only cut a needle (what remains is not one); zero-filled
-//   growth adds none; an overwrite can complete or break one.
+// - truncation and growth: a shrink can only cut a needle (it keeps a prefix of the bytes), but
+//   zero-filled growth (fd_allocate, fd_filestat_set_size) completes a needle that ends in NUL
+//   bytes, so it counts as a write; an overwrite can complete or break one.
 // - redacting in place during the writes would shift the bytes after each marker, so the guest's
-//   next pwrite at a computed offset would land in the wrong place. The contents are only rewritten
-//   once the guest is done with them (see the hooks in the lead's notes: last close of a written
-//   file, and the end of each execution for files still open).
+//   next pwrite at a computed offset would land in the wrong place. So the contents are rewritten
+//   once the guest is done with them: when the last fd on a written file closes, and at the end of
+//   each execution for files still open (files leave the sandbox only between executions).
 //
 // The marker is usually shorter than the needle (placeholders are long), so a scrubbed file often
 // shrinks; a needle shorter than the marker makes it grow, which the quota may refuse.

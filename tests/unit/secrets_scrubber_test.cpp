@@ -367,6 +367,14 @@ TEST(FileScrubber, NeedleWrittenOutOfOrderAtOffsetsIsRedacted) {
   EXPECT_EQ(file->contents(), "token="s + R + "..;");
 }
 
+TEST(FileScrubber, NeedleCompletedByZeroFilledGrowthIsRedacted) {
+  auto file = vfs::File::make_writable(accounting(1024));
+  ASSERT_EQ(write_at(*file, 0, "id:ab"), vfs::Status::kOk);
+  ASSERT_EQ(file->resize(7), vfs::Status::kOk);  // fd_filestat_set_size: two NULs appended
+  EXPECT_EQ(scrub_file(*make({"ab\x00\x00"s}), *file), vfs::Status::kOk);
+  EXPECT_EQ(file->contents(), "id:"s + R);
+}
+
 TEST(FileScrubber, ShrinkingGivesTheBytesBackToTheQuota) {
   auto acct = accounting(1024);
   auto file = vfs::File::make_writable(acct);
