@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "eryx/errors.hpp"
+
 namespace eryx::secrets {
 
 // How it works: the automaton reports, at each input position, the longest needle ending there;
@@ -12,7 +14,9 @@ namespace eryx::secrets {
 // before it gets its marker, and raw text before it goes out.
 
 StreamScrubber::StreamScrubber(std::shared_ptr<const Scrubber> scrubber)
-    : scrubber_(std::move(scrubber)) {}
+    : scrubber_(std::move(scrubber)) {
+  if (!scrubber_) throw InvalidArgumentError("eryx: a stream scrubber needs a scrubber");
+}
 
 std::string StreamScrubber::write(std::string_view chunk) {
   const Scrubber& scrubber = *scrubber_;

@@ -26,6 +26,7 @@ namespace eryx::secrets {
 
 class StreamScrubber {
  public:
+  // Throws InvalidArgumentError for a null scrubber.
   explicit StreamScrubber(std::shared_ptr<const Scrubber> scrubber);
 
   // The scrubbed text that is final after `chunk`.

@@ -288,6 +288,10 @@ TEST(StreamScrubber, FlushOfAnEmptyStreamIsEmpty) {
   EXPECT_EQ(stream.flush(), "");
 }
 
+TEST(StreamScrubber, RefusesANullScrubber) {
+  EXPECT_THROW(StreamScrubber(nullptr), InvalidArgumentError);
+}
+
 TEST(StreamScrubber, EmptyChunksChangeNothing) {
   StreamScrubber stream(make({"secret"}));
   std::string out = stream.write("");
