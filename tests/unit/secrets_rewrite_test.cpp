@@ -198,6 +198,18 @@ TEST(SecretsRewrite, FindsAPipelinedRequestAfterAChunkedBody) {
   EXPECT_EQ(sent("api.example.com", first + kRequest), first + kRequestWithValue);
 }
 
+TEST(SecretsRewrite, FollowsAChunkedBodyWrittenInPieces) {
+  std::string first =
+      "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "1a\r\nX-Key: ERYX_SECRET_x\r\n\r\n..\r\n0\r\n\r\n";
+  size_t size_line = first.find("1a"), data = first.find("X-Key"), end = first.find("0\r\n\r\n");
+  EXPECT_EQ(
+      sent("api.example.com",
+           {first.substr(0, size_line + 1), first.substr(size_line + 1, data + 3 - size_line - 1),
+            first.substr(data + 3, end + 1 - data - 3), first.substr(end + 1), kRequest}),
+      first + kRequestWithValue);
+}
+
 TEST(SecretsRewrite, NeverInATrailerOfAChunkedBody) {
   std::string request =
       "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Key: " + kPlaceholderA +
