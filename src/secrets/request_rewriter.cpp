@@ -143,7 +143,10 @@ std::string RequestRewriter::rewrite(std::span<const uint8_t> chunk) {
     line_.clear();
     pos = end + 1;
   }
-  if (state_ == State::kPassThrough) line_.clear();
+  if (state_ == State::kPassThrough) {
+    line_.clear();
+    line_.shrink_to_fit();
+  }
 
   if (edits_.empty()) return std::string(data, size);
   std::string out;

@@ -51,7 +51,8 @@ class RequestRewriter {
   }
 
   // Whether substitution has ended for the connection (or never applied: no secret allowed for
-  // the target): every further chunk comes back unchanged.
+  // the target): every further chunk comes back unchanged, so a caller may send it as it is
+  // without calling rewrite.
   bool passing_through() const { return state_ == State::kPassThrough; }
 
   // How many placeholders were substituted so far.
