@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the hand-made seeds of fuzz/corpus/: WASI call sequences (wasi_calls), callback calls
-(callback_broker), schema instances (schema_validator), hosts and network configs (net_policy)
-and small modules (wasm_reader, from .wat
+(callback_broker), schema instances (schema_validator), hosts and network configs (net_policy),
+HTTP/1.x request streams cut into writes (secrets_rewrite) and small modules (wasm_reader, from .wat
 with wabt's wat2wasm). The seeds taken from real artefacts (a factory file, a session snapshot, the
 guest module) come from fuzz/seeds/make_image_seeds.cpp. Run from the repository root:
     python3 fuzz/make_seeds.py
@@ -253,6 +253,40 @@ def net_policy_seeds():
     return seeds
 
 
+def secrets_rewrite_seed(target, stream, cuts=()):
+    """A flags byte whose low bits pick the target (0 api.example.com, 1 x.example.org,
+    2 evil.example.net, 3 a literal address), the number of cuts, each cut as a little-endian
+    uint16 offset into the stream, then the stream (fuzz/secrets_rewrite_fuzzer.cpp)."""
+    return bytes([target, len(cuts)]) + b"".join(struct.pack("<H", c) for c in cuts) + stream
+
+
+def secrets_rewrite_seeds():
+    a, b, d = b"ERYX_SECRET_AAAA", b"ERYX_SECRET_BBBB", b"ERYX_SECRET_DDDD"
+    get = b"GET /v1?k=" + a + b" HTTP/1.1\r\nHost: api.example.com\r\nAuthorization: Bearer " + a + \
+        b"\r\nX-B: " + b + b"\r\nX-D: " + d + b"," + d + b"\r\n\r\n"
+    body = b"X-Key: " + a + b"\r\n\r\n"
+    post = b"POST / HTTP/1.1\r\nContent-Length: %d\r\nX-A: " % len(body) + a + b"\r\n\r\n" + body
+    chunked = b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\nX-A: " + a + \
+        b"\r\n\r\n%x;ext=1\r\n" % len(body) + body + b"\r\n0\r\nX-T: " + a + b"\r\n\r\n"
+    seeds = {}
+    for target in range(4):
+        seeds["get_%d" % target] = secrets_rewrite_seed(target, get)
+    seeds["pipelined"] = secrets_rewrite_seed(0, post + chunked + get)
+    seeds["pipelined_org"] = secrets_rewrite_seed(1, chunked + post + get)
+    seeds["split"] = secrets_rewrite_seed(0, get + post, (5, 40, 41, len(get) + 20))
+    seeds["bytes"] = secrets_rewrite_seed(0, post[:24] + get, tuple(range(1, 24)))
+    seeds["http10"] = secrets_rewrite_seed(0, b"GET / HTTP/1.0\r\nX-A: " + a + b"\r\n\r\n")
+    seeds["http2"] = secrets_rewrite_seed(0, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + get)
+    seeds["obs_fold"] = secrets_rewrite_seed(0, b"GET / HTTP/1.1\r\nX: a\r\n " + a + b"\r\n\r\n" + get)
+    seeds["nul"] = secrets_rewrite_seed(0, b"GET / HTTP/1.1\r\nX: " + a + b"\x00\r\n\r\n" + get)
+    seeds["smuggle"] = secrets_rewrite_seed(
+        0, b"POST / HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + get)
+    seeds["upgrade"] = secrets_rewrite_seed(
+        0, b"GET / HTTP/1.1\r\nUpgrade: websocket\r\nX: " + a + b"\r\n\r\n" + get)
+    seeds["connect"] = secrets_rewrite_seed(0, b"CONNECT a:443 HTTP/1.1\r\n\r\n" + get)
+    return seeds
+
+
 WAT = {
     "minimal_memory": '(module (memory 1 4) (global $sp (export "__stack_pointer") (mut i32) '
                       '(i32.const 1024)) (export "memory" (memory 0)) '
@@ -284,6 +318,7 @@ def wasm_seeds():
 def main():
     for target, seeds in [("wasi_calls", wasi_seeds()), ("callback_broker", broker_seeds()),
                           ("schema_validator", schema_seeds()), ("net_policy", net_policy_seeds()),
+                          ("secrets_rewrite", secrets_rewrite_seeds()),
                           ("wasm_reader", wasm_seeds())]:
         os.makedirs(os.path.join(CORPUS, target), exist_ok=True)
         for name, data in seeds.items():
