@@ -1,6 +1,6 @@
 // Networking for sandboxes: off unless a NetConfig is given. Every connection the guest asks for is
-// made by the host, after the policy below has checked the name the code asked for and every address
-// it resolves to; TLS runs in the host with OpenSSL (docs/guide/networking.md).
+// made by the host, after the policy below has checked the name the code asked for and every
+// address it resolves to; TLS runs in the host with OpenSSL (docs/guide/networking.md).
 #pragma once
 
 #include <chrono>
@@ -53,10 +53,10 @@ class StaticResolver : public HostResolver {
 // matches internal_hosts. Invalid patterns and CIDRs throw InvalidArgumentError when the config is
 // used (and in the Python binding, ValueError at construction).
 struct NetConfig {
-  uint32_t max_connections = 10;      // live connections (TCP and TLS together) per sandbox
+  uint32_t max_connections = 10;  // live connections (TCP and TLS together) per sandbox
   uint64_t connect_timeout_ms = 30'000;
-  uint64_t io_timeout_ms = 60'000;    // longest wait of one send/recv; the guest's settimeout() is
-                                      // honoured but never above it
+  uint64_t io_timeout_ms = 60'000;  // longest wait of one send/recv; the guest's settimeout() is
+                                    // honoured but never above it
   // nullopt: all names allowed when allowed_hosts is empty, only those when it is not.
   // true: every name (allowed_hosts ignored). false: only allowed_hosts (empty: no name).
   std::optional<bool> allow_all_hosts;

@@ -10,9 +10,9 @@
 #include "engine/guest_call.h"
 #include "engine/guest_module.h"
 #include "engine/runtime_core.h"
-#include "net/sandbox_network.h"
 #include "engine/session_image.h"
 #include "eryx/errors.hpp"
+#include "net/sandbox_network.h"
 
 namespace eryx {
 namespace detail {

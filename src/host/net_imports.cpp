@@ -21,7 +21,8 @@ net::WaitControl wait_control(HostState& state) {
   wait.callback_ready = [&state] {
     if (state.callbacks == nullptr) return false;
     callbacks::Broker::Ready ready;
-    return state.callbacks->wait(callbacks::Broker::Clock::now(), [] { return false; }, &ready) ==
+    return state.callbacks->wait(
+               callbacks::Broker::Clock::now(), [] { return false; }, &ready) ==
            callbacks::Broker::WaitResult::kReady;
   };
   return wait;
@@ -83,8 +84,8 @@ Result<int32_t> net_connect(HostState& state, wasi::GuestMemory& memory, uint32_
   return finish_wait(state, memory, answer);
 }
 
-Result<int32_t> net_send(HostState& state, wasi::GuestMemory& memory, uint32_t handle,
-                         uint32_t ptr, uint32_t len, int64_t timeout_ms) {
+Result<int32_t> net_send(HostState& state, wasi::GuestMemory& memory, uint32_t handle, uint32_t ptr,
+                         uint32_t len, int64_t timeout_ms) {
   auto data = memory.bytes(ptr, len);
   if (!data) return Trap{"eryx: net_send out of bounds"};
   auto chunk = data->first(std::min<size_t>(data->size(), net::kMaxSendChunk));
@@ -92,8 +93,8 @@ Result<int32_t> net_send(HostState& state, wasi::GuestMemory& memory, uint32_t h
   return finish_wait(state, memory, answer);
 }
 
-Result<int32_t> net_recv(HostState& state, wasi::GuestMemory& memory, uint32_t handle,
-                         uint32_t ptr, uint32_t cap, int64_t timeout_ms) {
+Result<int32_t> net_recv(HostState& state, wasi::GuestMemory& memory, uint32_t handle, uint32_t ptr,
+                         uint32_t cap, int64_t timeout_ms) {
   auto buffer = memory.bytes(ptr, cap);
   if (!buffer) return Trap{"eryx: net_recv out of bounds"};
   // Capped like a send: one call never holds the guest longer than one chunk's worth of I/O.
@@ -116,9 +117,9 @@ Result<int32_t> net_poll(HostState& state, wasi::GuestMemory& memory, uint32_t e
   if (!raw) return Trap{"eryx: net_poll out of bounds"};
   if (count > net::kMaxPollEntries) {
     // Refused before any work: the host copies at most kMaxPollEntries entries.
-    return network(state).refuse(ERYX_NET_INVALID, "net_poll: more than " +
-                                                       std::to_string(net::kMaxPollEntries) +
-                                                       " entries");
+    return network(state).refuse(
+        ERYX_NET_INVALID,
+        "net_poll: more than " + std::to_string(net::kMaxPollEntries) + " entries");
   }
   std::vector<net::PollEntry> entries(count);
   for (uint32_t i = 0; i < count; ++i) {
@@ -140,8 +141,7 @@ Result<int32_t> net_tls_start(HostState& state, wasi::GuestMemory& memory, uint3
   auto host = memory.string(host_ptr, host_len);
   auto alpn = memory.string(alpn_ptr, alpn_len);
   if (!host || !alpn) return Trap{"eryx: net_tls_start out of bounds"};
-  int32_t answer =
-      network(state).tls_start(handle, *host, *alpn, timeout_ms, wait_control(state));
+  int32_t answer = network(state).tls_start(handle, *host, *alpn, timeout_ms, wait_control(state));
   return finish_wait(state, memory, answer);
 }
 
@@ -190,8 +190,7 @@ Result<int32_t> net_peer(HostState& state, wasi::GuestMemory& memory, uint32_t h
   return int32_t{0};
 }
 
-Result<int32_t> net_error(HostState& state, wasi::GuestMemory& memory, uint32_t ptr,
-                          uint32_t cap) {
+Result<int32_t> net_error(HostState& state, wasi::GuestMemory& memory, uint32_t ptr, uint32_t cap) {
   return write_sized(memory, ptr, cap, network(state).last_error(), "net_error");
 }
 

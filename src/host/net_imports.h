@@ -13,10 +13,10 @@ Result<int32_t> net_resolve(HostState& state, wasi::GuestMemory& memory, uint32_
                             uint32_t name_len, uint32_t family, uint32_t out_ptr, uint32_t out_cap);
 Result<int32_t> net_connect(HostState& state, wasi::GuestMemory& memory, uint32_t host_ptr,
                             uint32_t host_len, uint32_t port, int64_t timeout_ms);
-Result<int32_t> net_send(HostState& state, wasi::GuestMemory& memory, uint32_t handle,
-                         uint32_t ptr, uint32_t len, int64_t timeout_ms);
-Result<int32_t> net_recv(HostState& state, wasi::GuestMemory& memory, uint32_t handle,
-                         uint32_t ptr, uint32_t cap, int64_t timeout_ms);
+Result<int32_t> net_send(HostState& state, wasi::GuestMemory& memory, uint32_t handle, uint32_t ptr,
+                         uint32_t len, int64_t timeout_ms);
+Result<int32_t> net_recv(HostState& state, wasi::GuestMemory& memory, uint32_t handle, uint32_t ptr,
+                         uint32_t cap, int64_t timeout_ms);
 Result<int32_t> net_shutdown(HostState& state, wasi::GuestMemory& memory, uint32_t handle,
                              uint32_t how);
 Result<int32_t> net_close(HostState& state, wasi::GuestMemory& memory, uint32_t handle);

@@ -27,8 +27,7 @@ Waited wait_fds(std::span<pollfd> fds, Clock::time_point until, const WaitContro
     auto now = Clock::now();
     auto left = until > now ? until - now : Clock::duration::zero();
     auto slice = std::min<Clock::duration>(left, kSlice);
-    int ms = static_cast<int>(
-        std::chrono::ceil<std::chrono::milliseconds>(slice).count());
+    int ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(slice).count());
     int ready = ::poll(fds.data(), fds.size(), ms);
     if (ready > 0) return Waited::kReady;
     if (ready < 0 && errno != EINTR) return Waited::kReady;  // revents unset: callers retry the op

@@ -58,7 +58,7 @@ AddressRecord to_record(const IpAddress& address, uint16_t port) {
 socklen_t to_sockaddr(const IpAddress& address, uint16_t port, sockaddr_storage* out) {
   std::memset(out, 0, sizeof *out);
   auto v4 = address.family == IpAddress::Family::kV4 ? std::optional<IpAddress>(address)
-                                                      : std::optional<IpAddress>();
+                                                     : std::optional<IpAddress>();
   bool mapped = address.family == IpAddress::Family::kV6 &&
                 std::all_of(address.bytes.begin(), address.bytes.begin() + 10,
                             [](uint8_t b) { return b == 0; }) &&
@@ -255,8 +255,8 @@ int32_t HostNetwork::lookup(const std::string& name, Clock::time_point until,
     if (addresses.size() == kMaxResolvedAddresses) break;
   }
   if (addresses.empty()) {
-    return fail(ERYX_NET_NOT_FOUND,
-                "'" + name + "' does not resolve" + (answer.error.empty() ? "" : ": " + answer.error));
+    return fail(ERYX_NET_NOT_FOUND, "'" + name + "' does not resolve" +
+                                        (answer.error.empty() ? "" : ": " + answer.error));
   }
   verdict = config_->policy.check_resolved(name, addresses);
   if (!verdict.allowed) return fail(ERYX_NET_DENIED, verdict.reason);
@@ -280,8 +280,8 @@ int32_t HostNetwork::resolve(std::string_view name, uint32_t family,
     // A literal needs no lookup; connect() checks it like any literal.
     addresses.push_back(*t.address);
   } else {
-    int32_t status = lookup(t.name, operation_deadline(-1, config_->connect_timeout_ms), wait,
-                            &addresses);
+    int32_t status =
+        lookup(t.name, operation_deadline(-1, config_->connect_timeout_ms), wait, &addresses);
     if (status < 0) return status;
   }
   for (const auto& address : addresses) {
@@ -319,8 +319,8 @@ int32_t HostNetwork::connect_one(const IpAddress& address, uint16_t port, Clock:
     if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
     if (error != 0) {
       ::close(fd);
-      return fail_errno(error, "connect to " + address.to_string() + " port " +
-                                   std::to_string(port));
+      return fail_errno(error,
+                        "connect to " + address.to_string() + " port " + std::to_string(port));
     }
   }
   int one = 1;

@@ -116,7 +116,7 @@ class TlsClient {
 
   bool memory_;
   bool established_ = false;  // the handshake completed once
-  BIO* incoming_ = nullptr;  // memory mode: owned by ssl_
+  BIO* incoming_ = nullptr;   // memory mode: owned by ssl_
   BIO* outgoing_ = nullptr;
   bool fed_eof_ = false;
   bool closed_ = false;         // close_notify received: every later read() answers kClosed

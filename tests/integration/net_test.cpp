@@ -31,7 +31,9 @@ eryx::SandboxOptions with_network(eryx::NetConfig config) {
 std::string try_connect(const std::string& host, uint16_t port) {
   return "import socket\n"
          "try:\n"
-         "    socket.create_connection(('" + host + "', " + std::to_string(port) + "), timeout=5)\n"
+         "    socket.create_connection(('" +
+         host + "', " + std::to_string(port) +
+         "), timeout=5)\n"
          "    print('connected')\n"
          "except OSError as e:\n"
          "    print(type(e).__name__, e)\n";
@@ -49,7 +51,8 @@ TEST(Net, AllowLocalhostReachesALoopbackServer) {
   std::string out = run(with_network(eryx::NetConfig().allow_localhost()),
                         "import socket\n"
                         "s = socket.create_connection(('127.0.0.1', " +
-                            std::to_string(server.port()) + "))\n"
+                            std::to_string(server.port()) +
+                            "))\n"
                             "s.sendall(b'ping')\n"
                             "print(s.recv(10))\n"
                             "s.close()\n");
@@ -59,16 +62,16 @@ TEST(Net, AllowLocalhostReachesALoopbackServer) {
 
 TEST(Net, TheNameLocalhostResolvesAndConnectsWhenAllowed) {
   LoopbackServer server(LoopbackServer::Behaviour::kEcho);
-  std::string out =
-      run(with_network(eryx::NetConfig().allow_localhost()), try_connect("localhost", server.port()));
+  std::string out = run(with_network(eryx::NetConfig().allow_localhost()),
+                        try_connect("localhost", server.port()));
   EXPECT_EQ(out, "connected\n");
 }
 
 TEST(Net, DefaultPolicyRefusesEverySpellingOfLoopbackBeforeConnecting) {
   LoopbackServer server(LoopbackServer::Behaviour::kEcho);
-  for (std::string host : {"127.0.0.1", "localhost", "127.1", "2130706433", "0x7f000001",
-                           "0177.0.0.1", "::1", "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1",
-                           "127.0.0.2", "LOCALHOST", "localhost."}) {
+  for (std::string host :
+       {"127.0.0.1", "localhost", "127.1", "2130706433", "0x7f000001", "0177.0.0.1", "::1",
+        "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1", "127.0.0.2", "LOCALHOST", "localhost."}) {
     std::string out = run(with_network(eryx::NetConfig()), try_connect(host, server.port()));
     EXPECT_EQ(out.rfind("PermissionError", 0), 0u) << host << ": " << out;
   }
@@ -116,15 +119,18 @@ TEST(Net, MaxConnectionsBoundsLiveConnections) {
   std::string out = run(with_network(config),
                         "import socket\n"
                         "keep = [socket.create_connection(('127.0.0.1', " +
-                            std::to_string(server.port()) + ")) for _ in range(2)]\n"
+                            std::to_string(server.port()) +
+                            ")) for _ in range(2)]\n"
                             "try:\n"
                             "    socket.create_connection(('127.0.0.1', " +
-                            std::to_string(server.port()) + "))\n"
+                            std::to_string(server.port()) +
+                            "))\n"
                             "except OSError as e:\n"
                             "    print('refused:', e)\n"
                             "keep[0].close()\n"
                             "socket.create_connection(('127.0.0.1', " +
-                            std::to_string(server.port()) + ")).close()\n"
+                            std::to_string(server.port()) +
+                            ")).close()\n"
                             "print('after close: ok')\n");
   EXPECT_NE(out.find("refused:"), std::string::npos) << out;
   EXPECT_NE(out.find("max_connections"), std::string::npos) << out;
@@ -136,7 +142,8 @@ TEST(Net, AGuestSocketTimeoutRaisesTimeoutError) {
   std::string out = run(with_network(eryx::NetConfig().allow_localhost()),
                         "import socket\n"
                         "s = socket.create_connection(('127.0.0.1', " +
-                            std::to_string(server.port()) + "))\n"
+                            std::to_string(server.port()) +
+                            "))\n"
                             "s.settimeout(0.2)\n"
                             "try:\n"
                             "    s.recv(10)\n"
@@ -152,7 +159,8 @@ TEST(Net, TheHostIoTimeoutCapsABlockingRecv) {
   std::string out = run(with_network(config),
                         "import socket\n"
                         "s = socket.create_connection(('127.0.0.1', " +
-                            std::to_string(server.port()) + "))\n"
+                            std::to_string(server.port()) +
+                            "))\n"
                             "try:\n"
                             "    s.recv(10)\n"
                             "except TimeoutError:\n"
@@ -165,10 +173,12 @@ TEST(Net, TheExecutionTimeoutEndsABlockedRecv) {
   auto options = with_network(eryx::NetConfig().allow_localhost());
   options.limits.execution_timeout_ms = 300;
   auto start = Clock::now();
-  EXPECT_THROW(run(options, "import socket\n"
-                            "s = socket.create_connection(('127.0.0.1', " +
-                                std::to_string(server.port()) + "))\n"
-                                "s.recv(10)\n"),
+  EXPECT_THROW(run(options,
+                   "import socket\n"
+                   "s = socket.create_connection(('127.0.0.1', " +
+                       std::to_string(server.port()) +
+                       "))\n"
+                       "s.recv(10)\n"),
                eryx::TimeoutError);
   EXPECT_LT(Clock::now() - start, 10s);
 }
@@ -188,7 +198,8 @@ TEST(Net, CancellingEndsABlockedRecv) {
   eryx::Sandbox sandbox(options);
   EXPECT_THROW(sandbox.execute("import socket\n"
                                "s = socket.create_connection(('127.0.0.1', " +
-                                   std::to_string(server.port()) + "))\n"
+                                   std::to_string(server.port()) +
+                                   "))\n"
                                    "print('connected', flush=True)\n"
                                    "s.recv(10)\n",
                                token),
@@ -210,15 +221,17 @@ TEST(Net, AnInterruptDuringRecvRaisesKeyboardInterruptAndTheSessionKeepsItsState
   eryx::Session session(options);
   session.execute("kept = 42");
   std::string out = session
-                        .execute("import socket\n"
-                                 "s = socket.create_connection(('127.0.0.1', " +
-                                     std::to_string(server.port()) + "))\n"
-                                     "print('connected', flush=True)\n"
-                                     "try:\n"
-                                     "    s.recv(10)\n"
-                                     "except KeyboardInterrupt:\n"
-                                     "    print('interrupted')\n",
-                                 token)
+                        .execute(
+                            "import socket\n"
+                            "s = socket.create_connection(('127.0.0.1', " +
+                                std::to_string(server.port()) +
+                                "))\n"
+                                "print('connected', flush=True)\n"
+                                "try:\n"
+                                "    s.recv(10)\n"
+                                "except KeyboardInterrupt:\n"
+                                "    print('interrupted')\n",
+                            token)
                         .stdout_text;
   EXPECT_NE(out.find("interrupted"), std::string::npos) << out;
   EXPECT_EQ(session.execute("print(kept)").stdout_text, "42\n");
@@ -253,7 +266,8 @@ TEST(Net, ALargeStreamArrivesWhole) {
   std::string out = run(with_network(eryx::NetConfig().allow_localhost()),
                         "import socket\n"
                         "s = socket.create_connection(('127.0.0.1', " +
-                            std::to_string(server.port()) + "))\n"
+                            std::to_string(server.port()) +
+                            "))\n"
                             "total = 0\n"
                             "while chunk := s.recv(1 << 20):\n"
                             "    total += len(chunk)\n"
