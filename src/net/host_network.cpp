@@ -57,17 +57,11 @@ AddressRecord to_record(const IpAddress& address, uint16_t port) {
 // where the kernel would send it anyway, and what the policy checked).
 socklen_t to_sockaddr(const IpAddress& address, uint16_t port, sockaddr_storage* out) {
   std::memset(out, 0, sizeof *out);
-  auto v4 = address.family == IpAddress::Family::kV4 ? std::optional<IpAddress>(address)
-                                                     : std::optional<IpAddress>();
-  bool mapped = address.family == IpAddress::Family::kV6 &&
-                std::all_of(address.bytes.begin(), address.bytes.begin() + 10,
-                            [](uint8_t b) { return b == 0; }) &&
-                address.bytes[10] == 0xff && address.bytes[11] == 0xff;
-  if (mapped) {
-    IpAddress plain;
-    plain.family = IpAddress::Family::kV4;
-    std::copy(address.bytes.begin() + 12, address.bytes.end(), plain.bytes.begin());
-    v4 = plain;
+  std::optional<IpAddress> v4;
+  if (address.family == IpAddress::Family::kV4) {
+    v4 = address;
+  } else if (address.is_v4_mapped()) {
+    v4 = address.embedded_ipv4();
   }
   if (v4) {
     auto* in = reinterpret_cast<sockaddr_in*>(out);

@@ -67,6 +67,21 @@ TEST(Net, TheNameLocalhostResolvesAndConnectsWhenAllowed) {
   EXPECT_EQ(out, "connected\n");
 }
 
+TEST(Net, AnIpv4MappedAddressIsConnectedAsTheIpv4AddressItCarries) {
+  LoopbackServer server(LoopbackServer::Behaviour::kEcho);
+  // The echo proves the IPv4 server answered (it listens on 127.0.0.1 only).
+  std::string out = run(with_network(eryx::NetConfig().allow_localhost()),
+                        "import socket\n"
+                        "s = socket.create_connection(('::ffff:127.0.0.1', " +
+                            std::to_string(server.port()) +
+                            "))\n"
+                            "s.sendall(b'mapped')\n"
+                            "print(s.recv(10))\n"
+                            "s.close()\n");
+  EXPECT_EQ(out, "b'mapped'\n");
+  EXPECT_EQ(server.accepted(), 1);
+}
+
 TEST(Net, DefaultPolicyRefusesEverySpellingOfLoopbackBeforeConnecting) {
   LoopbackServer server(LoopbackServer::Behaviour::kEcho);
   for (std::string host :
