@@ -12,6 +12,13 @@
 //   may pass it). OpenSSL bounds what the peer can make it hold (records, certificate lists).
 // - OpenSSL's thread-local error queue is empty after every call, so one connection's error never
 //   shows up in another's message. A TlsClient is used by one thread at a time.
+//
+// For the caller: a poll on a socket-mode client is readable when has_pending() or its fd is
+// readable (OpenSSL reads one record at a time, no read-ahead, so the fd tells the truth).
+// kEof/kError/kCertError are final: every later call answers the same. Statuses map onto the
+// guest ABI as kWantRead -> ERYX_NET_WOULD_BLOCK, kWantWrite -> ERYX_NET_WANT_WRITE, kClosed -> 0
+// bytes, kEof -> ERYX_NET_TLS_EOF, kCertError -> ERYX_NET_CERT_ERROR, kError -> ERYX_NET_RESET
+// when last_os_error() is ECONNRESET/EPIPE, else ERYX_NET_TLS_ERROR.
 #pragma once
 
 #include <openssl/types.h>
