@@ -18,7 +18,8 @@
 // kEof/kError/kCertError are final: every later call answers the same. Statuses map onto the
 // guest ABI as kWantRead -> ERYX_NET_WOULD_BLOCK, kWantWrite -> ERYX_NET_WANT_WRITE, kClosed -> 0
 // bytes, kEof -> ERYX_NET_TLS_EOF, kCertError -> ERYX_NET_CERT_ERROR, kError -> ERYX_NET_RESET
-// when last_os_error() is ECONNRESET/EPIPE, else ERYX_NET_TLS_ERROR.
+// when last_os_error() is ECONNRESET/EPIPE, ERYX_NET_IO_ERROR for another last_os_error(), else
+// ERYX_NET_TLS_ERROR.
 #pragma once
 
 #include <openssl/types.h>
