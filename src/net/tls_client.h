@@ -36,7 +36,7 @@
 
 namespace eryx::net {
 
-enum class TlsStatus {
+enum class [[nodiscard]] TlsStatus {
   kOk,
   kWantRead,   // call again when the socket is readable (memory mode: after feed())
   kWantWrite,  // call again when the socket is writable (memory mode: after drain())
@@ -86,9 +86,9 @@ class TlsClient {
   // Memory mode only (socket mode: 0). feed: ciphertext received by the guest; returns how much
   // was taken (all, unless kMaxBufferedCiphertext would be passed). `eof`: the transport ended
   // after these bytes (applies only once all of them were taken; nothing is taken after it).
-  size_t feed(std::span<const uint8_t> data, bool eof);
+  [[nodiscard]] size_t feed(std::span<const uint8_t> data, bool eof);
   // Ciphertext to send, at most out.size() bytes; 0 when none.
-  size_t drain(std::span<uint8_t> out);
+  [[nodiscard]] size_t drain(std::span<uint8_t> out);
   size_t pending_output() const;
 
   // After the handshake (empty before).
