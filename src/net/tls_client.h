@@ -12,6 +12,14 @@
 //   may pass it). OpenSSL bounds what the peer can make it hold (records, certificate lists).
 // - OpenSSL's thread-local error queue is empty after every call, so one connection's error never
 //   shows up in another's message. A TlsClient is used by one thread at a time.
+//
+// For the caller: a poll on a socket-mode client is readable when has_pending() or its fd is
+// readable (OpenSSL reads one record at a time, no read-ahead, so the fd tells the truth).
+// kEof/kError/kCertError are final: every later call answers the same. Statuses map onto the
+// guest ABI as kWantRead -> ERYX_NET_WOULD_BLOCK, kWantWrite -> ERYX_NET_WANT_WRITE, kClosed -> 0
+// bytes, kEof -> ERYX_NET_TLS_EOF, kCertError -> ERYX_NET_CERT_ERROR, kError -> ERYX_NET_RESET
+// when last_os_error() is ECONNRESET/EPIPE, ERYX_NET_IO_ERROR for another last_os_error(), else
+// ERYX_NET_TLS_ERROR.
 #pragma once
 
 #include <openssl/types.h>
@@ -28,7 +36,7 @@
 
 namespace eryx::net {
 
-enum class TlsStatus {
+enum class [[nodiscard]] TlsStatus {
   kOk,
   kWantRead,   // call again when the socket is readable (memory mode: after feed())
   kWantWrite,  // call again when the socket is writable (memory mode: after drain())
@@ -78,9 +86,9 @@ class TlsClient {
   // Memory mode only (socket mode: 0). feed: ciphertext received by the guest; returns how much
   // was taken (all, unless kMaxBufferedCiphertext would be passed). `eof`: the transport ended
   // after these bytes (applies only once all of them were taken; nothing is taken after it).
-  size_t feed(std::span<const uint8_t> data, bool eof);
+  [[nodiscard]] size_t feed(std::span<const uint8_t> data, bool eof);
   // Ciphertext to send, at most out.size() bytes; 0 when none.
-  size_t drain(std::span<uint8_t> out);
+  [[nodiscard]] size_t drain(std::span<uint8_t> out);
   size_t pending_output() const;
 
   // After the handshake (empty before).

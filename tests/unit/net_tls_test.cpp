@@ -166,6 +166,8 @@ struct Pki {
   Identity wrong_name = make_identity(leaf_spec("wrong.test", "DNS:wrong.test"), &ca);
   Identity self_signed = make_identity(leaf_spec("localhost", kLocalNames), nullptr);
   Identity other_leaf = make_identity(leaf_spec("localhost", kLocalNames), &other_ca);
+  Identity wildcard = make_identity(leaf_spec("*.eryx.test", "DNS:*.eryx.test"), &ca);
+  Identity partial_wildcard = make_identity(leaf_spec("f*.eryx.test", "DNS:f*.eryx.test"), &ca);
 };
 
 const Pki& pki() {
@@ -540,6 +542,24 @@ TEST(TlsClient, AskingForAnotherNameIsACertificateError) {
   EXPECT_EQ(connection.client->last_error(),
             "certificate verify failed: Hostname mismatch, certificate is not valid for "
             "'wrong.test'");
+}
+
+// The host name is only checked against the certificate, never resolved: these connect to
+// 127.0.0.1 whatever name they verify.
+TlsStatus handshake_as(const Identity& identity, std::string_view host) {
+  TlsServer server(identity);
+  Connection connection(server.port(), trust_in(pki().ca), host);
+  return connection.handshake;
+}
+
+TEST(TlsClient, WildcardCoversExactlyOneLabel) {
+  EXPECT_EQ(handshake_as(pki().wildcard, "a.eryx.test"), TlsStatus::kOk);
+  EXPECT_EQ(handshake_as(pki().wildcard, "eryx.test"), TlsStatus::kCertError);
+  EXPECT_EQ(handshake_as(pki().wildcard, "a.b.eryx.test"), TlsStatus::kCertError);
+}
+
+TEST(TlsClient, PartialWildcardMatchesNothing) {
+  EXPECT_EQ(handshake_as(pki().partial_wildcard, "foo.eryx.test"), TlsStatus::kCertError);
 }
 
 TEST(TlsClient, ExpiredCertificateIsACertificateError) {
