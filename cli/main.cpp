@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> allow_hosts;
   bool allow_localhost = false;
   std::vector<std::string> root_cert_files;
+  std::vector<std::string> secret_args;
   app.add_option("-c", command, "Python code to run");
   app.add_option("script", script, "Python file to run, or - for standard input");
   // Bounded so that no arithmetic on them overflows (a MiB count times 2^20 fits in 64 bits); an
@@ -92,6 +94,11 @@ int main(int argc, char** argv) {
   app.add_option("--root-cert", root_cert_files,
                  "Trust this root certificate (PEM or DER file; repeatable; implies --net)")
       ->type_name("FILE");
+  app.add_option("-e,--secret", secret_args,
+                 "A secret: os.environ[NAME] holds a placeholder that becomes VALUE (or the "
+                 "host's $NAME) only in HTTP request headers sent to the --allow-host hosts; "
+                 "output is scrubbed (repeatable)")
+      ->type_name("NAME[=VALUE]");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -138,6 +145,24 @@ int main(int argc, char** argv) {
       config.with_root_cert(std::move(*bytes));
     }
     options.network = std::move(config);
+  }
+  for (const auto& arg : secret_args) {
+    auto equals = arg.find('=');
+    std::string name = arg.substr(0, equals);
+    eryx::Secret secret;
+    if (equals != std::string::npos) {
+      secret.value = arg.substr(equals + 1);
+    } else if (const char* value = std::getenv(name.c_str()); value != nullptr) {
+      secret.value = value;
+    } else {
+      std::cerr << "eryx: -e " << name << ": the host environment has no variable " << name
+                << "\n";
+      return kExitUsage;
+    }
+    if (!options.secrets.emplace(name, std::move(secret)).second) {
+      std::cerr << "eryx: -e " << name << " is given twice\n";
+      return kExitUsage;
+    }
   }
   // Stream output as the guest writes it, so long-running scripts show progress.
   options.on_stdout = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };

@@ -11,6 +11,7 @@
 
 #include "eryx/callbacks.hpp"
 #include "eryx/net.hpp"
+#include "eryx/secrets.hpp"
 
 namespace eryx {
 
@@ -62,6 +63,10 @@ struct SandboxOptions {
   // What the code may reach over the network (eryx/net.hpp). nullopt: nothing; every socket
   // operation raises OSError in the guest saying that networking is disabled.
   std::optional<NetConfig> network;
+  // Values the code may send in HTTP request headers without seeing them (eryx/secrets.hpp).
+  SecretMap secrets;
+  // Where secret values and placeholders are redacted (defaults: see ScrubOptions).
+  ScrubOptions scrub;
 };
 
 // Where the runtime finds the guest artefacts. The defaults point at the build tree; an

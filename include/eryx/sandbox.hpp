@@ -15,10 +15,8 @@ namespace eryx {
 
 namespace detail {
 struct FactoryData;
-}
-namespace net {
-struct SandboxNetwork;
-}
+struct SandboxServices;
+}  // namespace detail
 
 class Sandbox {
  public:
@@ -41,7 +39,7 @@ class Sandbox {
   std::shared_ptr<const SandboxOptions> options_;
   std::shared_ptr<Runtime> runtime_;
   std::shared_ptr<const detail::FactoryData> factory_;  // null: the runtime's fresh interpreter
-  std::shared_ptr<const net::SandboxNetwork> network_;   // null: no network
+  std::shared_ptr<const detail::SandboxServices> services_;  // network, secrets
 };
 
 }  // namespace eryx

@@ -1,5 +1,5 @@
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Optional, TypedDict, Union
 
 from eryx.errors import (
@@ -13,6 +13,14 @@ from eryx.errors import (
 )
 
 OutputHandler = Callable[[str], object]
+
+class _SecretRequired(TypedDict):
+    value: str
+
+class SecretSpec(_SecretRequired, total=False):
+    """A secret: its value, and the host patterns whose HTTP requests may carry it."""
+
+    allowed_hosts: Sequence[str]
 
 class CallbackDict(TypedDict, total=False):
     name: str
@@ -145,6 +153,12 @@ class Sandbox:
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
         network: Optional[NetConfig] = None,
+        secrets: Optional[Mapping[str, SecretSpec]] = None,
+        scrub_stdout: Optional[bool] = None,
+        scrub_stderr: Optional[bool] = None,
+        scrub_result: Optional[bool] = None,
+        scrub_files: Optional[bool] = None,
+        scrub_callback_args: Optional[bool] = None,
     ) -> None: ...
     def execute(self, code: str) -> ExecuteResult: ...
     async def execute_async(self, code: str) -> ExecuteResult: ...
@@ -164,6 +178,12 @@ class Session:
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
         network: Optional[NetConfig] = None,
+        secrets: Optional[Mapping[str, SecretSpec]] = None,
+        scrub_stdout: Optional[bool] = None,
+        scrub_stderr: Optional[bool] = None,
+        scrub_result: Optional[bool] = None,
+        scrub_files: Optional[bool] = None,
+        scrub_callback_args: Optional[bool] = None,
     ) -> None: ...
     def execute(self, code: str) -> ExecuteResult: ...
     async def execute_async(self, code: str) -> ExecuteResult: ...
@@ -182,6 +202,12 @@ class Session:
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
         network: Optional[NetConfig] = None,
+        secrets: Optional[Mapping[str, SecretSpec]] = None,
+        scrub_stdout: Optional[bool] = None,
+        scrub_stderr: Optional[bool] = None,
+        scrub_result: Optional[bool] = None,
+        scrub_files: Optional[bool] = None,
+        scrub_callback_args: Optional[bool] = None,
     ) -> Session: ...
     def snapshot_state(self) -> bytes: ...
     def restore_state(self, state: bytes) -> None: ...
@@ -210,6 +236,12 @@ class SandboxFactory:
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
         network: Optional[NetConfig] = None,
+        secrets: Optional[Mapping[str, SecretSpec]] = None,
+        scrub_stdout: Optional[bool] = None,
+        scrub_stderr: Optional[bool] = None,
+        scrub_result: Optional[bool] = None,
+        scrub_files: Optional[bool] = None,
+        scrub_callback_args: Optional[bool] = None,
     ) -> Sandbox: ...
     @property
     def size_bytes(self) -> int: ...

@@ -6,7 +6,8 @@ namespace eryx::python {
 
 PyOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object on_stdout,
                        nb::object on_stderr, std::optional<std::string> result_variable,
-                       nb::handle callbacks, const PyNetConfig* network) {
+                       nb::handle callbacks, const PyNetConfig* network,
+                       const PySecretArgs& secrets) {
   for (auto [handler, name] :
        {std::pair{on_stdout.ptr(), "on_stdout"}, {on_stderr.ptr(), "on_stderr"}}) {
     if (handler != Py_None && !PyCallable_Check(handler)) {
@@ -26,6 +27,7 @@ PyOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object
   options.on_stderr = make_output_handler(built.refs, 1);
   options.callbacks = make_registry(built.refs, 2);
   if (network != nullptr) options.network = network->core;
+  apply_secrets(options, secrets);
   return built;
 }
 

@@ -11,6 +11,7 @@
 #include "bindings.h"
 #include "limits.h"
 #include "net.h"
+#include "secrets.h"
 #include "sigint.h"
 
 namespace eryx::python {
@@ -23,7 +24,8 @@ struct PyOptions {
 
 PyOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object on_stdout,
                        nb::object on_stderr, std::optional<std::string> result_variable,
-                       nb::handle callbacks, const PyNetConfig* network = nullptr);
+                       nb::handle callbacks, const PyNetConfig* network = nullptr,
+                       const PySecretArgs& secrets = {});
 
 // The UTF-8 bytes of a Python str; a str that cannot be encoded (lone surrogates) raises
 // eryx.InvalidArgumentError.

@@ -17,9 +17,14 @@ void init_sandbox(nb::module_& m) {
           "__init__",
           [](PySandbox* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
              nb::object on_stderr, std::optional<std::string> result_variable,
-             nb::handle callbacks, const PyNetConfig* network) {
+             nb::handle callbacks, const PyNetConfig* network,
+             nb::handle secrets, std::optional<bool> scrub_stdout,
+             std::optional<bool> scrub_stderr, std::optional<bool> scrub_result,
+             std::optional<bool> scrub_files, std::optional<bool> scrub_callback_args) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
-                                      std::move(result_variable), callbacks, network);
+                                      std::move(result_variable), callbacks, network,
+                                      {secrets, scrub_stdout, scrub_stderr, scrub_result,
+                                       scrub_files, scrub_callback_args});
             auto* py = new (self) PySandbox();
             GilRelease release;  // the first sandbox starts the shared runtime
             py->refs = built.refs;
@@ -28,7 +33,7 @@ void init_sandbox(nb::module_& m) {
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
-          nb::arg("network").none() = nb::none())
+          nb::arg("network").none() = nb::none(), ERYX_PY_SECRET_KWARGS)
       .def(
           "execute",
           [](PySandbox& self, const nb::str& code) {

@@ -3,7 +3,7 @@
 #include "api/code_validation.h"
 #include "api/factory_data.h"
 #include "engine/runtime_core.h"
-#include "net/sandbox_network.h"
+#include "api/sandbox_services.h"
 
 namespace eryx {
 
@@ -16,14 +16,16 @@ Sandbox::Sandbox(SandboxOptions options, std::shared_ptr<Runtime> runtime,
       runtime_(runtime ? std::move(runtime) : Runtime::shared()),
       factory_(std::move(factory)) {
   detail::validate_name(options_->result_variable, "result_variable");
-  // Compiled once: the policy and the TLS trust serve every execution of this sandbox.
-  if (options_->network) network_ = net::SandboxNetwork::make(*options_->network);
+  // Compiled once: the policy, the TLS trust and the secrets' placeholders serve every execution
+  // of this sandbox.
+  services_ = detail::SandboxServices::compile(*options_);
 }
 
 ExecuteResult Sandbox::execute(std::string_view code, const CancellationToken& cancel) const {
   detail::validate_code(code);
   return runtime_->core().execute_fresh(code, *options_, cancel.state(),
-                                        factory_ ? &factory_->image : nullptr, network_);
+                                        factory_ ? &factory_->image : nullptr, services_->network,
+                                        services_->secrets);
 }
 
 }  // namespace eryx

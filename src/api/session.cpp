@@ -12,7 +12,7 @@
 #include "engine/runtime_core.h"
 #include "engine/session_image.h"
 #include "eryx/errors.hpp"
-#include "net/sandbox_network.h"
+#include "api/sandbox_services.h"
 
 namespace eryx {
 namespace detail {
@@ -24,7 +24,7 @@ class SessionCore {
       : runtime_(std::move(runtime)),
         options_(std::move(options)),
         variant_(runtime_->core().variant_for(options_.limits)),
-        network_(compile_network(options_)),
+        services_(SandboxServices::compile(options_)),
         timeout_ms_(options_.limits.execution_timeout_ms) {
     validate_name(options_.result_variable, "result_variable");
     start_fresh();
@@ -47,7 +47,8 @@ class SessionCore {
                                     .stop = cancel.state(),
                                     .reseed = reseed,
                                     .callbacks_running = &callbacks_running_,
-                                    .network = network_});
+                                    .network = services_->network,
+                                    .secrets = services_->secrets});
     } catch (const ExecutionError&) {
       throw;  // a Python exception leaves the interpreter intact
     } catch (...) {
@@ -66,7 +67,8 @@ class SessionCore {
     auto lock = acquire();
     if (!instance_) start_fresh();
     auto image = instance_->capture({});
-    auto child = std::unique_ptr<SessionCore>(new SessionCore(options_, runtime_, variant_));
+    auto child =
+        std::unique_ptr<SessionCore>(new SessionCore(options_, runtime_, variant_, services_));
     child->instance_ =
         variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
     child->instance_->restore(image);
@@ -90,7 +92,9 @@ class SessionCore {
                                                     std::shared_ptr<Runtime> runtime) {
     validate_name(options.result_variable, "result_variable");
     const auto& variant = runtime->core().variant_for(options.limits);
-    auto core = std::unique_ptr<SessionCore>(new SessionCore(options, std::move(runtime), variant));
+    auto services = SandboxServices::compile(options);
+    auto core = std::unique_ptr<SessionCore>(
+        new SessionCore(options, std::move(runtime), variant, std::move(services)));
     auto image = engine::SessionImage::parse(bytes, core->fingerprint());
     const auto& limits = core->options_.limits;
     if (limits.max_memory_bytes && image.memory_size > *limits.max_memory_bytes) {
@@ -139,16 +143,13 @@ class SessionCore {
  private:
   // For fork(): a core whose instance the caller provides.
   SessionCore(const SandboxOptions& options, std::shared_ptr<Runtime> runtime,
-              const engine::EngineVariant& variant)
+              const engine::EngineVariant& variant,
+              std::shared_ptr<const SandboxServices> services)
       : runtime_(std::move(runtime)),
         options_(options),
         variant_(variant),
-        network_(compile_network(options_)),
+        services_(std::move(services)),
         timeout_ms_(options.limits.execution_timeout_ms) {}
-
-  static std::shared_ptr<const net::SandboxNetwork> compile_network(const SandboxOptions& options) {
-    return options.network ? net::SandboxNetwork::make(*options.network) : nullptr;
-  }
 
   // Runs a host-initiated guest operation on the live interpreter. The guest's own code runs in
   // it (__reduce__, __del__, unpickling), so it has the session's execution timeout and `cancel`.
@@ -223,7 +224,7 @@ class SessionCore {
   std::shared_ptr<Runtime> runtime_;  // keeps the engine variant alive
   SandboxOptions options_;
   const engine::EngineVariant& variant_;
-  std::shared_ptr<const net::SandboxNetwork> network_;  // null: no network
+  std::shared_ptr<const SandboxServices> services_;  // network, secrets (a fork shares them)
   mutable std::mutex mutex_;
   std::atomic<std::thread::id> holder_;  // the thread holding mutex_, if any
   std::unique_ptr<engine::GuestInstance> instance_;

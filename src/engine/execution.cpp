@@ -8,12 +8,32 @@
 #include "callbacks/registry_data.h"
 #include "engine/guest_call.h"
 #include "eryx/errors.hpp"
+#include "secrets/file_scrubber.h"
+#include "secrets/stream_scrubber.h"
 #include "util/json_check.h"
 
 namespace eryx::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Redacts secrets in stdout or stderr as they are written, across write boundaries.
+class ScrubbingFilter final : public wasi::OutputFilter {
+ public:
+  explicit ScrubbingFilter(std::shared_ptr<const secrets::Scrubber> scrubber)
+      : stream_(std::move(scrubber)) {}
+  std::string write(std::string_view chunk) override { return stream_.write(chunk); }
+  std::string flush() override { return stream_.flush(); }
+
+ private:
+  secrets::StreamScrubber stream_;
+};
+
+std::unique_ptr<wasi::OutputFilter> scrubbing_filter(const secrets::SandboxSecrets* secrets,
+                                                     bool wanted) {
+  if (secrets == nullptr || !wanted) return nullptr;
+  return std::make_unique<ScrubbingFilter>(secrets->shared_scrubber());
+}
 
 // `memory_limited`: the memory limit refused the guest more memory during this execution. Only
 // then is a MemoryError the limit's doing; `raise MemoryError` or an impossible size is the code's.
@@ -46,6 +66,9 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
         wasi.stderr_capture().reset();
         wasi.stdout_capture().configure(options.limits.max_output_bytes, options.on_stdout);
         wasi.stderr_capture().configure(options.limits.max_output_bytes, options.on_stderr);
+        const secrets::SandboxSecrets* secrets = context.secrets.get();
+        wasi.stdout_capture().set_filter(scrubbing_filter(secrets, secrets && secrets->scrub_stdout));
+        wasi.stderr_capture().set_filter(scrubbing_filter(secrets, secrets && secrets->scrub_stderr));
         if (options.limits.max_vfs_bytes) wasi.vfs().set_quota_bytes(*options.limits.max_vfs_bytes);
         uint64_t fuel_budget = options.limits.max_fuel.value_or(UINT64_MAX);
         if (context.metered) instance.set_fuel(fuel_budget);
@@ -61,6 +84,10 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
         struct Attach {
           StoreState& state;
           ~Attach() {
+            // Output held back by a scrubber reaches the handler however the execution ends.
+            state.wasi->stdout_capture().finish();
+            state.wasi->stderr_capture().finish();
+            state.callback_scrubber = nullptr;
             state.callbacks = nullptr;
             if (state.callbacks_running) state.callbacks_running->store(false);
             state.callbacks_running = nullptr;
@@ -68,30 +95,44 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
         } attach{instance.state()};
         instance.state().callbacks = &broker;
         instance.state().callbacks_running = context.callbacks_running;
+        instance.state().callback_scrubber =
+            secrets && secrets->scrub_callback_args ? &secrets->scrubber() : nullptr;
 
         if (context.network && !instance.state().net) {
           instance.state().net = net::open_network(context.network);
         }
         if (context.reseed) instance.reseed();
+        if (secrets) instance.install_environment(secrets, secrets->environment_code());
         if (!registry->entries.empty())
           instance.install_callbacks(registry.get(), registry->catalog_json);
         auto status = instance.execute(code);
         result.stats.callback_invocations = broker.invocations();
+        // Files leave the sandbox only between executions (the host reads them, or a snapshot
+        // carries them), so they are scrubbed once the code is done with them.
+        if (secrets && secrets->scrub_files) {
+          (void)secrets::scrub_tree(secrets->scrubber(), wasi.vfs().root());
+        }
         if (status == ExecStatus::kOk && !options.result_variable.empty()) {
           instance.capture_result(options.result_variable);
           const auto& captured = *instance.state().result;
           if (captured.kind == GuestResult::Kind::kJson) {
             // The guest produced this text with a json module it may have replaced.
-            if (auto invalid = util::check_json(captured.text)) {
+            std::string text = secrets && secrets->scrub_result ? secrets->scrub(captured.text)
+                                                                : captured.text;
+            if (auto invalid = util::check_json(text)) {
               result.result_error = "the result is not usable JSON: " + *invalid;
             } else {
-              result.result_json = captured.text;
+              result.result_json = std::move(text);
             }
           } else if (captured.kind != GuestResult::Kind::kAbsent) {
-            result.result_error = captured.text;
+            result.result_error = secrets && (secrets->scrub_result || secrets->scrub_stderr)
+                                      ? secrets->scrub(captured.text)
+                                      : captured.text;
           }
         }
 
+        wasi.stdout_capture().finish();
+        wasi.stderr_capture().finish();
         result.stdout_text = wasi.stdout_capture().take();
         result.stderr_text = wasi.stderr_capture().take();
         result.stdout_truncated = wasi.stdout_capture().truncated();
@@ -103,6 +144,11 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
         if (status == ExecStatus::kException) {
           auto& exception = instance.state().exception;
           if (!exception) throw Error("eryx: the guest reported a failure without an exception");
+          if (secrets && secrets->scrub_stderr) {
+            exception->type_name = secrets->scrub(exception->type_name);
+            exception->message = secrets->scrub(exception->message);
+            exception->traceback = secrets->scrub(exception->traceback);
+          }
           if (broker.limit_exceeded()) {
             throw ResourceLimitError("eryx: callback limit of " +
                                      std::to_string(*options.limits.max_callback_invocations) +

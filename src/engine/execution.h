@@ -11,6 +11,7 @@
 #include "eryx/options.hpp"
 #include "eryx/result.hpp"
 #include "net/sandbox_network.h"
+#include "secrets/sandbox_secrets.h"
 
 namespace eryx::engine {
 
@@ -25,6 +26,8 @@ struct ExecutionContext {
   std::atomic<bool>* callbacks_running = nullptr;
   // The sandbox's network; the instance opens its own connection table from it on first use.
   std::shared_ptr<const net::SandboxNetwork> network = nullptr;
+  // The sandbox's secrets: placeholders in os.environ, and what is scrubbed (null: none).
+  std::shared_ptr<const secrets::SandboxSecrets> secrets = nullptr;
 };
 
 // Runs `code` (already validated) in `instance`. Throws ExecutionError, TimeoutError,

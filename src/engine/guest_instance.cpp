@@ -254,6 +254,15 @@ void GuestInstance::install_callbacks(const void* catalog_id, std::string_view c
   installed_catalog_ = catalog_id;
 }
 
+void GuestInstance::install_environment(const void* id, std::string_view code) {
+  if (installed_environment_ == id) return;
+  if (execute(code) != ExecStatus::kOk) {
+    throw Error("eryx: the guest could not set up its environment" +
+                (state_->exception ? ": " + state_->exception->message : std::string()));
+  }
+  installed_environment_ = id;
+}
+
 void GuestInstance::reseed() { call_status_export("eryx_reseed"); }
 
 void GuestInstance::freeze_heap() { call_status_export("eryx_freeze_heap"); }

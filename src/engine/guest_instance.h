@@ -57,6 +57,9 @@ class GuestInstance {
   // Makes the callbacks of `catalog_json` (see callbacks/registry_data.h) globals of __main__,
   // unless this catalogue (identified by `catalog_id`) is installed already. Throws like execute().
   void install_callbacks(const void* catalog_id, std::string_view catalog_json);
+  // Runs `code` (host-written, e.g. the statement that puts secret placeholders into os.environ)
+  // unless the code identified by `id` ran in this instance already. Throws Error when it raises.
+  void install_environment(const void* id, std::string_view code);
   // Reseeds the guest's `random` module from fresh entropy. Throws like execute().
   void reseed();
   // Makes every object of the interpreter's heap immortal and frozen for the GC, before its memory
@@ -141,6 +144,7 @@ class GuestInstance {
   std::optional<wasmtime::Memory> memory_;
   bool torn_ = false;
   const void* installed_catalog_ = nullptr;  // cleared with the globals
+  const void* installed_environment_ = nullptr;  // os.environ outlives the globals
 };
 
 }  // namespace eryx::engine

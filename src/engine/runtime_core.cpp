@@ -53,7 +53,8 @@ const engine::EngineVariant& RuntimeCore::variant_for(const ResourceLimits& limi
 ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOptions& options,
                                          const CancellationToken::State* stop,
                                          const snapshot::FactoryImage* factory,
-                                         std::shared_ptr<const net::SandboxNetwork> network) const {
+                                         std::shared_ptr<const net::SandboxNetwork> network,
+                                         std::shared_ptr<const secrets::SandboxSecrets> secrets) const {
   const auto& variant = variant_for(options.limits);
   auto instance =
       variant.fresh_instance({.max_memory_bytes = options.limits.max_memory_bytes}, factory);
@@ -62,7 +63,8 @@ ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOpt
                                 .metered = variant.metered(),
                                 .stop = stop,
                                 .reseed = factory != nullptr,
-                                .network = std::move(network)});
+                                .network = std::move(network),
+                                .secrets = std::move(secrets)});
 }
 
 const std::string& RuntimeCore::factory_fingerprint() const {

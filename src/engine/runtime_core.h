@@ -24,6 +24,9 @@ namespace eryx::detail {
 namespace eryx::net {
 struct SandboxNetwork;
 }  // namespace eryx::net
+namespace eryx::secrets {
+class SandboxSecrets;
+}  // namespace eryx::secrets
 namespace eryx::detail {
 
 class RuntimeCore {
@@ -40,7 +43,8 @@ class RuntimeCore {
   ExecuteResult execute_fresh(std::string_view code, const SandboxOptions& options,
                               const CancellationToken::State* stop,
                               const snapshot::FactoryImage* factory = nullptr,
-                              std::shared_ptr<const net::SandboxNetwork> network = nullptr) const;
+                              std::shared_ptr<const net::SandboxNetwork> network = nullptr,
+                              std::shared_ptr<const secrets::SandboxSecrets> secrets = nullptr) const;
 
   // Identifies the interpreter state factories of this runtime are captured against; a factory
   // only loads into a runtime with the same fingerprint.

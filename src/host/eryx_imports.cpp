@@ -65,6 +65,9 @@ Result<uint32_t> callback_start(HostState& state, wasi::GuestMemory& memory, uin
   if (!name || !args) return Trap{"eryx: callback_start with an out-of-bounds string"};
   if (state.callbacks == nullptr) return uint32_t{ERYX_NO_CALL};  // not in an execution
   if (state.callbacks_running) state.callbacks_running->store(true);
+  if (state.callback_scrubber && state.callback_scrubber->contains_needle(*args)) {
+    return state.callbacks->start(*name, state.callback_scrubber->scrub(*args));
+  }
   return state.callbacks->start(*name, *args);
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "callbacks/broker.h"
+#include "secrets/scrubber.h"
 #include "eryx/cancellation.hpp"
 #include "host/eryx_abi.h"
 #include "net/net_session.h"
@@ -63,6 +64,8 @@ struct HostState {
   // Set once the running execution has called a callback (cleared when it ends), so a Session can
   // refuse a re-entrant execute from one of its callbacks instead of deadlocking.
   std::atomic<bool>* callbacks_running = nullptr;
+  // Redacts secrets in callback arguments before a handler sees them (null: passed as written).
+  const secrets::Scrubber* callback_scrubber = nullptr;
 
   // The sandbox's network (null: none; every net_* import answers ERYX_NET_DISABLED). Lives as
   // long as the instance, so a Session's connections survive between executions.

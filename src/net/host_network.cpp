@@ -31,6 +31,13 @@ using Clock = std::chrono::steady_clock;
 // Most names (and addresses handed to the guest) remembered per instance.
 constexpr size_t kMaxRememberedNames = 256;
 constexpr size_t kMaxRememberedAddresses = 1024;
+// Names remembered for one handed-out address; an address shared by more names than this carries
+// no secret (see Connection::target_names).
+constexpr size_t kMaxNamesPerAddress = 8;
+// How much longer than the guest's chunk the rewritten bytes may be: a secret's value is longer
+// than its placeholder, but a request that grows by more than this is an attempt to make the host
+// allocate, not a request.
+constexpr size_t kMaxRewriteGrowth = 1024 * 1024;
 
 // The next connection handle, from one sequence shared by every instance in the process and
 // starting at a random point. A guest socket copied by Session::fork() or saved in a snapshot keeps
@@ -121,6 +128,14 @@ struct Connection {
   std::unique_ptr<TlsClient> tls;
   AddressRecord peer;
   AddressRecord local;
+  // The checked names this connection was made for: the name connected to, or every allowed name
+  // that resolved to the literal address connected to. Empty for an address nobody resolved.
+  std::vector<std::string> target_names;
+  // Rewrites the guest's plaintext (secrets); null when nothing will be rewritten.
+  std::unique_ptr<OutboundRewriter> rewriter;
+  // A rewritten send failed part-way: the request on the wire is incomplete and the rewriter's
+  // parse no longer matches it, so every further send fails.
+  bool rewrite_broken = false;
 
   Connection() = default;
   Connection(const Connection&) = delete;
@@ -193,9 +208,13 @@ class HostNetwork final : public NetSession {
   // answer differently: no DNS rebinding between a check and a connect).
   int32_t lookup(const std::string& name, Clock::time_point until, const WaitControl& wait,
                  std::vector<IpAddress>* out);
-  void remember(const std::vector<IpAddress>& addresses);
-  bool handed_out(const IpAddress& address) const {
-    return std::find(handed_out_.begin(), handed_out_.end(), address) != handed_out_.end();
+  void remember(const std::string& name, const std::vector<IpAddress>& addresses);
+  // The names an address was handed out for; null when it never was.
+  const std::vector<std::string>* handed_out(const IpAddress& address) const {
+    for (const auto& entry : handed_out_) {
+      if (entry.address == address) return &entry.names;
+    }
+    return nullptr;
   }
   int32_t connect_one(const IpAddress& address, uint16_t port, Clock::time_point until,
                       const WaitControl& wait, int* fd_out);
@@ -204,20 +223,41 @@ class HostNetwork final : public NetSession {
   int32_t drive_tls(Connection& connection, Step step, Clock::time_point until,
                     const WaitControl& wait, uint64_t host_limit_ms, std::string_view what);
   int32_t tls_failure(TlsStatus status, const TlsClient& tls);
+  // Sends what the guest wrote, as the connection's transport allows (part of it may go).
+  int32_t send_raw(Connection& connection, std::span<const uint8_t> data, int64_t timeout_ms,
+                   const WaitControl& wait);
+  // Feeds the chunk through the connection's rewriter and sends all of the result.
+  int32_t send_rewritten(Connection& connection, std::span<const uint8_t> data,
+                         int64_t timeout_ms, const WaitControl& wait);
+  void start_rewriting(Connection& connection) {
+    connection.rewriter = config_->outbound
+                              ? config_->outbound->for_connection(connection.target_names)
+                              : nullptr;
+  }
 
   std::shared_ptr<const SandboxNetwork> config_;
   std::unordered_map<uint32_t, std::unique_ptr<Connection>> connections_;
   size_t sockets_ = 0;
   std::string error_;
   std::map<std::string, std::vector<IpAddress>, std::less<>> names_;
-  std::deque<IpAddress> handed_out_;
+  struct HandedOut {
+    IpAddress address;
+    std::vector<std::string> names;  // every name it was an answer for (kMaxNamesPerAddress + 1 at most)
+  };
+  std::deque<HandedOut> handed_out_;
 };
 
-void HostNetwork::remember(const std::vector<IpAddress>& addresses) {
+void HostNetwork::remember(const std::string& name, const std::vector<IpAddress>& addresses) {
   for (const auto& address : addresses) {
-    if (handed_out(address)) continue;
-    handed_out_.push_back(address);
-    if (handed_out_.size() > kMaxRememberedAddresses) handed_out_.pop_front();
+    auto it = std::find_if(handed_out_.begin(), handed_out_.end(),
+                           [&](const HandedOut& entry) { return entry.address == address; });
+    if (it == handed_out_.end()) {
+      handed_out_.push_back({address, {name}});
+      if (handed_out_.size() > kMaxRememberedAddresses) handed_out_.pop_front();
+    } else if (it->names.size() <= kMaxNamesPerAddress &&
+               std::find(it->names.begin(), it->names.end(), name) == it->names.end()) {
+      it->names.push_back(name);
+    }
   }
 }
 
@@ -256,7 +296,7 @@ int32_t HostNetwork::lookup(const std::string& name, Clock::time_point until,
   if (!verdict.allowed) return fail(ERYX_NET_DENIED, verdict.reason);
   if (names_.size() >= kMaxRememberedNames) names_.erase(names_.begin());
   names_.emplace(name, addresses);
-  remember(addresses);
+  remember(name, addresses);
   *out = std::move(addresses);
   return 0;
 }
@@ -338,14 +378,19 @@ int32_t HostNetwork::connect(std::string_view host, uint32_t port, int64_t timeo
   if (auto* error = std::get_if<std::string>(&target)) return fail(ERYX_NET_NOT_FOUND, *error);
   const Target& t = std::get<Target>(target);
   std::vector<IpAddress> addresses;
+  std::vector<std::string> target_names;
   if (t.address) {
     // An address this instance got by resolving an allowed name is that name.
-    if (!handed_out(*t.address)) {
+    if (const auto* names = handed_out(*t.address)) {
+      // Past kMaxNamesPerAddress the list is incomplete, so it names no one for secrets.
+      if (names->size() <= kMaxNamesPerAddress) target_names = *names;
+    } else {
       Verdict verdict = config_->policy.check_literal(*t.address);
       if (!verdict.allowed) return fail(ERYX_NET_DENIED, verdict.reason);
     }
     addresses.push_back(*t.address);
   } else {
+    target_names.push_back(t.name);
     int32_t status = lookup(t.name, until, wait, &addresses);
     if (status < 0) return status;
   }
@@ -365,6 +410,8 @@ int32_t HostNetwork::connect(std::string_view host, uint32_t port, int64_t timeo
       if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &size) == 0) {
         connection->local = from_sockaddr(storage);
       }
+      connection->target_names = std::move(target_names);
+      start_rewriting(*connection);
       return add(std::move(connection));
     }
     if (status == ERYX_NET_INTERRUPTED || wait.should_stop()) return status;
@@ -412,7 +459,43 @@ int32_t HostNetwork::send(uint32_t handle, std::span<const uint8_t> data, int64_
                           const WaitControl& wait) {
   Connection* connection = find(handle);
   if (connection == nullptr) return bad_handle(handle);
+  if (connection->rewrite_broken) {
+    return fail(ERYX_NET_RESET, "an earlier send on this connection failed part-way");
+  }
   if (data.empty()) return 0;
+  if (connection->rewriter && !connection->rewriter->passing_through()) {
+    return send_rewritten(*connection, data, timeout_ms, wait);
+  }
+  return send_raw(*connection, data, timeout_ms, wait);
+}
+
+int32_t HostNetwork::send_rewritten(Connection& connection, std::span<const uint8_t> data,
+                                    int64_t timeout_ms, const WaitControl& wait) {
+  std::string out = connection.rewriter->rewrite(data);
+  if (out.size() > data.size() + kMaxRewriteGrowth) {
+    connection.rewrite_broken = true;
+    return fail(ERYX_NET_INVALID, "the secrets in this request would grow it by more than " +
+                                      std::to_string(kMaxRewriteGrowth) + " bytes");
+  }
+  // All of it goes now, blocking within the host's I/O timeout even for a non-blocking socket:
+  // the rewriter has consumed the chunk, so the guest must be told it was sent whole. Request
+  // headers are small, so this rarely waits.
+  std::span<const uint8_t> rest(reinterpret_cast<const uint8_t*>(out.data()), out.size());
+  int64_t blocking = timeout_ms == 0 ? -1 : timeout_ms;
+  while (!rest.empty()) {
+    int32_t sent = send_raw(connection, rest, blocking, wait);
+    if (sent < 0) {
+      connection.rewrite_broken = true;
+      return sent;
+    }
+    rest = rest.subspan(static_cast<size_t>(sent));
+  }
+  return static_cast<int32_t>(data.size());
+}
+
+int32_t HostNetwork::send_raw(Connection& connection_ref, std::span<const uint8_t> data,
+                              int64_t timeout_ms, const WaitControl& wait) {
+  Connection* connection = &connection_ref;
   if (connection->tls) {
     size_t done = 0;
     auto until = operation_deadline(timeout_ms, config_->io_timeout_ms);
@@ -570,6 +653,8 @@ int32_t HostNetwork::tls_start(uint32_t handle, std::string_view host, std::stri
   std::string error;
   connection->tls = TlsClient::over_socket(config_->trust, connection->fd, host, alpn_wire, &error);
   if (!connection->tls) return fail(ERYX_NET_INVALID, error);
+  // The plaintext inside TLS is a new stream of requests; SNI (`host`) never chooses the secrets.
+  start_rewriting(*connection);
   if (timeout_ms == 0) return tls_handshake(handle);
   auto until = operation_deadline(timeout_ms, config_->connect_timeout_ms);
   int32_t status = drive_tls(

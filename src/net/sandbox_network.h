@@ -8,6 +8,7 @@
 
 #include "eryx/net.hpp"
 #include "net/net_session.h"
+#include "net/outbound_filter.h"
 #include "net/policy.h"
 #include "net/tls_trust.h"
 
@@ -15,7 +16,9 @@ namespace eryx::net {
 
 struct SandboxNetwork {
   // Throws InvalidArgumentError for an invalid config (pattern, CIDR, certificate, limit).
-  static std::shared_ptr<const SandboxNetwork> make(const NetConfig& config);
+  // `outbound` (may be null) rewrites what the guest sends (the sandbox's secrets).
+  static std::shared_ptr<const SandboxNetwork> make(
+      const NetConfig& config, std::shared_ptr<const OutboundFilter> outbound = nullptr);
 
   Policy policy;
   std::shared_ptr<const TlsTrust> trust;
@@ -23,6 +26,7 @@ struct SandboxNetwork {
   uint32_t max_connections = 10;
   uint64_t connect_timeout_ms = 30'000;
   uint64_t io_timeout_ms = 60'000;
+  std::shared_ptr<const OutboundFilter> outbound;  // null: bytes go out as the guest wrote them
 };
 
 // A fresh network for one instance: no connections yet.

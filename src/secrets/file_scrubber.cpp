@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <span>
+#include <unordered_set>
+#include <vector>
 
 namespace eryx::secrets {
 
@@ -31,6 +33,34 @@ vfs::Status scrub_file(const Scrubber& scrubber, vfs::File& file) {
   }
   if (new_size < old_size) return file.resize(new_size);
   return vfs::Status::kOk;
+}
+
+size_t scrub_tree(const Scrubber& scrubber, const vfs::DirPtr& root) {
+  size_t rewritten = 0;
+  std::vector<vfs::DirPtr> pending{root};
+  std::unordered_set<const vfs::Node*> seen;  // hard links: one scan per file
+  while (!pending.empty()) {
+    vfs::DirPtr dir = std::move(pending.back());
+    pending.pop_back();
+    dir->visit_from(0, [&](uint64_t, const vfs::Directory::Entry& entry) {
+      const vfs::NodePtr& node = entry.node;
+      if (node->is_directory()) {
+        pending.push_back(std::static_pointer_cast<vfs::Directory>(node));
+      } else if (node->is_file() && seen.insert(node.get()).second) {
+        auto& file = static_cast<vfs::File&>(*node);
+        if (file.is_image() || file.read_only() || file.scrubbed_version == file.version()) {
+          return true;
+        }
+        if (scrubber.contains_needle(file.contents())) {
+          (void)scrub_file(scrubber, file);
+          ++rewritten;
+        }
+        file.scrubbed_version = file.version();
+      }
+      return true;
+    });
+  }
+  return rewritten;
 }
 
 }  // namespace eryx::secrets

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "net/host_pattern.h"
 
@@ -106,6 +107,30 @@ RequestRewriter::RequestRewriter(std::shared_ptr<const SecretSet> secrets,
   auto name = net::normalize_host_name(target_name);
   if (!name) return;
   allowed_ = secrets_->allowed_for(*name);
+  if (!allowed_.empty()) state_ = State::kRequestLine;
+}
+
+RequestRewriter::RequestRewriter(std::shared_ptr<const SecretSet> secrets,
+                                 std::span<const std::string> target_names)
+    : secrets_(std::move(secrets)) {
+  if (!secrets_ || target_names.empty()) return;
+  for (size_t i = 0; i < target_names.size(); ++i) {
+    auto name = target_names[i].empty() ? std::nullopt : net::normalize_host_name(target_names[i]);
+    if (!name) {
+      allowed_.clear();
+      return;
+    }
+    auto allowed = secrets_->allowed_for(*name);
+    if (i == 0) {
+      allowed_ = std::move(allowed);
+    } else {
+      // Both lists are in index order.
+      std::vector<size_t> both;
+      std::set_intersection(allowed_.begin(), allowed_.end(), allowed.begin(), allowed.end(),
+                            std::back_inserter(both));
+      allowed_ = std::move(both);
+    }
+  }
   if (!allowed_.empty()) state_ = State::kRequestLine;
 }
 

@@ -42,6 +42,10 @@ class RequestRewriter {
   // `target_name`: the name the connection was checked and made for, or empty for a literal
   // address (no secret is ever sent then). A name normalize_host_name refuses also gets none.
   RequestRewriter(std::shared_ptr<const SecretSet> secrets, std::string_view target_name);
+  // A connection made for several names at once (an address several allowed names resolved to):
+  // a secret is allowed only when every name allows it. No names: no secret.
+  RequestRewriter(std::shared_ptr<const SecretSet> secrets,
+                  std::span<const std::string> target_names);
 
   // The bytes to send for this chunk of the guest's plaintext, in order: the chunk itself when
   // nothing is substituted.

@@ -112,6 +112,7 @@ Status File::write(uint64_t offset, std::span<const ConstBytes> chunks) {
     if (!chunk.empty()) std::memcpy(data_.data() + pos, chunk.data(), chunk.size());
     pos += chunk.size();
   }
+  ++version_;
   touch();
   return Status::kOk;
 }
@@ -132,6 +133,7 @@ Status File::resize(uint64_t new_size) {
     if (data_.capacity() > 2 * new_size + 4096) data_.shrink_to_fit();
     accounting()->used_bytes -= old_size - new_size;
   }
+  ++version_;
   touch();
   return Status::kOk;
 }

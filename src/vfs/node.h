@@ -123,6 +123,12 @@ class File final : public Node {
   // Truncates or zero-extends; growth counts against the quota.
   Status resize(uint64_t new_size);
 
+  // Moves on with every change of the contents (write, resize), so a scan (the secrets scrubber)
+  // can skip a file it saw unchanged.
+  uint64_t version() const { return version_; }
+  // The version a scrubber last found clean; 0: never scanned.
+  uint64_t scrubbed_version = 0;
+
   uint64_t link_count() const { return links_; }
   void add_link() { ++links_; }
   void remove_link() {
@@ -136,6 +142,7 @@ class File final : public Node {
   std::string_view image_;
   std::shared_ptr<const void> image_owner_;
   uint64_t links_ = 0;
+  uint64_t version_ = 1;
 };
 
 class Symlink final : public Node {

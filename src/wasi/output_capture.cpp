@@ -25,6 +25,13 @@ void OutputCapture::write(std::span<const std::string_view> chunks) {
   }
   if (total == 0) return;
   total_bytes_ += total;
+  if (filter_) {
+    std::string joined;
+    joined.reserve(total);
+    for (auto chunk : chunks) joined.append(chunk);
+    deliver(filter_->write(joined));
+    return;
+  }
   if (handler_) {
     try {
       if (non_empty > 1 && total <= kMaxJoinedWrite) {
@@ -42,6 +49,22 @@ void OutputCapture::write(std::span<const std::string_view> chunks) {
     }
   }
   for (auto chunk : chunks) append(chunk);
+}
+
+void OutputCapture::finish() {
+  if (filter_) deliver(filter_->flush());
+}
+
+void OutputCapture::deliver(std::string_view data) {
+  if (data.empty()) return;
+  if (handler_) {
+    try {
+      handler_(data);
+    } catch (...) {
+      // Deliberately swallowed: see the header.
+    }
+  }
+  append(data);
 }
 
 void OutputCapture::append(std::string_view data) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,6 +19,17 @@ namespace eryx::wasi {
 
 using OutputHandler = std::function<void(std::string_view)>;
 
+// Transforms output before it is kept or handed to the handler (the secrets scrubber). It may hold
+// back the end of a write that could still turn out to be part of something it replaces, until
+// more output or flush().
+class OutputFilter {
+ public:
+  virtual ~OutputFilter() = default;
+  virtual std::string write(std::string_view chunk) = 0;
+  // Everything held back; the filter starts a new stream afterwards.
+  virtual std::string flush() = 0;
+};
+
 class OutputCapture {
  public:
   static constexpr uint64_t kDefaultMaxBytes = 1024 * 1024;
@@ -25,10 +37,24 @@ class OutputCapture {
   explicit OutputCapture(uint64_t max_bytes = kDefaultMaxBytes, OutputHandler handler = {})
       : max_bytes_(max_bytes), handler_(std::move(handler)) {}
 
+  // A copy has no filter: a filter's held-back state belongs to one stream.
+  OutputCapture(const OutputCapture& other)
+      : max_bytes_(other.max_bytes_),
+        handler_(other.handler_),
+        buffer_(other.buffer_),
+        truncated_(other.truncated_),
+        total_bytes_(other.total_bytes_) {}
+  OutputCapture& operator=(const OutputCapture&) = delete;
+
   // Sets the cap and the handler for what follows (does not clear what was captured).
   void configure(uint64_t max_bytes, OutputHandler handler);
   void set_max_bytes(uint64_t max_bytes) { max_bytes_ = max_bytes; }
   void set_handler(OutputHandler handler) { handler_ = std::move(handler); }
+  // Passes every write through `filter` first (null: none). The cap applies to what it returns.
+  void set_filter(std::unique_ptr<OutputFilter> filter) { filter_ = std::move(filter); }
+  // Ends the stream: what the filter held back is kept and handed to the handler. Call it when an
+  // execution ends, however it ends.
+  void finish();
 
   // One guest write; its chunks (iovecs) reach the handler as one piece when small enough.
   void write(std::span<const std::string_view> chunks);
@@ -47,9 +73,11 @@ class OutputCapture {
 
  private:
   void append(std::string_view data);
+  void deliver(std::string_view data);  // to the handler, then the buffer
 
   uint64_t max_bytes_;
   OutputHandler handler_;
+  std::unique_ptr<OutputFilter> filter_;
   std::string buffer_;
   bool truncated_ = false;
   uint64_t total_bytes_ = 0;

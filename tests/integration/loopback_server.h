@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -54,6 +55,11 @@ class LoopbackServer {
 
   uint16_t port() const { return port_; }
   int accepted() const { return accepted_.load(); }
+  // Every byte the echo behaviour received, from all connections, in arrival order.
+  std::string received() const {
+    std::lock_guard lock(received_mutex_);
+    return received_;
+  }
 
  private:
   void run() {
@@ -101,6 +107,10 @@ class LoopbackServer {
         if (got < 0 && errno == EAGAIN) continue;
         break;
       }
+      {
+        std::lock_guard lock(received_mutex_);
+        received_.append(buffer, static_cast<size_t>(got));
+      }
       if (::send(fd, buffer, static_cast<size_t>(got), MSG_NOSIGNAL) != got) break;
     }
     ::close(fd);
@@ -112,6 +122,8 @@ class LoopbackServer {
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<int> accepted_{0};
+  mutable std::mutex received_mutex_;
+  std::string received_;
   std::thread thread_;
 };
 
