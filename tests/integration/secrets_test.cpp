@@ -182,7 +182,8 @@ TEST(Secrets, CallbackArgumentsAreRedactedBeforeTheHandlerSeesThem) {
                                               return eryx::Json(nullptr);
                                             }));
   eryx::Sandbox(options).execute("import os\nawait report(text='k=' + os.environ['API_KEY'])");
-  EXPECT_EQ(seen, R"({"text":"k=[REDACTED]"})");
+  EXPECT_NE(seen.find("k=[REDACTED]"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("ERYX_SECRET_"), std::string::npos) << seen;
 }
 
 TEST(Secrets, AForkKeepsTheParentsPlaceholdersWorking) {

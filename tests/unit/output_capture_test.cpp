@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace eryx::wasi {
@@ -76,6 +79,61 @@ TEST(OutputCapture, ConfigureChangesCapAndHandler) {
   capture.write("abcdef");
   EXPECT_EQ(capture.data(), "abc");
   EXPECT_EQ(streamed, "abcdef");
+}
+
+}  // namespace
+}  // namespace eryx::wasi
+
+namespace eryx::wasi {
+namespace {
+
+// Upper-cases, and holds back a trailing 'x' until more output or the end (like a scrubber that
+// cannot yet tell whether a needle starts there).
+class HoldingFilter final : public OutputFilter {
+ public:
+  std::string write(std::string_view chunk) override {
+    std::string text = held_ + std::string(chunk);
+    held_.clear();
+    if (!text.empty() && text.back() == 'x') {
+      held_ = "x";
+      text.pop_back();
+    }
+    for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return text;
+  }
+  std::string flush() override { return std::exchange(held_, ""); }
+
+ private:
+  std::string held_;
+};
+
+TEST(OutputCaptureFilter, TheBufferAndTheHandlerGetTheFilteredText) {
+  std::string streamed;
+  OutputCapture capture(1024, [&](std::string_view s) { streamed.append(s); });
+  capture.set_filter(std::make_unique<HoldingFilter>());
+  capture.write("ab");
+  capture.write("cx");
+  EXPECT_EQ(capture.data(), "ABC");
+  capture.finish();
+  EXPECT_EQ(capture.data(), "ABCx");
+  EXPECT_EQ(streamed, "ABCx");
+  EXPECT_EQ(capture.total_bytes(), 4u);
+}
+
+TEST(OutputCaptureFilter, TheCapAppliesToTheFilteredText) {
+  OutputCapture capture(2);
+  capture.set_filter(std::make_unique<HoldingFilter>());
+  capture.write("abc");
+  EXPECT_EQ(capture.data(), "AB");
+  EXPECT_TRUE(capture.truncated());
+}
+
+TEST(OutputCaptureFilter, ACopyHasNoFilter) {
+  OutputCapture capture;
+  capture.set_filter(std::make_unique<HoldingFilter>());
+  OutputCapture copy(capture);
+  copy.write("ab");
+  EXPECT_EQ(copy.data(), "ab");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -403,6 +404,40 @@ TEST(SecretsRewrite, AcceptsALineOfExactly64KiB) {
   ASSERT_EQ(line.size(), RequestRewriter::kMaxLine);
   std::string request = "GET / HTTP/1.1\r\n" + line + "X-Key: " + kPlaceholderA + "\r\n\r\n";
   EXPECT_EQ(sent("api.example.com", request), replace_all(request, kPlaceholderA, kValueA));
+}
+
+}  // namespace
+
+namespace {
+
+// A connection made to an address that several allowed names resolved to.
+std::string sent_to_names(std::vector<std::string> names, const std::string& chunk) {
+  RequestRewriter rewriter(secrets(), std::span<const std::string>(names));
+  return rewriter.rewrite(chunk);
+}
+
+const std::string kRequestWithA =
+    "GET / HTTP/1.1\r\nAuthorization: " + kPlaceholderA + "\r\n\r\n";
+
+TEST(RequestRewriterNames, ASingleNameActsAsTheTarget) {
+  EXPECT_NE(sent_to_names({"api.example.com"}, kRequestWithA).find(kValueA), std::string::npos);
+}
+
+TEST(RequestRewriterNames, EveryNameMustAllowTheSecret) {
+  EXPECT_EQ(sent_to_names({"api.example.com", "evil.example.net"}, kRequestWithA),
+            kRequestWithA);
+  EXPECT_EQ(sent_to_names({"evil.example.net", "api.example.com"}, kRequestWithA),
+            kRequestWithA);
+}
+
+TEST(RequestRewriterNames, NamesThatAllAllowTheSecretGetIt) {
+  EXPECT_NE(sent_to_names({"api.example.com", "API.example.com."}, kRequestWithA).find(kValueA),
+            std::string::npos);
+}
+
+TEST(RequestRewriterNames, NoNamesMeansNoSecret) {
+  EXPECT_EQ(sent_to_names({}, kRequestWithA), kRequestWithA);
+  EXPECT_EQ(sent_to_names({""}, kRequestWithA), kRequestWithA);
 }
 
 }  // namespace
