@@ -682,6 +682,17 @@ int32_t HostNetwork::tls_bio_new(std::string_view host, std::string_view alpn_wi
   auto connection = std::make_unique<Connection>();
   connection->tls = TlsClient::over_memory(config_->trust, host, alpn_wire, &error);
   if (!connection->tls) return fail(ERYX_NET_INVALID, error);
+  // Over memory buffers there is no connection to take a name from, and the guest carries the
+  // ciphertext wherever it likes. The server name is what the certificate check authenticates:
+  // no handshake completes (and no plaintext is encrypted) unless the peer proves it is that name,
+  // so only that name's key holder can read what is sent. So the verified name, when the policy
+  // allows it, is the target a secret must allow.
+  if (auto target = Policy::parse_target(host); auto* t = std::get_if<Target>(&target)) {
+    if (!t->address && config_->policy.check_name(t->name).allowed) {
+      connection->target_names.push_back(t->name);
+    }
+  }
+  start_rewriting(*connection);
   return add(std::move(connection));
 }
 
