@@ -7,9 +7,8 @@ namespace {
 
 std::string text_of(nb::handle value, const std::string& what) {
   if (!nb::isinstance<nb::str>(value)) {
-    throw nb::type_error((what + " must be a str, not " +
-                          nb::cast<std::string>(nb::type_name(value.type())))
-                             .c_str());
+    throw nb::type_error(
+        (what + " must be a str, not " + Py_TYPE(value.ptr())->tp_name).c_str());
   }
   Py_ssize_t size = 0;
   const char* data = PyUnicode_AsUTF8AndSize(value.ptr(), &size);
