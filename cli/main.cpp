@@ -4,8 +4,8 @@
 #include <CLI/CLI.hpp>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -155,8 +155,7 @@ int main(int argc, char** argv) {
     } else if (const char* value = std::getenv(name.c_str()); value != nullptr) {
       secret.value = value;
     } else {
-      std::cerr << "eryx: -e " << name << ": the host environment has no variable " << name
-                << "\n";
+      std::cerr << "eryx: -e " << name << ": the host environment has no variable " << name << "\n";
       return kExitUsage;
     }
     if (!options.secrets.emplace(name, std::move(secret)).second) {

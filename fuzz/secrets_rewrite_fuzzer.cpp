@@ -9,7 +9,9 @@
 //   value appears nowhere else;
 // - those are exactly the placeholders a separate whole-stream reading of the same rules (below)
 //   finds in header values of requests, whose lines came whole in one write, on a connection
-//   whose target the secret allows;
+//   whose target the secret allows, in requests whose one Host field (and absolute-form target)
+//   names a host the secret allows;
+// - with finish() at the end (it returns a held, unfinished head), every byte comes out;
 // - nothing changes when the target is allowed no secret.
 #include <algorithm>
 #include <cctype>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "fuzz_support.h"
+#include "net/host_pattern.h"
 #include "secrets/request_rewriter.h"
 #include "secrets/secret_set.h"
 
@@ -35,6 +38,7 @@ using eryx::secrets::SecretSet;
 constexpr size_t kMaxCuts = 32;
 constexpr size_t kNone = std::string_view::npos;
 constexpr size_t kMaxLine = RequestRewriter::kMaxLine;
+constexpr size_t kMaxHead = RequestRewriter::kMaxHead;
 
 // Values start with 'v', placeholders with 'E': where output and input differ, a value begins.
 const std::shared_ptr<const SecretSet>& secrets() {
@@ -120,9 +124,25 @@ class Model {
     return colon != kNone && is_token(text.substr(0, colon)) && is_field_text(text);
   }
 
+  // The secrets a Host value or authority ("name[:port]") names; none for anything else.
+  static std::vector<size_t> named(std::string_view authority) {
+    if (authority.empty() || authority.find('@') != kNone || authority[0] == '[') return {};
+    size_t colon = authority.rfind(':');
+    if (colon != kNone) {
+      std::string_view port = authority.substr(colon + 1);
+      if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != kNone) {
+        return {};
+      }
+      authority = authority.substr(0, colon);
+    }
+    auto name = eryx::net::normalize_host_name(authority);
+    return name ? secrets()->allowed_for(*name) : std::vector<size_t>{};
+  }
+
   bool request() {
     std::string_view text;
     size_t start;
+    size_t head_start = pos_;
     if (!line(text, start)) return false;
     // METHOD SP target SP HTTP/1.d
     size_t a = text.find(' ');
@@ -142,11 +162,26 @@ class Model {
       return false;
     }
     bool http10 = version[7] == '0';
-    int lengths = 0, encodings = 0;
+    bool absolute = target[0] != '/' && target != "*";
+    std::string_view authority;
+    bool bad_target = false;
+    if (absolute) {
+      size_t scheme = target.find("://");
+      if (scheme == kNone) {
+        bad_target = true;
+      } else {
+        std::string_view rest = target.substr(scheme + 3);
+        authority = rest.substr(0, rest.find_first_of("/?#"));
+      }
+    }
+    int lengths = 0, encodings = 0, hosts = 0;
+    std::string_view host;
     uint64_t length = 0;
     bool upgrade = false;
+    head_found_.clear();
     while (true) {
       if (!line(text, start)) return false;
+      if (pos_ - head_start > kMaxHead) return false;
       if (text.empty()) break;
       if (!field_line(text)) return false;
       size_t colon = text.find(':');
@@ -177,13 +212,29 @@ class Model {
         }
       } else if (name == "upgrade") {
         upgrade = true;
+      } else if (name == "host") {
+        ++hosts;
+        host = ows_trimmed(value);
       }
       if (whole_) placeholders(value, start + colon + 1);
     }
-    if ((lengths && encodings) || (encodings && http10) || upgrade ||
-        lowered(method) == "connect") {
-      return false;
+    if ((lengths && encodings) || (encodings && http10)) return false;
+    std::vector<size_t> ok;
+    if (hosts == 1 && !bad_target) {
+      ok = named(host);
+      if (absolute) {
+        auto also = named(authority);
+        std::vector<size_t> both;
+        for (size_t k : ok) {
+          if (std::find(also.begin(), also.end(), k) != also.end()) both.push_back(k);
+        }
+        ok = both;
+      }
     }
+    for (const Found& f : head_found_) {
+      if (std::find(ok.begin(), ok.end(), f.secret) != ok.end()) found_.push_back(f);
+    }
+    if (upgrade || lowered(method) == "connect") return false;
     if (!encodings) return skip(length);
     while (true) {
       if (!line(text, start)) return false;
@@ -212,7 +263,7 @@ class Model {
       bool hit = false;
       for (size_t k : allowed_) {
         if (value.substr(i).starts_with(all[k].placeholder)) {
-          found_.push_back({offset + i, k});
+          head_found_.push_back({offset + i, k});
           i += all[k].placeholder.size();
           hit = true;
           break;
@@ -228,6 +279,7 @@ class Model {
   size_t pos_ = 0;
   bool whole_ = false;
   std::vector<Found> found_;
+  std::vector<Found> head_found_;  // of the request head being read
 };
 
 // Where `output` differs from `input`: each place must be a placeholder in the input and its
@@ -275,6 +327,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     from = cut;
   }
   output += rewriter.rewrite(stream.substr(from));
+  output += rewriter.finish();
 
   auto allowed = secrets()->allowed_for(target);
   if (allowed.empty() && output != stream) fail("a connection allowed no secret changed bytes");

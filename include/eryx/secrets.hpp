@@ -31,11 +31,11 @@ using SecretMap = std::map<std::string, Secret>;
 // Where the value and the placeholder are replaced by "[REDACTED]". nullopt: the default, which
 // is on when there is any secret, except for the result.
 struct ScrubOptions {
-  std::optional<bool> stdout_text;     // stdout, streamed chunks included; default on
-  std::optional<bool> stderr_text;     // stderr and the texts of exceptions; default on
-  std::optional<bool> result;          // ExecuteResult::result_json; default off
-  std::optional<bool> files;           // files the guest writes in its filesystem; default on
-  std::optional<bool> callback_args;   // arguments handed to callback handlers; default on
+  std::optional<bool> stdout_text;    // stdout, streamed chunks included; default on
+  std::optional<bool> stderr_text;    // stderr and the texts of exceptions; default on
+  std::optional<bool> result;         // ExecuteResult::result_json; default off
+  std::optional<bool> files;          // files the guest writes in its filesystem; default on
+  std::optional<bool> callback_args;  // arguments handed to callback handlers; default on
 };
 
 }  // namespace eryx

@@ -16,9 +16,8 @@ void init_sandbox(nb::module_& m) {
       .def(
           "__init__",
           [](PySandbox* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
-             nb::object on_stderr, std::optional<std::string> result_variable,
-             nb::handle callbacks, const PyNetConfig* network,
-             nb::handle secrets, std::optional<bool> scrub_stdout,
+             nb::object on_stderr, std::optional<std::string> result_variable, nb::handle callbacks,
+             const PyNetConfig* network, nb::handle secrets, std::optional<bool> scrub_stdout,
              std::optional<bool> scrub_stderr, std::optional<bool> scrub_result,
              std::optional<bool> scrub_files, std::optional<bool> scrub_callback_args) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),

@@ -7,8 +7,7 @@ namespace {
 
 std::string text_of(nb::handle value, const std::string& what) {
   if (!nb::isinstance<nb::str>(value)) {
-    throw nb::type_error(
-        (what + " must be a str, not " + Py_TYPE(value.ptr())->tp_name).c_str());
+    throw nb::type_error((what + " must be a str, not " + Py_TYPE(value.ptr())->tp_name).c_str());
   }
   Py_ssize_t size = 0;
   const char* data = PyUnicode_AsUTF8AndSize(value.ptr(), &size);
@@ -29,14 +28,15 @@ void apply_secrets(SandboxOptions& options, const PySecretArgs& args) {
   options.scrub.callback_args = args.scrub_callback_args;
   if (args.secrets.is_none()) return;
   if (!nb::isinstance<nb::dict>(args.secrets)) {
-    throw nb::type_error("secrets must be a dict of name -> {'value': ..., 'allowed_hosts': [...]}");
+    throw nb::type_error(
+        "secrets must be a dict of name -> {'value': ..., 'allowed_hosts': [...]}");
   }
   for (auto [key, entry] : nb::borrow<nb::dict>(args.secrets)) {
     std::string name = text_of(key, "a secret's name");
     std::string where = "secrets['" + name + "']";
     if (!nb::isinstance<nb::dict>(entry)) {
-      throw nb::type_error((where + " must be a dict with 'value' and optionally 'allowed_hosts'")
-                               .c_str());
+      throw nb::type_error(
+          (where + " must be a dict with 'value' and optionally 'allowed_hosts'").c_str());
     }
     Secret secret;
     bool has_value = false;

@@ -25,8 +25,7 @@ void apply_secrets(SandboxOptions& options, const PySecretArgs& args);
 }  // namespace eryx::python
 
 // The keyword arguments, in the order of PySecretArgs's fields.
-#define ERYX_PY_SECRET_KWARGS                                                              \
-  nb::arg("secrets").none() = nb::none(), nb::arg("scrub_stdout").none() = nb::none(),     \
-      nb::arg("scrub_stderr").none() = nb::none(), nb::arg("scrub_result").none() = nb::none(), \
-      nb::arg("scrub_files").none() = nb::none(),                                          \
-      nb::arg("scrub_callback_args").none() = nb::none()
+#define ERYX_PY_SECRET_KWARGS                                                               \
+  nb::arg("secrets").none() = nb::none(), nb::arg("scrub_stdout").none() = nb::none(),      \
+  nb::arg("scrub_stderr").none() = nb::none(), nb::arg("scrub_result").none() = nb::none(), \
+  nb::arg("scrub_files").none() = nb::none(), nb::arg("scrub_callback_args").none() = nb::none()

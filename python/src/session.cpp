@@ -16,19 +16,18 @@ nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
                                  nb::object on_stdout, nb::object on_stderr,
                                  std::optional<std::string> result_variable, nb::handle callbacks,
                                  const PyNetConfig* network, nb::handle secrets,
-                                 std::optional<bool> scrub_stdout,
-                                 std::optional<bool> scrub_stderr, std::optional<bool> scrub_result,
-                                 std::optional<bool> scrub_files,
+                                 std::optional<bool> scrub_stdout, std::optional<bool> scrub_stderr,
+                                 std::optional<bool> scrub_result, std::optional<bool> scrub_files,
                                  std::optional<bool> scrub_callback_args) {
   if (!nb::type_check(cls) ||
       !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls.ptr()),
                         reinterpret_cast<PyTypeObject*>(nb::type<PySession>().ptr()))) {
     throw nb::type_error("Session.from_snapshot must be called on Session or a subclass");
   }
-  auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
-                            std::move(result_variable), callbacks, network,
-                            {secrets, scrub_stdout, scrub_stderr, scrub_result, scrub_files,
-                             scrub_callback_args});
+  auto built = make_options(
+      resource_limits, std::move(on_stdout), std::move(on_stderr), std::move(result_variable),
+      callbacks, network,
+      {secrets, scrub_stdout, scrub_stderr, scrub_result, scrub_files, scrub_callback_args});
   std::string_view bytes(static_cast<const char*>(data.data()), data.size());
   std::unique_ptr<Session> session;
   {
@@ -50,9 +49,8 @@ void init_session(nb::module_& m) {
       .def(
           "__init__",
           [](PySession* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
-             nb::object on_stderr, std::optional<std::string> result_variable,
-             nb::handle callbacks, const PyNetConfig* network,
-             nb::handle secrets, std::optional<bool> scrub_stdout,
+             nb::object on_stderr, std::optional<std::string> result_variable, nb::handle callbacks,
+             const PyNetConfig* network, nb::handle secrets, std::optional<bool> scrub_stdout,
              std::optional<bool> scrub_stderr, std::optional<bool> scrub_result,
              std::optional<bool> scrub_files, std::optional<bool> scrub_callback_args) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),

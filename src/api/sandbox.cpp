@@ -2,8 +2,8 @@
 
 #include "api/code_validation.h"
 #include "api/factory_data.h"
-#include "engine/runtime_core.h"
 #include "api/sandbox_services.h"
+#include "engine/runtime_core.h"
 
 namespace eryx {
 

@@ -6,13 +6,13 @@
 #include <utility>
 
 #include "api/code_validation.h"
+#include "api/sandbox_services.h"
 #include "engine/execution.h"
 #include "engine/guest_call.h"
 #include "engine/guest_module.h"
 #include "engine/runtime_core.h"
 #include "engine/session_image.h"
 #include "eryx/errors.hpp"
-#include "api/sandbox_services.h"
 
 namespace eryx {
 namespace detail {
@@ -143,8 +143,7 @@ class SessionCore {
  private:
   // For fork(): a core whose instance the caller provides.
   SessionCore(const SandboxOptions& options, std::shared_ptr<Runtime> runtime,
-              const engine::EngineVariant& variant,
-              std::shared_ptr<const SandboxServices> services)
+              const engine::EngineVariant& variant, std::shared_ptr<const SandboxServices> services)
       : runtime_(std::move(runtime)),
         options_(options),
         variant_(variant),

@@ -67,8 +67,10 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
         wasi.stdout_capture().configure(options.limits.max_output_bytes, options.on_stdout);
         wasi.stderr_capture().configure(options.limits.max_output_bytes, options.on_stderr);
         const secrets::SandboxSecrets* secrets = context.secrets.get();
-        wasi.stdout_capture().set_filter(scrubbing_filter(secrets, secrets && secrets->scrub_stdout));
-        wasi.stderr_capture().set_filter(scrubbing_filter(secrets, secrets && secrets->scrub_stderr));
+        wasi.stdout_capture().set_filter(
+            scrubbing_filter(secrets, secrets && secrets->scrub_stdout));
+        wasi.stderr_capture().set_filter(
+            scrubbing_filter(secrets, secrets && secrets->scrub_stderr));
         if (options.limits.max_vfs_bytes) wasi.vfs().set_quota_bytes(*options.limits.max_vfs_bytes);
         uint64_t fuel_budget = options.limits.max_fuel.value_or(UINT64_MAX);
         if (context.metered) instance.set_fuel(fuel_budget);
@@ -117,8 +119,8 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
           const auto& captured = *instance.state().result;
           if (captured.kind == GuestResult::Kind::kJson) {
             // The guest produced this text with a json module it may have replaced.
-            std::string text = secrets && secrets->scrub_result ? secrets->scrub(captured.text)
-                                                                : captured.text;
+            std::string text =
+                secrets && secrets->scrub_result ? secrets->scrub(captured.text) : captured.text;
             if (auto invalid = util::check_json(text)) {
               result.result_error = "the result is not usable JSON: " + *invalid;
             } else {

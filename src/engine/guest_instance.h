@@ -143,7 +143,7 @@ class GuestInstance {
   std::optional<wasmtime::Instance> instance_;
   std::optional<wasmtime::Memory> memory_;
   bool torn_ = false;
-  const void* installed_catalog_ = nullptr;  // cleared with the globals
+  const void* installed_catalog_ = nullptr;      // cleared with the globals
   const void* installed_environment_ = nullptr;  // os.environ outlives the globals
 };
 

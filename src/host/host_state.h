@@ -11,10 +11,10 @@
 #include <string>
 
 #include "callbacks/broker.h"
-#include "secrets/scrubber.h"
 #include "eryx/cancellation.hpp"
 #include "host/eryx_abi.h"
 #include "net/net_session.h"
+#include "secrets/scrubber.h"
 #include "wasi/context.h"
 #include "wasi/guest_memory.h"
 

@@ -227,12 +227,11 @@ class HostNetwork final : public NetSession {
   int32_t send_raw(Connection& connection, std::span<const uint8_t> data, int64_t timeout_ms,
                    const WaitControl& wait);
   // Feeds the chunk through the connection's rewriter and sends all of the result.
-  int32_t send_rewritten(Connection& connection, std::span<const uint8_t> data,
-                         int64_t timeout_ms, const WaitControl& wait);
+  int32_t send_rewritten(Connection& connection, std::span<const uint8_t> data, int64_t timeout_ms,
+                         const WaitControl& wait);
   void start_rewriting(Connection& connection) {
-    connection.rewriter = config_->outbound
-                              ? config_->outbound->for_connection(connection.target_names)
-                              : nullptr;
+    connection.rewriter =
+        config_->outbound ? config_->outbound->for_connection(connection.target_names) : nullptr;
   }
 
   std::shared_ptr<const SandboxNetwork> config_;
@@ -242,7 +241,8 @@ class HostNetwork final : public NetSession {
   std::map<std::string, std::vector<IpAddress>, std::less<>> names_;
   struct HandedOut {
     IpAddress address;
-    std::vector<std::string> names;  // every name it was an answer for (kMaxNamesPerAddress + 1 at most)
+    std::vector<std::string>
+        names;  // every name it was an answer for (kMaxNamesPerAddress + 1 at most)
   };
   std::deque<HandedOut> handed_out_;
 };

@@ -40,10 +40,10 @@ std::shared_ptr<const TlsTrust> shared_trust(bool system_roots,
 std::shared_ptr<const SandboxNetwork> SandboxNetwork::make(
     const NetConfig& config, std::shared_ptr<const OutboundFilter> outbound) {
   config.validate();
-  auto network = std::make_shared<SandboxNetwork>(SandboxNetwork{
-      Policy::make(config), shared_trust(config.system_roots, config.root_certs), config.resolver,
-      config.max_connections, config.connect_timeout_ms, config.io_timeout_ms,
-      std::move(outbound)});
+  auto network = std::make_shared<SandboxNetwork>(
+      SandboxNetwork{Policy::make(config), shared_trust(config.system_roots, config.root_certs),
+                     config.resolver, config.max_connections, config.connect_timeout_ms,
+                     config.io_timeout_ms, std::move(outbound)});
   return network;
 }
 

@@ -24,8 +24,8 @@
 
 #include "secrets/scrubber.h"
 #include "vfs/node.h"
-#include "vfs/vfs.h"
 #include "vfs/status.h"
+#include "vfs/vfs.h"
 
 namespace eryx::secrets {
 
@@ -40,9 +40,9 @@ std::optional<std::string> scrub_file_bytes(const Scrubber& scrubber, std::strin
 // escape, as from File::write.
 vfs::Status scrub_file(const Scrubber& scrubber, vfs::File& file);
 
-// Scrubs every writable file reachable from `root` that changed since its last scan (File::version),
-// walking iteratively (a deep tree cannot overflow the host stack). Returns how many files were
-// rewritten. A file the quota refuses to grow is emptied (see scrub_file).
+// Scrubs every writable file reachable from `root` that changed since its last scan
+// (File::version), walking iteratively (a deep tree cannot overflow the host stack). Returns how
+// many files were rewritten. A file the quota refuses to grow is emptied (see scrub_file).
 size_t scrub_tree(const Scrubber& scrubber, const vfs::DirPtr& root);
 
 }  // namespace eryx::secrets

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <iterator>
+#include <optional>
 
 #include "net/host_pattern.h"
 
@@ -75,6 +76,24 @@ int hex_digit(char c) {
   return -1;
 }
 
+// The host of a Host field value or of an absolute-form target's authority ("name" or
+// "name:port"), normalized; nullopt for anything else (userinfo, an IP literal, a bad port), which
+// then names no secret's host.
+std::optional<std::string> authority_host(std::string_view authority) {
+  if (authority.find('@') != kNone || authority.empty() || authority.front() == '[') {
+    return std::nullopt;
+  }
+  if (size_t colon = authority.rfind(':'); colon != kNone) {
+    std::string_view port = authority.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string_view::npos) {
+      return std::nullopt;
+    }
+    authority = authority.substr(0, colon);
+  }
+  return net::normalize_host_name(authority);
+}
+
 // "HTTP/1.0", "HTTP/1.1" (any one digit after "HTTP/1.").
 bool http1_version(std::string_view text, bool& http10) {
   if (text.size() != 8 || text.substr(0, 7) != "HTTP/1." || text[7] < '0' || text[7] > '9') {
@@ -137,11 +156,12 @@ RequestRewriter::RequestRewriter(std::shared_ptr<const SecretSet> secrets,
 std::string RequestRewriter::rewrite(std::span<const uint8_t> chunk) {
   const char* data = reinterpret_cast<const char*>(chunk.data());
   const size_t size = chunk.size();
-  edits_.clear();
+  std::string out;
   size_t pos = 0;
   while (pos < size && state_ != State::kPassThrough) {
     if (state_ == State::kBody || state_ == State::kChunkData) {
       uint64_t n = std::min<uint64_t>(body_left_, size - pos);
+      out.append(data + pos, static_cast<size_t>(n));
       pos += n;
       body_left_ -= n;
       if (body_left_ == 0) {
@@ -151,41 +171,91 @@ std::string RequestRewriter::rewrite(std::span<const uint8_t> chunk) {
     }
     const char* lf = static_cast<const char*>(std::memchr(data + pos, '\n', size - pos));
     size_t end = lf ? static_cast<size_t>(lf - data) : size;
-    if (line_.size() + (end - pos) + (lf ? 1 : 0) > kMaxLine) {
+    bool in_head = state_ == State::kRequestLine || state_ == State::kHeaders;
+    if (line_.size() + (end - pos) + (lf ? 1 : 0) > kMaxLine ||
+        (in_head && head_.size() + (end - pos) + 1 > kMaxHead)) {
       state_ = State::kPassThrough;
       break;
     }
+    // The bytes of a request's head wait in head_ until its end, when its Host is known.
+    std::string& sink = in_head ? head_ : out;
+    size_t line_start = sink.size() - (in_head ? line_.size() : 0);
+    sink.append(data + pos, (lf ? end + 1 : size) - pos);
     if (!lf) {
       line_.append(data + pos, size - pos);
+      pos = size;
       break;
     }
     if (line_.empty()) {
-      on_line(std::string_view(data + pos, end - pos), pos);
+      on_line(std::string_view(data + pos, end - pos), in_head ? line_start : kNone);
     } else {
       line_.append(data + pos, end - pos);
       on_line(line_, kNone);
     }
     line_.clear();
     pos = end + 1;
+    if (head_done_) {
+      out += head_;
+      head_.clear();
+      head_done_ = false;
+    }
   }
   if (state_ == State::kPassThrough) {
+    // What was held goes out as it was written, then the rest of the stream.
+    out += head_;
+    out.append(data + pos, size - pos);
+    head_.clear();
+    head_.shrink_to_fit();
+    edits_.clear();
     line_.clear();
     line_.shrink_to_fit();
   }
+  return out;
+}
 
-  if (edits_.empty()) return std::string(data, size);
+std::string RequestRewriter::finish() {
+  std::string held = std::move(head_);
+  head_.clear();
+  edits_.clear();
+  line_.clear();
+  state_ = State::kPassThrough;
+  return held;
+}
+
+void RequestRewriter::release_head() {
+  // A secret goes only where the request itself names a host the secret allows, besides the
+  // connection's target: a front end shared by many sites routes by the Host header (or by an
+  // absolute-form target), so "Host: evil.example" on a connection to an allowed address would
+  // otherwise deliver the value to another site.
+  std::vector<size_t> named;
+  if (host_count_ == 1 && !bad_authority_) {
+    if (auto host = authority_host(host_value_)) {
+      named = secrets_->allowed_for(*host);
+      if (has_authority_) {
+        auto other = authority_host(authority_);
+        std::vector<size_t> both;
+        if (other) {
+          auto allowed = secrets_->allowed_for(*other);
+          std::set_intersection(named.begin(), named.end(), allowed.begin(), allowed.end(),
+                                std::back_inserter(both));
+        }
+        named = std::move(both);
+      }
+    }
+  }
   std::string out;
-  out.reserve(size + edits_.size() * 64);
+  out.reserve(head_.size() + edits_.size() * 64);
   size_t copied = 0;
   for (const Edit& edit : edits_) {
-    out.append(data + copied, edit.offset - copied);
+    if (!std::binary_search(named.begin(), named.end(), edit.secret)) continue;
+    out.append(head_, copied, edit.offset - copied);
     out += secrets_->secrets()[edit.secret].value;
     copied = edit.offset + edit.length;
+    ++substitutions_;
   }
-  out.append(data + copied, size - copied);
-  substitutions_ += edits_.size();
+  out.append(head_, copied);
   edits_.clear();
-  return out;
+  head_ = std::move(out);
 }
 
 void RequestRewriter::on_line(std::string_view line, size_t start) {
@@ -249,6 +319,22 @@ void RequestRewriter::on_request_line(std::string_view line) {
   }
   http10_ = http10;
   connect_ = name_is(method, "connect");  // any case: a lenient server may take it
+  host_count_ = 0;
+  host_value_.clear();
+  bad_authority_ = false;
+  has_authority_ = false;
+  authority_.clear();
+  if (target.front() != '/' && target != "*") {
+    // absolute-form "scheme://authority/path": the authority names the site as Host does.
+    size_t scheme_end = target.find("://");
+    if (scheme_end == kNone) {
+      bad_authority_ = true;
+    } else {
+      std::string_view rest = target.substr(scheme_end + 3);
+      authority_ = std::string(rest.substr(0, rest.find_first_of("/?#")));
+      has_authority_ = true;
+    }
+  }
   upgrade_ = has_length_ = chunked_ = has_transfer_encoding_ = false;
   content_length_ = 0;
   state_ = State::kHeaders;
@@ -278,15 +364,22 @@ void RequestRewriter::on_header_line(std::string_view line, size_t start) {
     has_transfer_encoding_ = chunked_ = true;
   } else if (name_is(name, "upgrade")) {
     upgrade_ = true;
+  } else if (name_is(name, "host", true)) {
+    ++host_count_;
+    host_value_ = std::string(trim(value));
   }
   if (start != kNone) find_placeholders(value, start + colon + 1);
 }
 
 void RequestRewriter::on_end_of_headers() {
   // Both framings at once, or chunked in HTTP/1.0, is how requests are smuggled past a proxy: the
-  // server may read the body differently. After CONNECT or Upgrade the bytes are another protocol.
-  if ((has_length_ && has_transfer_encoding_) || (has_transfer_encoding_ && http10_) || connect_ ||
-      upgrade_) {
+  // server may read the body differently, so such a request gets no value at all. After CONNECT
+  // or Upgrade the bytes are another protocol (the head itself is still HTTP).
+  bool smuggling = (has_length_ && has_transfer_encoding_) || (has_transfer_encoding_ && http10_);
+  if (smuggling) edits_.clear();
+  release_head();
+  head_done_ = true;
+  if (smuggling || connect_ || upgrade_) {
     state_ = State::kPassThrough;
   } else if (chunked_) {
     state_ = State::kChunkSize;

@@ -11,7 +11,12 @@
 //   body's trailer, or an obs-fold continuation line;
 // - that whole header line, from its first byte to its LF, came in the same chunk (a placeholder
 //   or line split across writes goes out as it is; the whole line must be seen to know it is
-//   well-formed).
+//   well-formed);
+// - the request names, in its one Host header field (and in its target when that is absolute-form,
+//   "http://host/..."), a host the secret allows: a front end shared by many sites routes by it.
+//   Two Host fields, none, a port that is not a number, userinfo or an IP literal name no host.
+// A request's head (request line and header section, at most kMaxHead bytes) is therefore held
+// back until it ends, and only then sent with its substitutions; bodies pass at once.
 // The parse is strict, and anything it does not fully understand ends substitution for the rest
 // of the connection, which then passes every byte through unchanged: a start line that is not
 // "METHOD SP target SP HTTP/1.d" (HTTP/2's preface, HTTP/0.9, TLS, garbage), a line ending in a
@@ -54,16 +59,22 @@ class RequestRewriter {
     return rewrite(std::span(reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size()));
   }
 
+  // Ends the stream (the connection closes): the bytes of an unfinished request head, held back
+  // until its end, as they were written. Substitution is over afterwards.
+  std::string finish();
+
   // Whether substitution has ended for the connection (or never applied: no secret allowed for
   // the target): every further chunk comes back unchanged, so a caller may send it as it is
   // without calling rewrite.
-  bool passing_through() const { return state_ == State::kPassThrough; }
+  bool passing_through() const { return state_ == State::kPassThrough && head_.empty(); }
 
   // How many placeholders were substituted so far.
   uint64_t substitutions() const { return substitutions_; }
 
   // The longest line (request line, field line or chunk-size line, CRLF included) followed.
   static constexpr size_t kMaxLine = 64 * 1024;
+  // The longest request head (request line and header section) held back to learn its Host.
+  static constexpr size_t kMaxHead = 256 * 1024;
 
  private:
   enum class State {
@@ -77,19 +88,22 @@ class RequestRewriter {
     kPassThrough,
   };
   struct Edit {
-    size_t offset;  // in the chunk
+    size_t offset;  // in head_
     size_t length;  // of the placeholder
     size_t secret;
   };
 
-  // Handles one complete line (without its LF). `start` is its first byte's offset in the chunk
-  // when the whole line came in this chunk, otherwise npos.
+  // Handles one complete line (without its LF). `start` is its first byte's offset in head_ when
+  // the whole line came in this chunk, otherwise npos.
   void on_line(std::string_view line, size_t start);
   void on_request_line(std::string_view line);
   void on_header_line(std::string_view line, size_t start);
   void on_end_of_headers();
   void on_chunk_size_line(std::string_view line);
   void find_placeholders(std::string_view value, size_t value_start);
+  // Applies the head's edits whose secrets allow the host the request names (its one Host
+  // header, and its absolute-form target if any), in head_.
+  void release_head();
 
   std::shared_ptr<const SecretSet> secrets_;
   std::vector<size_t> allowed_;  // indices of the secrets allowed on this connection
@@ -104,7 +118,14 @@ class RequestRewriter {
   bool chunked_ = false;
   bool has_transfer_encoding_ = false;
   uint64_t content_length_ = 0;
-  std::vector<Edit> edits_;  // of the chunk being rewritten
+  std::vector<Edit> edits_;  // of the request head held in head_ (offsets into it)
+  std::string head_;         // the current request's head so far, held back until it ends
+  bool head_done_ = false;   // head_ is complete (and edited): it goes out now
+  int host_count_ = 0;       // Host header fields in the current head
+  std::string host_value_;
+  bool has_authority_ = false;  // the request line's target is absolute-form
+  bool bad_authority_ = false;  // ... or some other form that names no host
+  std::string authority_;
   uint64_t substitutions_ = 0;
 };
 

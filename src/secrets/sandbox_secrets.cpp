@@ -15,9 +15,7 @@ namespace {
 class Rewriter final : public net::OutboundRewriter {
  public:
   explicit Rewriter(RequestRewriter rewriter) : rewriter_(std::move(rewriter)) {}
-  std::string rewrite(std::span<const uint8_t> chunk) override {
-    return rewriter_.rewrite(chunk);
-  }
+  std::string rewrite(std::span<const uint8_t> chunk) override { return rewriter_.rewrite(chunk); }
   bool passing_through() const override { return rewriter_.passing_through(); }
 
  private:
@@ -81,13 +79,27 @@ std::optional<std::string> json_ascii_escaped(std::string_view value) {
     auto c = static_cast<uint8_t>(value[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
         default:
           if (c < 0x20) {
             append_u16(out, c);
@@ -111,9 +123,8 @@ std::optional<std::string> json_ascii_escaped(std::string_view value) {
   return out;
 }
 
-std::shared_ptr<const SandboxSecrets> SandboxSecrets::make(const SecretMap& secrets,
-                                                           const ScrubOptions& scrub,
-                                                           const std::optional<NetConfig>& network) {
+std::shared_ptr<const SandboxSecrets> SandboxSecrets::make(
+    const SecretMap& secrets, const ScrubOptions& scrub, const std::optional<NetConfig>& network) {
   if (secrets.empty()) return nullptr;
   std::vector<std::string> fallback = network_names(network);
   std::vector<Secret> list;

@@ -14,8 +14,7 @@ using eryx_test::LoopbackServer;
 
 constexpr const char* kValue = "sk-live-4f9a1c7e2b";
 
-eryx::SandboxOptions with_secret(std::vector<std::string> allowed_hosts,
-                                 bool network = true) {
+eryx::SandboxOptions with_secret(std::vector<std::string> allowed_hosts, bool network = true) {
   eryx::SandboxOptions options;
   if (network) options.network = eryx::NetConfig().allow_localhost();
   options.secrets["API_KEY"] = {kValue, std::move(allowed_hosts)};
@@ -24,12 +23,15 @@ eryx::SandboxOptions with_secret(std::vector<std::string> allowed_hosts,
 
 // Python that sends one request to localhost:port with the placeholder in a header and prints
 // the echoed bytes.
-std::string request_code(uint16_t port, const std::string& host = "localhost") {
+std::string request_code(uint16_t port, const std::string& host = "localhost",
+                         const std::string& host_header = "localhost") {
   return "import os, socket\n"
          "s = socket.create_connection(('" +
          host + "', " + std::to_string(port) +
          "), timeout=5)\n"
-         "req = ('GET /x HTTP/1.1\\r\\nHost: a\\r\\nAuthorization: Bearer ' + "
+         "req = ('GET /x HTTP/1.1\\r\\nHost: " +
+         host_header +
+         "\\r\\nAuthorization: Bearer ' + "
          "os.environ['API_KEY'] + '\\r\\n\\r\\n').encode()\n"
          "s.sendall(req)\n"
          "got = b''\n"
@@ -78,6 +80,14 @@ TEST(Secrets, AHostNotAllowedGetsThePlaceholder) {
       << server.received();
 }
 
+TEST(Secrets, AHostHeaderNamingAnotherSiteGetsThePlaceholderEvenOnAnAllowedConnection) {
+  LoopbackServer server(LoopbackServer::Behaviour::kEcho);
+  eryx::Sandbox(with_secret({"localhost"}))
+      .execute(request_code(server.port(), "localhost", "evil.example"));
+  EXPECT_EQ(server.received().find(kValue), std::string::npos);
+  EXPECT_NE(server.received().find("ERYX_SECRET_"), std::string::npos) << server.received();
+}
+
 TEST(Secrets, AConnectionToALiteralAddressNeverGetsTheValue) {
   LoopbackServer server(LoopbackServer::Behaviour::kEcho);
   eryx::Sandbox(with_secret({"localhost"})).execute(request_code(server.port(), "127.0.0.1"));
@@ -103,13 +113,14 @@ TEST(Secrets, WithoutAnyAllowedHostTheValueIsNeverSent) {
 TEST(Secrets, APlaceholderInTheRequestLineIsNotSubstituted) {
   LoopbackServer server(LoopbackServer::Behaviour::kEcho);
   eryx::Sandbox(with_secret({"localhost"}))
-      .execute("import os, socket\n"
-               "s = socket.create_connection(('localhost', " +
-               std::to_string(server.port()) +
-               "), timeout=5)\n"
-               "s.sendall(('GET /?k=' + os.environ['API_KEY'] + "
-               "' HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n').encode())\n"
-               "s.recv(4096)\n");
+      .execute(
+          "import os, socket\n"
+          "s = socket.create_connection(('localhost', " +
+          std::to_string(server.port()) +
+          "), timeout=5)\n"
+          "s.sendall(('GET /?k=' + os.environ['API_KEY'] + "
+          "' HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n').encode())\n"
+          "s.recv(4096)\n");
   EXPECT_EQ(server.received().find(kValue), std::string::npos);
 }
 
@@ -167,8 +178,7 @@ TEST(Secrets, FilesWrittenInPiecesAreRedactedWhenTheExecutionEnds) {
   raw_options.scrub.stdout_text = false;
   raw_options.scrub.files = true;
   eryx::Session raw(raw_options);
-  auto seen = raw.execute(
-      "import os\nopen('/tmp/f', 'w').write('x' + os.environ['API_KEY'])\n");
+  auto seen = raw.execute("import os\nopen('/tmp/f', 'w').write('x' + os.environ['API_KEY'])\n");
   auto again = raw.execute("print(open('/tmp/f').read())");
   EXPECT_EQ(again.stdout_text, "x[REDACTED]\n");
 }
@@ -176,11 +186,11 @@ TEST(Secrets, FilesWrittenInPiecesAreRedactedWhenTheExecutionEnds) {
 TEST(Secrets, CallbackArgumentsAreRedactedBeforeTheHandlerSeesThem) {
   std::string seen;
   eryx::SandboxOptions options = with_secret({"localhost"}, false);
-  options.callbacks.add(eryx::make_callback("report", "Records its argument", {"text"},
-                                            [&](const eryx::Json& args) {
-                                              seen = args.dump();
-                                              return eryx::Json(nullptr);
-                                            }));
+  options.callbacks.add(
+      eryx::make_callback("report", "Records its argument", {"text"}, [&](const eryx::Json& args) {
+        seen = args.dump();
+        return eryx::Json(nullptr);
+      }));
   eryx::Sandbox(options).execute("import os\nawait report(text='k=' + os.environ['API_KEY'])");
   EXPECT_NE(seen.find("k=[REDACTED]"), std::string::npos) << seen;
   EXPECT_EQ(seen.find("ERYX_SECRET_"), std::string::npos) << seen;

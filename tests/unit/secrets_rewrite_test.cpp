@@ -67,18 +67,21 @@ TEST(SecretsRewrite, SubstitutesAHeaderValueOnAnAllowedConnection) {
 }
 
 TEST(SecretsRewrite, SubstitutesAValueWithoutSpaceAfterTheColon) {
-  EXPECT_EQ(sent("api.example.com", "GET / HTTP/1.1\r\nX-Key:" + kPlaceholderA + "\r\n\r\n"),
-            "GET / HTTP/1.1\r\nX-Key:" + kValueA + "\r\n\r\n");
+  EXPECT_EQ(sent("api.example.com",
+                 "GET / HTTP/1.1\r\nHost: api.example.com\r\nX-Key:" + kPlaceholderA + "\r\n\r\n"),
+            "GET / HTTP/1.1\r\nHost: api.example.com\r\nX-Key:" + kValueA + "\r\n\r\n");
 }
 
 TEST(SecretsRewrite, SubstitutesEveryPlaceholderOfAValueAndOfEveryHeader) {
-  std::string request = "POST /x HTTP/1.1\r\nX-One: " + kPlaceholderA + "," + kPlaceholderA +
-                        "\r\nCookie: k=" + kPlaceholderA + "\r\nContent-Length: 0\r\n\r\n";
+  std::string request = "POST /x HTTP/1.1\r\nHost: api.example.com\r\nX-One: " + kPlaceholderA +
+                        "," + kPlaceholderA + "\r\nCookie: k=" + kPlaceholderA +
+                        "\r\nContent-Length: 0\r\n\r\n";
   EXPECT_EQ(sent("api.example.com", request), replace_all(request, kPlaceholderA, kValueA));
 }
 
 TEST(SecretsRewrite, SubstitutesInHttp10Requests) {
-  std::string request = "GET / HTTP/1.0\r\nX-Key: " + kPlaceholderA + "\r\n\r\n";
+  std::string request =
+      "GET / HTTP/1.0\r\nHost: api.example.com\r\nX-Key: " + kPlaceholderA + "\r\n\r\n";
   EXPECT_EQ(sent("api.example.com", request), replace_all(request, kPlaceholderA, kValueA));
 }
 
@@ -115,17 +118,61 @@ TEST(SecretsRewrite, TheHostHeaderCannotDirectASecretToAnotherHost) {
   EXPECT_TRUE(RequestRewriter(secrets(), "evil.example.net").passing_through());
 }
 
-TEST(SecretsRewrite, TheHostHeaderCannotWithholdASecretFromItsHost) {
+TEST(SecretsRewrite, AHostHeaderNamingAnotherSiteGetsNoValueOnAnAllowedConnection) {
+  // A front end shared by many sites would route this request to evil.example.net.
   std::string request =
       "GET / HTTP/1.1\r\nHost: evil.example.net\r\nX-Key: " + kPlaceholderA + "\r\n\r\n";
-  EXPECT_EQ(sent("api.example.com", request), replace_all(request, kPlaceholderA, kValueA));
+  EXPECT_EQ(sent("api.example.com", request), request);
+}
+
+TEST(SecretsRewrite, AHostHeaderAfterThePlaceholderStillDecides) {
+  std::string request =
+      "GET / HTTP/1.1\r\nX-Key: " + kPlaceholderA + "\r\nHost: evil.example.net\r\n\r\n";
+  EXPECT_EQ(sent("api.example.com", request), request);
+  std::string good =
+      "GET / HTTP/1.1\r\nX-Key: " + kPlaceholderA + "\r\nHost: api.example.com:8443\r\n\r\n";
+  EXPECT_EQ(sent("api.example.com", good), replace_all(good, kPlaceholderA, kValueA));
+}
+
+TEST(SecretsRewrite, ARequestWithoutOneClearHostGetsNoValue) {
+  for (std::string host_lines :
+       {std::string(""), std::string("Host: api.example.com\r\nHost: api.example.com\r\n"),
+        std::string("Host: user@api.example.com\r\n"), std::string("Host: api.example.com:x\r\n"),
+        std::string("Host: 127.0.0.1\r\n"), std::string("Host: [::1]\r\n"),
+        std::string("Host:\r\n")}) {
+    std::string request =
+        "GET / HTTP/1.1\r\n" + host_lines + "X-Key: " + kPlaceholderA + "\r\n\r\n";
+    EXPECT_EQ(sent("api.example.com", request), request) << host_lines;
+  }
+}
+
+TEST(SecretsRewrite, AnAbsoluteFormTargetMustNameAnAllowedHostToo) {
+  std::string other =
+      "GET http://evil.example.net/ HTTP/1.1\r\nHost: api.example.com\r\nX-Key: " + kPlaceholderA +
+      "\r\n\r\n";
+  EXPECT_EQ(sent("api.example.com", other), other);
+  std::string same = "GET http://api.example.com/x?y HTTP/1.1\r\nHost: api.example.com\r\nX-Key: " +
+                     kPlaceholderA + "\r\n\r\n";
+  EXPECT_EQ(sent("api.example.com", same), replace_all(same, kPlaceholderA, kValueA));
+}
+
+TEST(SecretsRewrite, AHeadIsHeldUntilItEndsAndFinishReturnsAnUnfinishedOne) {
+  RequestRewriter rewriter(secrets(), "api.example.com");
+  EXPECT_EQ(rewriter.rewrite("GET / HTTP/1.1\r\nHost: api.example.com\r\n"), "");
+  EXPECT_FALSE(rewriter.passing_through());
+  EXPECT_EQ(rewriter.rewrite("X-Key: " + kPlaceholderA + "\r\n"), "");
+  EXPECT_EQ(rewriter.rewrite("\r\nbody"),
+            "GET / HTTP/1.1\r\nHost: api.example.com\r\nX-Key: " + kValueA + "\r\n\r\n");
+  EXPECT_EQ(rewriter.finish(), "body");
 }
 
 TEST(SecretsRewrite, TwoSecretsEachGoOnlyToTheirOwnHosts) {
   std::string request =
-      "GET / HTTP/1.1\r\nX-A: " + kPlaceholderA + "\r\nX-B: " + kPlaceholderB + "\r\n\r\n";
-  EXPECT_EQ(sent("api.example.com", request), replace_all(request, kPlaceholderA, kValueA));
-  EXPECT_EQ(sent("data.example.org", request), replace_all(request, kPlaceholderB, kValueB));
+      "GET / HTTP/1.1\r\nX-A: " + kPlaceholderA + "\r\nX-B: " + kPlaceholderB + "\r\n";
+  std::string to_api = request + "Host: api.example.com\r\n\r\n";
+  std::string to_data = request + "Host: data.example.org\r\n\r\n";
+  EXPECT_EQ(sent("api.example.com", to_api), replace_all(to_api, kPlaceholderA, kValueA));
+  EXPECT_EQ(sent("data.example.org", to_data), replace_all(to_data, kPlaceholderB, kValueB));
 }
 
 TEST(SecretsRewrite, ASecretWithoutAllowedHostsIsNeverSubstituted) {
@@ -230,8 +277,9 @@ TEST(SecretsRewrite, ReadsFramingHeaderNamesInAnyCase) {
 }
 
 TEST(SecretsRewrite, SubstitutesInHeaderNamesOfAnyCase) {
-  std::string request = "GET / HTTP/1.1\r\nauthorization: " + kPlaceholderA +
-                        "\r\nAUTHORIZATION: " + kPlaceholderA + "\r\n\r\n";
+  std::string request =
+      "GET / HTTP/1.1\r\nhost: api.example.com\r\nauthorization: " + kPlaceholderA +
+      "\r\nAUTHORIZATION: " + kPlaceholderA + "\r\n\r\n";
   EXPECT_EQ(sent("api.example.com", request), replace_all(request, kPlaceholderA, kValueA));
 }
 
@@ -390,19 +438,25 @@ TEST(SecretsRewrite, NeverAfterAHeaderLineOver64KiB) {
 
 TEST(SecretsRewrite, NeverAfterALineOver64KiBWrittenInPieces) {
   RequestRewriter rewriter(secrets(), "api.example.com");
-  rewriter.rewrite("GET / HTTP/1.1\r\nX-Big: ");
+  std::string head = "GET / HTTP/1.1\r\nX-Big: ";
+  std::string out = rewriter.rewrite(head);
   std::string piece(4096, 'a');
+  std::string written_all = head;
   for (size_t written = 0; written <= RequestRewriter::kMaxLine; written += piece.size()) {
-    EXPECT_EQ(rewriter.rewrite(piece), piece);
+    out += rewriter.rewrite(piece);
+    written_all += piece;
   }
+  // The held head went out as written once the line proved too long.
   EXPECT_TRUE(rewriter.passing_through());
+  EXPECT_EQ(out, written_all);
   EXPECT_EQ(rewriter.rewrite("\r\n\r\n" + kRequest), "\r\n\r\n" + kRequest);
 }
 
 TEST(SecretsRewrite, AcceptsALineOfExactly64KiB) {
   std::string line = "X-Big: " + std::string(RequestRewriter::kMaxLine - 9, 'a') + "\r\n";
   ASSERT_EQ(line.size(), RequestRewriter::kMaxLine);
-  std::string request = "GET / HTTP/1.1\r\n" + line + "X-Key: " + kPlaceholderA + "\r\n\r\n";
+  std::string request =
+      "GET / HTTP/1.1\r\nHost: api.example.com\r\n" + line + "X-Key: " + kPlaceholderA + "\r\n\r\n";
   EXPECT_EQ(sent("api.example.com", request), replace_all(request, kPlaceholderA, kValueA));
 }
 
@@ -417,17 +471,15 @@ std::string sent_to_names(std::vector<std::string> names, const std::string& chu
 }
 
 const std::string kRequestWithA =
-    "GET / HTTP/1.1\r\nAuthorization: " + kPlaceholderA + "\r\n\r\n";
+    "GET / HTTP/1.1\r\nHost: api.example.com\r\nAuthorization: " + kPlaceholderA + "\r\n\r\n";
 
 TEST(RequestRewriterNames, ASingleNameActsAsTheTarget) {
   EXPECT_NE(sent_to_names({"api.example.com"}, kRequestWithA).find(kValueA), std::string::npos);
 }
 
 TEST(RequestRewriterNames, EveryNameMustAllowTheSecret) {
-  EXPECT_EQ(sent_to_names({"api.example.com", "evil.example.net"}, kRequestWithA),
-            kRequestWithA);
-  EXPECT_EQ(sent_to_names({"evil.example.net", "api.example.com"}, kRequestWithA),
-            kRequestWithA);
+  EXPECT_EQ(sent_to_names({"api.example.com", "evil.example.net"}, kRequestWithA), kRequestWithA);
+  EXPECT_EQ(sent_to_names({"evil.example.net", "api.example.com"}, kRequestWithA), kRequestWithA);
 }
 
 TEST(RequestRewriterNames, NamesThatAllAllowTheSecretGetIt) {

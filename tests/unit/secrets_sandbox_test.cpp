@@ -16,7 +16,8 @@ namespace {
 using eryx::secrets::json_ascii_escaped;
 using eryx::secrets::SandboxSecrets;
 
-eryx::SecretMap one_secret(std::string value = "sk-1", std::vector<std::string> hosts = {"a.test"}) {
+eryx::SecretMap one_secret(std::string value = "sk-1",
+                           std::vector<std::string> hosts = {"a.test"}) {
   return {{"KEY", eryx::Secret{std::move(value), std::move(hosts)}}};
 }
 
@@ -75,10 +76,10 @@ TEST(SandboxSecrets, TheOutboundFilterRewritesOnlyForAllowedNames) {
   auto rewriter = s->outbound()->for_connection(allowed);
   ASSERT_NE(rewriter, nullptr);
   std::string request =
-      "GET / HTTP/1.1\r\nX-Key: " + s->set().secrets()[0].placeholder + "\r\n\r\n";
-  auto out = rewriter->rewrite(std::span(reinterpret_cast<const uint8_t*>(request.data()),
-                                         request.size()));
-  EXPECT_EQ(out, "GET / HTTP/1.1\r\nX-Key: v\r\n\r\n");
+      "GET / HTTP/1.1\r\nHost: a.test\r\nX-Key: " + s->set().secrets()[0].placeholder + "\r\n\r\n";
+  auto out = rewriter->rewrite(
+      std::span(reinterpret_cast<const uint8_t*>(request.data()), request.size()));
+  EXPECT_EQ(out, "GET / HTTP/1.1\r\nHost: a.test\r\nX-Key: v\r\n\r\n");
 }
 
 TEST(SandboxSecrets, AnInvalidSecretIsRefusedNamingIt) {
@@ -95,7 +96,7 @@ TEST(JsonAsciiEscaped, EscapesAsPythonsJsonDumpsDoes) {
   EXPECT_EQ(json_ascii_escaped("plain"), "plain");
   EXPECT_EQ(json_ascii_escaped("a\"b\\c\td"), "a\\\"b\\\\c\\td");
   EXPECT_EQ(json_ascii_escaped("\x01"), "\\u0001");
-  EXPECT_EQ(json_ascii_escaped("\xC3\xA9"), "\\u00e9");         // é
+  EXPECT_EQ(json_ascii_escaped("\xC3\xA9"), "\\u00e9");                 // é
   EXPECT_EQ(json_ascii_escaped("\xF0\x9F\x98\x80"), "\\ud83d\\ude00");  // U+1F600
   EXPECT_EQ(json_ascii_escaped("\x7F"), "\x7F");
 }
@@ -112,8 +113,9 @@ class ScrubTree : public ::testing::Test {
   std::shared_ptr<const eryx::secrets::Scrubber> scrubber =
       eryx::secrets::Scrubber::make({"SECRET"});
   eryx::vfs::Vfs vfs;
-  void SetUp() override { ASSERT_EQ(vfs.make_dir("/tmp/a/b", eryx::vfs::Access::kWritable),
-                                    eryx::vfs::Status::kOk); }
+  void SetUp() override {
+    ASSERT_EQ(vfs.make_dir("/tmp/a/b", eryx::vfs::Access::kWritable), eryx::vfs::Status::kOk);
+  }
 };
 
 TEST_F(ScrubTree, RewritesFilesAtAnyDepthAndLeavesCleanOnesAlone) {
