@@ -12,7 +12,7 @@
 //   root stays at the root and symlinks are followed at most kMaxSymlinkHops times (Status::kLoop
 //   past that), so no path, symlink or hard link ever reaches outside the mount.
 // - Handles passed to a Mount's methods were opened by that same mount (the caller checks
-//   `handle.mount() == this`; operations that would span two mounts, rename and link, are refused
+//   `&handle.mount() == this`; operations that would span two mounts, rename and link, are refused
 //   by the caller with Status::kCrossDevice before they get here).
 // - Nothing throws for a condition the guest can cause; failures are a Status. Only
 //   std::bad_alloc may escape (the WASI layer turns it into NOMEM).
@@ -22,8 +22,9 @@
 //   changes nothing (a write is all or nothing).
 // - Offsets and sizes past INT64_MAX are Status::kFileTooBig.
 // - A mount and its handles may be used from several threads at once (several sessions sharing
-//   one storage); each implementation serialises what it must. Handles keep what they need of the
-//   mount alive: a handle may outlive the last reference to its Mount.
+//   one storage); each implementation serialises what it must. A handle keeps its Mount alive
+//   (hold a shared_ptr to it: enable_shared_from_this), so mount() stays valid as long as the
+//   handle, which may outlive every other reference to the Mount.
 //
 // Status values and the errno the guest sees (wasi/errno.h): kNotFound ENOENT, kExists EEXIST,
 // kNotDirectory ENOTDIR, kIsDirectory EISDIR, kNotEmpty ENOTEMPTY, kReadOnly EROFS, kNoSpace
@@ -104,8 +105,9 @@ class Handle {
   Handle& operator=(const Handle&) = delete;
   virtual ~Handle() = default;
 
-  // The mount this handle belongs to (identity: compared to decide kCrossDevice).
-  virtual const Mount* mount() const = 0;
+  // The mount this handle belongs to: path operations on a directory handle go to it, and its
+  // address decides kCrossDevice.
+  virtual Mount& mount() const = 0;
   // Fixed for the handle's life: kDirectory, kRegularFile or (host volumes) a special kind.
   virtual FileType type() const = 0;
   bool is_directory() const { return type() == FileType::kDirectory; }
