@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@
 
 namespace eryx {
 
+class VfsStorage;  // eryx/vfs_storage.hpp
+
 // Limits applied to each execution. std::nullopt disables a limit.
 struct ResourceLimits {
   std::optional<uint64_t> execution_timeout_ms = 30'000;
@@ -23,8 +26,8 @@ struct ResourceLimits {
   // Deterministic instruction budget (Wasmtime fuel). Setting it runs the execution on the
   // fuel-metering engine, which is somewhat slower.
   std::optional<uint64_t> max_fuel;
-  // Bytes of file data the guest may store in its virtual filesystem (/tmp); ENOSPC past it.
-  // Unset means the VFS default of 64 MiB.
+  // Bytes of file data the guest may store in its private virtual filesystem (/tmp); ENOSPC past
+  // it. Unset means the VFS default of 64 MiB. (Shared VfsStorage has its own max_bytes.)
   std::optional<uint64_t> max_vfs_bytes;
   // Bytes of stdout and of stderr kept per execution; output past the cap is dropped and the result
   // is flagged as truncated. The host's memory never grows with guest output beyond this.
@@ -67,6 +70,11 @@ struct SandboxOptions {
   SecretMap secrets;
   // Where secret values and placeholders are redacted (defaults: see ScrubOptions).
   ScrubOptions scrub;
+  // Shared in-memory storage (eryx/vfs_storage.hpp) the code sees at vfs_mount_path; its files
+  // outlive the sandbox. Null: none. The path is absolute, canonical, not "/", and not below
+  // /tmp (InvalidArgumentError otherwise).
+  std::shared_ptr<VfsStorage> vfs;
+  std::string vfs_mount_path = "/data";
 };
 
 // Where the runtime finds the guest artefacts. The defaults point at the build tree; an

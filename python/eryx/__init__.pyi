@@ -167,6 +167,21 @@ class Sandbox:
     def interrupt(self) -> None:
         """Raises KeyboardInterrupt in every running execution, as Ctrl-C does."""
 
+class VfsStorage:
+    """In-memory files several Sessions mount at once (at /data by default)."""
+
+    def __init__(self, *, max_bytes: int = 67108864) -> None: ...
+    def write_file(self, path: str, data: bytes) -> None: ...
+    def read_file(self, path: str) -> bytes: ...
+    def list(self, path: str = "/") -> list[str]: ...
+    def remove(self, path: str) -> None: ...
+    @property
+    def size_bytes(self) -> int: ...
+    @property
+    def max_bytes(self) -> int: ...
+    def snapshot(self) -> bytes: ...
+    def restore(self, data: bytes) -> None: ...
+
 class Session:
     execution_timeout_ms: Optional[int]
     def __init__(
@@ -178,6 +193,8 @@ class Session:
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
         network: Optional[NetConfig] = None,
+        vfs: Optional[VfsStorage] = None,
+        vfs_mount_path: Optional[str] = None,
         secrets: Optional[Mapping[str, SecretSpec]] = None,
         scrub_stdout: Optional[bool] = None,
         scrub_stderr: Optional[bool] = None,
@@ -202,6 +219,8 @@ class Session:
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
         network: Optional[NetConfig] = None,
+        vfs: Optional[VfsStorage] = None,
+        vfs_mount_path: Optional[str] = None,
         secrets: Optional[Mapping[str, SecretSpec]] = None,
         scrub_stdout: Optional[bool] = None,
         scrub_stderr: Optional[bool] = None,
@@ -217,6 +236,10 @@ class Session:
         """Raises KeyboardInterrupt in every running execution, as Ctrl-C does."""
     @property
     def execution_count(self) -> int: ...
+    @property
+    def vfs(self) -> Optional[VfsStorage]: ...
+    @property
+    def vfs_mount_path(self) -> Optional[str]: ...
 
 class SandboxFactory:
     def __init__(

@@ -3,6 +3,7 @@
 #include "api/code_validation.h"
 #include "api/factory_data.h"
 #include "api/sandbox_services.h"
+#include "api/mounts.h"
 #include "engine/runtime_core.h"
 
 namespace eryx {
@@ -16,6 +17,7 @@ Sandbox::Sandbox(SandboxOptions options, std::shared_ptr<Runtime> runtime,
       runtime_(runtime ? std::move(runtime) : Runtime::shared()),
       factory_(std::move(factory)) {
   detail::validate_name(options_->result_variable, "result_variable");
+  (void)detail::mounts_of(*options_);  // a bad mount path fails here, not at the first execute
   // Compiled once: the policy, the TLS trust and the secrets' placeholders serve every execution
   // of this sandbox.
   services_ = detail::SandboxServices::compile(*options_);
@@ -25,7 +27,8 @@ ExecuteResult Sandbox::execute(std::string_view code, const CancellationToken& c
   detail::validate_code(code);
   return runtime_->core().execute_fresh(code, *options_, cancel.state(),
                                         factory_ ? &factory_->image : nullptr, services_->network,
-                                        services_->secrets);
+                                        services_->secrets,
+                                        detail::mounts_of(*options_));
 }
 
 }  // namespace eryx

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "callbacks/broker.h"
@@ -10,6 +11,7 @@
 #include "eryx/errors.hpp"
 #include "secrets/file_scrubber.h"
 #include "secrets/stream_scrubber.h"
+#include "vfs/tree_mount.h"
 #include "util/json_check.h"
 
 namespace eryx::engine {
@@ -53,6 +55,16 @@ std::unique_ptr<wasi::OutputFilter> scrubbing_filter(const secrets::SandboxSecre
 }
 
 }  // namespace
+
+void add_mounts(GuestInstance& instance, const std::vector<wasi::MountPoint>& mounts) {
+  for (const auto& point : mounts) {
+    try {
+      instance.state().wasi->add_mount(point.guest_path, point.mount);
+    } catch (const std::invalid_argument& e) {
+      throw InvalidArgumentError(e.what());
+    }
+  }
+}
 
 ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
                             const SandboxOptions& options, const ExecutionContext& context) {
@@ -104,6 +116,7 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
           instance.state().net = net::open_network(context.network);
         }
         if (context.reseed) instance.reseed();
+        if (wasi.take_preopens_changed()) instance.reset_preopens();
         if (secrets) instance.install_environment(secrets, secrets->environment_code());
         if (!registry->entries.empty())
           instance.install_callbacks(registry.get(), registry->catalog_json);
@@ -113,6 +126,13 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
         // carries them), so they are scrubbed once the code is done with them.
         if (secrets && secrets->scrub_files) {
           (void)secrets::scrub_tree(secrets->scrubber(), wasi.vfs().root());
+          // Shared storage too (under its lock); host volumes are the host's own files.
+          for (const auto& point : wasi.mounts()) {
+            if (auto* tree = dynamic_cast<vfs::TreeMount*>(point.mount.get())) {
+              auto lock = tree->lock();
+              (void)secrets::scrub_tree(secrets->scrubber(), tree->vfs()->root());
+            }
+          }
         }
         if (status == ExecStatus::kOk && !options.result_variable.empty()) {
           instance.capture_result(options.result_variable);

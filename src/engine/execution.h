@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <string_view>
+#include <vector>
 
 #include "engine/epoch_ticker.h"
 #include "engine/guest_instance.h"
@@ -12,6 +13,7 @@
 #include "eryx/result.hpp"
 #include "net/sandbox_network.h"
 #include "secrets/sandbox_secrets.h"
+#include "wasi/options.h"
 
 namespace eryx::engine {
 
@@ -29,6 +31,10 @@ struct ExecutionContext {
   // The sandbox's secrets: placeholders in os.environ, and what is scrubbed (null: none).
   std::shared_ptr<const secrets::SandboxSecrets> secrets = nullptr;
 };
+
+// Adds the mounts (shared storage, volumes) to a fresh instance's WASI context; the guest lists
+// its preopens again before its next execution. InvalidArgumentError when one cannot be placed.
+void add_mounts(GuestInstance& instance, const std::vector<wasi::MountPoint>& mounts);
 
 // Runs `code` (already validated) in `instance`. Throws ExecutionError, TimeoutError,
 // CancelledError, ResourceLimitError or Error; after a trap `instance.torn()` is true.

@@ -265,6 +265,8 @@ void GuestInstance::install_environment(const void* id, std::string_view code) {
 
 void GuestInstance::reseed() { call_status_export("eryx_reseed"); }
 
+void GuestInstance::reset_preopens() { call_status_export("eryx_reset_preopens"); }
+
 void GuestInstance::freeze_heap() { call_status_export("eryx_freeze_heap"); }
 
 std::string GuestInstance::snapshot_state() {

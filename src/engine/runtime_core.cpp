@@ -54,10 +54,12 @@ ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOpt
                                          const CancellationToken::State* stop,
                                          const snapshot::FactoryImage* factory,
                                          std::shared_ptr<const net::SandboxNetwork> network,
-                                         std::shared_ptr<const secrets::SandboxSecrets> secrets) const {
+                                         std::shared_ptr<const secrets::SandboxSecrets> secrets,
+                                         const std::vector<wasi::MountPoint>& mounts) const {
   const auto& variant = variant_for(options.limits);
   auto instance =
       variant.fresh_instance({.max_memory_bytes = options.limits.max_memory_bytes}, factory);
+  engine::add_mounts(*instance, mounts);
   return engine::run_execution(*instance, code, options,
                                {.ticker = variant.ticker(),
                                 .metered = variant.metered(),

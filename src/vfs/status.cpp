@@ -34,6 +34,12 @@ std::string_view to_string(Status status) {
       return "not permitted";
     case Status::kFileTooBig:
       return "file too big";
+    case Status::kAccess:
+      return "access denied";
+    case Status::kIo:
+      return "I/O error";
+    case Status::kNotSupported:
+      return "not supported";
   }
   return "unknown";
 }

@@ -29,6 +29,9 @@ enum class Status : uint8_t {
   kCrossDevice,   // EXDEV: e.g. hard-linking a read-only image into a writable directory
   kPermission,    // EPERM: e.g. hard-linking a directory
   kFileTooBig,    // EFBIG: offsets past what a file can hold
+  kAccess,        // EACCES: a host volume's permissions refuse the access
+  kIo,            // EIO: a host volume's I/O failed
+  kNotSupported,  // ENOTSUP: e.g. a special file on a host volume
 };
 
 std::string_view to_string(Status status);

@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "vfs/mount.h"
 #include "vfs/node.h"
 #include "vfs/path.h"
 #include "vfs/status.h"
@@ -45,15 +46,6 @@ struct Location {
   std::string name;                // the final component (empty when parent is null)
   NodePtr node;                    // null when the final component does not exist
   bool must_be_directory = false;  // the path had a trailing slash
-};
-
-struct OpenOptions {
-  bool follow = true;      // follow a symlink in the final component
-  bool create = false;     // O_CREAT: create a writable regular file when absent
-  bool exclusive = false;  // O_EXCL: with create, fail if the name exists (never follows)
-  bool truncate = false;   // O_TRUNC
-  bool directory = false;  // O_DIRECTORY: the result must be a directory
-  bool write = false;      // the opener wants to write
 };
 
 class Vfs {

@@ -122,6 +122,12 @@ constexpr Errno to_errno(vfs::Status status) {
       return Errno::kPerm;
     case vfs::Status::kFileTooBig:
       return Errno::kFbig;
+    case vfs::Status::kAccess:
+      return Errno::kAcces;
+    case vfs::Status::kIo:
+      return Errno::kIo;
+    case vfs::Status::kNotSupported:
+      return Errno::kNotsup;
   }
   return Errno::kIo;
 }

@@ -1,0 +1,16 @@
+// The filesystems a sandbox mounts besides its private tree, from its options.
+#pragma once
+
+#include <vector>
+
+#include "eryx/options.hpp"
+#include "wasi/options.h"
+
+namespace eryx::detail {
+
+// The shared storage of `options` at vfs_mount_path (more kinds, e.g. host volumes, join here).
+// InvalidArgumentError for a mount path that is not absolute and canonical, is "/" or lies in
+// /tmp.
+std::vector<wasi::MountPoint> mounts_of(const SandboxOptions& options);
+
+}  // namespace eryx::detail
