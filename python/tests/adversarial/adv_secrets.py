@@ -21,7 +21,7 @@ from secret_servers import RecordingServer, http_response, tls_context  # noqa: 
 __all__ = [
     "VALUE", "VALUE_B", "PLACEHOLDER", "SECRETS", "API", "EVIL", "SHARED", "B_HOST", "net", "run",
     "Outcome", "assert_clean", "assert_placeholder_reached", "RecordingServer", "http_response",
-    "tls_context", "pki", "dedent", "re", "eryx", "loads",
+    "tls_context", "pki", "dedent", "re", "eryx", "loads", "FETCH_ECHO",
 ]
 
 VALUE = "sk-adv-2f7d91c4e8b3a6f05d1c"
@@ -89,6 +89,14 @@ def exchange(host, port, *chunks, tls_name=None, wait=0.5):
     s.close()
     return got
 '''
+
+# Guest code (format with port= and n=len(value)): one request to an echoing api.test; `v` is then
+# the real value, come back in the echo.
+FETCH_ECHO = """
+echo = exchange('api.test', {port}, 'GET / HTTP/1.1\\r\\nHost: a\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n').decode('utf-8')
+v = echo.split('Authorization: ')[1].split('\\r\\n')[0]
+assert v != K and len(v) == {n}, 'the echo did not carry the value'
+"""
 
 
 @dataclasses.dataclass

@@ -9,6 +9,8 @@ arrive (so the absence of the value is the host's doing, not a request that neve
 Helpers: adv_secrets.py; servers: secret_servers.RecordingServer on 127.0.0.0/8.
 """
 
+import pytest
+
 from adv_harness import child
 
 SECRETS_PRELUDE = "from adv_secrets import *\n"
@@ -75,7 +77,7 @@ def test_exception_messages_tracebacks_notes_and_groups_are_redacted():
                  "e = ValueError('x')\ne.add_note(K)\nraise e",
                  "raise ExceptionGroup(K, [ValueError(K), TypeError(KB)])",
                  "class E(Exception):\n    def __str__(self):\n        return K\nraise E()",
-                 "socket.create_connection((K + '.invalid', 80), timeout=2)"]:
+                 "import warnings\nwarnings.simplefilter('error')\nwarnings.warn(K)"]:
         out = run(code)
         assert out.error, code
         assert_clean(out)
@@ -186,6 +188,7 @@ def test_gc_frame_and_module_introspection_find_no_copy_of_the_value():
                 found += hashlib.sha256(bytes(obj[i:i + n])).hexdigest() == target
                 i = obj.find(head, i + 1)
             return found
+        gc.unfreeze()  # the interpreter's start-up objects are frozen, out of get_objects()' sight
         total, seen = 0, 0
         for obj in gc.get_objects():
             for ref in gc.get_referents(obj):
@@ -295,6 +298,35 @@ def test_sni_spoofing_gets_no_value():
     assert_clean(out, evil)
     assert "HTTP/1.1 200" in out.stdout, (out.stdout, out.error)
     assert_placeholder_reached(evil, 1)
+
+
+@case()
+def test_tls_to_the_allowed_host_with_another_names_sni_gets_no_value():
+    # On a shared front end (one address serving many sites, as a CDN's does) the SNI picks the site
+    # a request reaches: a connection made for api.test whose TLS names evil.test talks to evil.test.
+    ca_pem, cert = pki()
+    with RecordingServer(API, tls=tls_context(cert)) as api:
+        out = run(f"""
+            got = exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: evil.test\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n',
+                           tls_name='evil.test')
+            print(got[:15])
+        """, api, network=net(ca_pem))
+    assert "HTTP/1.1 200" in out.stdout, (out.stdout, out.error)
+    assert_clean(out, api)
+    assert_placeholder_reached(api, 1)
+
+
+@pytest.mark.xfail(strict=True, reason="the Host header is not checked: a shared front end routes by it "
+                                       "(reported to the lead; the issue asks only that it never chooses)")
+@case()
+def test_a_host_header_naming_another_site_on_the_allowed_connection_gets_no_value():
+    with RecordingServer(API) as api:
+        out = run(f"""
+            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: evil.test\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n')
+            exchange('api.test', {api.port}, 'GET http://evil.test/ HTTP/1.1\\r\\nHost: evil.test\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n')
+        """, api)
+    assert_clean(out, api)
+    assert_placeholder_reached(api, 2)
 
 
 @case()
@@ -594,11 +626,6 @@ def test_raw_streams_and_tls_to_another_host_get_no_value():
 # way out of it
 # ---------------------------------------------------------------------------------------------
 
-FETCH_ECHO = """
-echo = exchange('api.test', {port}, 'GET / HTTP/1.1\\r\\nHost: a\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n').decode('utf-8')
-v = echo.split('Authorization: ')[1].split('\\r\\n')[0]
-assert v != K and len(v) == {n}, 'the echo did not carry the value'
-"""
 
 
 @case()
