@@ -7,9 +7,10 @@ namespace {
 
 std::string text_of(nb::handle value, const std::string& what) {
   if (!nb::isinstance<nb::str>(value)) {
-    throw nb::type_error((what + " must be a str, not " +
-                          nb::cast<std::string>(nb::type_name(value.type())))
-                             .c_str());
+    // nb::str's own c_str(): nb::cast<std::string> needs nanobind/stl/string.h, and without it
+    // the message itself threw std::bad_cast (a RuntimeError instead of this TypeError).
+    throw nb::type_error(
+        (what + " must be a str, not " + nb::type_name(value.type()).c_str()).c_str());
   }
   Py_ssize_t size = 0;
   const char* data = PyUnicode_AsUTF8AndSize(value.ptr(), &size);
