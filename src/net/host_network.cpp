@@ -653,8 +653,12 @@ int32_t HostNetwork::tls_start(uint32_t handle, std::string_view host, std::stri
   std::string error;
   connection->tls = TlsClient::over_socket(config_->trust, connection->fd, host, alpn_wire, &error);
   if (!connection->tls) return fail(ERYX_NET_INVALID, error);
-  // The plaintext inside TLS is a new stream of requests; SNI (`host`) never chooses the secrets.
-  start_rewriting(*connection);
+  // The plaintext inside TLS is a new stream of requests. SNI (`host`) never chooses the secrets,
+  // but it must allow them too: on a shared front end (a CDN address serving many sites) the SNI
+  // picks the site the requests reach, so TLS naming another site gets no secret.
+  std::vector<std::string> names = connection->target_names;
+  if (!names.empty()) names.emplace_back(host);
+  connection->rewriter = config_->outbound ? config_->outbound->for_connection(names) : nullptr;
   if (timeout_ms == 0) return tls_handshake(handle);
   auto until = operation_deadline(timeout_ms, config_->connect_timeout_ms);
   int32_t status = drive_tls(

@@ -72,7 +72,7 @@ void append_u16(std::string& out, uint32_t unit) {
 
 }  // namespace
 
-std::optional<std::string> json_ascii_escaped(std::string_view value) {
+std::optional<std::string> json_escaped(std::string_view value, bool ascii_only) {
   std::string out;
   size_t i = 0;
   while (i < value.size()) {
@@ -110,9 +110,12 @@ std::optional<std::string> json_ascii_escaped(std::string_view value) {
       ++i;
       continue;
     }
+    size_t start = i;
     uint32_t cp = decode_utf8(value, i);
     if (cp == 0) return std::nullopt;
-    if (cp >= 0x10000) {
+    if (!ascii_only) {
+      out.append(value.substr(start, i - start));
+    } else if (cp >= 0x10000) {
       cp -= 0x10000;
       append_u16(out, 0xD800 + (cp >> 10));
       append_u16(out, 0xDC00 + (cp & 0x3FF));
@@ -141,8 +144,13 @@ std::shared_ptr<const SandboxSecrets> SandboxSecrets::make(
   for (const auto& secret : result->set_->secrets()) {
     needles.push_back(secret.value);
     needles.push_back(secret.placeholder);
-    if (auto escaped = json_ascii_escaped(secret.value); escaped && *escaped != secret.value) {
-      needles.push_back(std::move(*escaped));
+    // Both of json.dumps' spellings: the guest writes results with ensure_ascii and callback
+    // arguments without it, and a value with a quote and non-ASCII text differs in each.
+    for (bool ascii_only : {true, false}) {
+      if (auto escaped = json_escaped(secret.value, ascii_only);
+          escaped && *escaped != secret.value) {
+        needles.push_back(std::move(*escaped));
+      }
     }
     // Names are identifiers and placeholders [A-Za-z0-9_-] (SecretSet checks), so quoting is safe.
     code += "'" + secret.name + "': '" + secret.placeholder + "', ";

@@ -49,9 +49,13 @@ class SandboxSecrets {
   std::string environment_code_;
 };
 
-// `value` as json.dumps writes it inside a string with ensure_ascii (Python's default): quotes,
-// backslashes and control characters escaped, everything past ASCII as \uXXXX (surrogate pairs
-// above U+FFFF). nullopt for bytes that are not UTF-8.
-std::optional<std::string> json_ascii_escaped(std::string_view value);
+// `value` as json.dumps writes it inside a string: quotes, backslashes and control characters
+// escaped and, with `ascii_only` (ensure_ascii, Python's default), everything past ASCII as \uXXXX
+// (surrogate pairs above U+FFFF); without it (ensure_ascii=False, as the guest sends callback
+// arguments) non-ASCII text stays as it is. nullopt for bytes that are not UTF-8.
+std::optional<std::string> json_escaped(std::string_view value, bool ascii_only);
+inline std::optional<std::string> json_ascii_escaped(std::string_view value) {
+  return json_escaped(value, true);
+}
 
 }  // namespace eryx::secrets
