@@ -448,21 +448,38 @@ def test_a_session_from_a_snapshot_substitutes_its_new_placeholder(net, api):
     assert _sent_value(api)
 
 
-def test_asyncio_tls_is_not_substituted(tls_net, api_tls):
-    # Documented limit: TLS over memory BIOs (ssl.SSLObject: asyncio, anyio) runs its records
-    # through the guest, where the host cannot tell requests from anything else.
-    eryx.Sandbox(network=tls_net, secrets=SECRET).execute(code(f"""
-        import asyncio, os, ssl
-        async def main():
-            r, w = await asyncio.open_connection("api.test", {api_tls.port}, ssl=ssl.create_default_context())
-            w.write(("GET / HTTP/1.1\\r\\nHost: api.test\\r\\nAuthorization: Bearer "
-                     + os.environ["API_KEY"] + "\\r\\n\\r\\n").encode())
-            await w.drain()
-            await r.readuntil(b"ok")
-            w.close()
-        asyncio.run(main())
-    """))
-    assert _sent_placeholder(api_tls) and VALUE.encode() not in api_tls.received()
+ASYNCIO_TLS = """
+import asyncio, os, ssl
+async def main():
+    ctx = ssl.create_default_context()
+    try:
+        r, w = await asyncio.open_connection("api.test", {port}, ssl=ctx, server_hostname={sni!r})
+    except (ssl.SSLError, OSError) as e:
+        print("refused", type(e).__name__)
+        return
+    w.write(("GET / HTTP/1.1\\r\\nHost: api.test\\r\\nAuthorization: Bearer "
+             + os.environ["API_KEY"] + "\\r\\n\\r\\n").encode())
+    await w.drain()
+    await r.readuntil(b"ok")
+    w.close()
+asyncio.run(main())
+"""
+
+
+def test_asyncio_tls_to_an_allowed_name_is_substituted(tls_net, api_tls):
+    # TLS over memory BIOs (ssl.SSLObject: asyncio, anyio, httpx.AsyncClient): the host takes the
+    # certificate-verified server name as the target.
+    eryx.Sandbox(network=tls_net, secrets=SECRET).execute(
+        ASYNCIO_TLS.format(port=api_tls.port, sni="api.test"))
+    assert _sent_value(api_tls)
+
+
+def test_asyncio_tls_naming_another_site_never_carries_the_value(tls_net, api_tls):
+    # The server cannot prove it is other.test, so no request is encrypted at all.
+    out = eryx.Sandbox(network=tls_net, secrets=SECRET).execute(
+        ASYNCIO_TLS.format(port=api_tls.port, sni="other.test")).stdout
+    assert "refused" in out
+    assert VALUE.encode() not in api_tls.received()
 
 
 # ---- requests, from the pinned wheels ----

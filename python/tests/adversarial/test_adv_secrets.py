@@ -316,8 +316,6 @@ def test_tls_to_the_allowed_host_with_another_names_sni_gets_no_value():
     assert_placeholder_reached(api, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="the Host header is not checked: a shared front end routes by it "
-                                       "(reported to the lead; the issue asks only that it never chooses)")
 @case()
 def test_a_host_header_naming_another_site_on_the_allowed_connection_gets_no_value():
     with RecordingServer(API) as api:
