@@ -19,10 +19,14 @@ struct FactoryData;
 namespace net {
 struct SandboxNetwork;
 }
+namespace packages {
+struct PackageSet;
+}
 
 class Sandbox {
  public:
-  // Uses Runtime::shared() when runtime is null. Throws InitializationError.
+  // Uses Runtime::shared() when runtime is null. Throws InitializationError, or
+  // InvalidArgumentError for a bad package (options.packages, options.site_packages).
   explicit Sandbox(SandboxOptions options = {}, std::shared_ptr<Runtime> runtime = nullptr);
 
   // Runs `code` (UTF-8 Python source). Returns the captured output and statistics, or throws:
@@ -40,8 +44,9 @@ class Sandbox {
 
   std::shared_ptr<const SandboxOptions> options_;
   std::shared_ptr<Runtime> runtime_;
-  std::shared_ptr<const detail::FactoryData> factory_;  // null: the runtime's fresh interpreter
-  std::shared_ptr<const net::SandboxNetwork> network_;   // null: no network
+  std::shared_ptr<const detail::FactoryData> factory_;    // null: the runtime's fresh interpreter
+  std::shared_ptr<const net::SandboxNetwork> network_;    // null: no network
+  std::shared_ptr<const packages::PackageSet> packages_;  // null: no packages of its own
 };
 
 }  // namespace eryx

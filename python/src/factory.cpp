@@ -5,6 +5,7 @@
 #include <nanobind/stl/vector.h>
 
 #include "execution.h"
+#include "packages.h"
 #include "py_types.h"
 
 namespace eryx::python {
@@ -36,9 +37,12 @@ void init_factory(nb::module_& m) {
           "create_sandbox",
           [](const SandboxFactory& factory, std::optional<PyResourceLimits> resource_limits,
              nb::object on_stdout, nb::object on_stderr, std::optional<std::string> result_variable,
-             nb::handle callbacks, const PyNetConfig* network) {
+             nb::handle callbacks, const PyNetConfig* network,
+             std::optional<std::vector<std::filesystem::path>> packages,
+             std::optional<std::filesystem::path> site_packages) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
                                       std::move(result_variable), callbacks, network);
+            set_packages(built.options, std::move(packages), std::move(site_packages));
             // An instance of eryx.Sandbox (the Python class with execute_async).
             nb::object cls = nb::module_::import_("eryx").attr("Sandbox");
             nb::object obj = nb::inst_alloc(cls);
@@ -52,7 +56,8 @@ void init_factory(nb::module_& m) {
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
-          nb::arg("network").none() = nb::none(),
+          nb::arg("network").none() = nb::none(), nb::arg("packages").none() = nb::none(),
+          nb::arg("site_packages").none() = nb::none(),
           "A Sandbox whose every execution starts from the factory's state.")
       .def_prop_ro("size_bytes", &SandboxFactory::size_bytes)
       .def("to_bytes",

@@ -1,8 +1,11 @@
 // eryx.Session: one live interpreter kept between executions.
+#include <nanobind/stl/filesystem.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
 
 #include "execution.h"
+#include "packages.h"
 #include "py_types.h"
 
 namespace eryx::python {
@@ -15,7 +18,9 @@ nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
                                  std::optional<PyResourceLimits> resource_limits,
                                  nb::object on_stdout, nb::object on_stderr,
                                  std::optional<std::string> result_variable, nb::handle callbacks,
-                                 const PyNetConfig* network) {
+                                 const PyNetConfig* network,
+                                 std::optional<std::vector<std::filesystem::path>> packages,
+                                 std::optional<std::filesystem::path> site_packages) {
   if (!nb::type_check(cls) ||
       !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls.ptr()),
                         reinterpret_cast<PyTypeObject*>(nb::type<PySession>().ptr()))) {
@@ -23,6 +28,7 @@ nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
   }
   auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
                             std::move(result_variable), callbacks, network);
+  set_packages(built.options, std::move(packages), std::move(site_packages));
   std::string_view bytes(static_cast<const char*>(data.data()), data.size());
   std::unique_ptr<Session> session;
   {
@@ -44,10 +50,12 @@ void init_session(nb::module_& m) {
       .def(
           "__init__",
           [](PySession* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
-             nb::object on_stderr, std::optional<std::string> result_variable,
-             nb::handle callbacks, const PyNetConfig* network) {
+             nb::object on_stderr, std::optional<std::string> result_variable, nb::handle callbacks,
+             const PyNetConfig* network, std::optional<std::vector<std::filesystem::path>> packages,
+             std::optional<std::filesystem::path> site_packages) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
                                       std::move(result_variable), callbacks, network);
+            set_packages(built.options, std::move(packages), std::move(site_packages));
             auto* py = new (self) PySession();
             GilRelease release;
             py->refs = built.refs;
@@ -56,7 +64,8 @@ void init_session(nb::module_& m) {
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
-          nb::arg("network").none() = nb::none())
+          nb::arg("network").none() = nb::none(), nb::arg("packages").none() = nb::none(),
+          nb::arg("site_packages").none() = nb::none())
       .def(
           "execute",
           [](PySession& self, const nb::str& code) {
@@ -164,8 +173,9 @@ void init_session(nb::module_& m) {
       nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
       nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
       nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
-      nb::arg("network").none() = nb::none(),
-      "A new Session from snapshot() bytes; the options are not part of the bytes.");
+      nb::arg("network").none() = nb::none(), nb::arg("packages").none() = nb::none(),
+      nb::arg("site_packages").none() = nb::none(),
+      "A new Session from snapshot() bytes; the options (packages too) are not part of the bytes.");
   session_class.attr("from_snapshot") = nb::steal(PyClassMethod_New(from_snapshot.ptr()));
 }
 

@@ -2,6 +2,7 @@
 
 #include "api/code_validation.h"
 #include "api/factory_data.h"
+#include "api/sandbox_packages.h"
 #include "engine/runtime_core.h"
 #include "net/sandbox_network.h"
 
@@ -18,12 +19,14 @@ Sandbox::Sandbox(SandboxOptions options, std::shared_ptr<Runtime> runtime,
   detail::validate_name(options_->result_variable, "result_variable");
   // Compiled once: the policy and the TLS trust serve every execution of this sandbox.
   if (options_->network) network_ = net::SandboxNetwork::make(*options_->network);
+  packages_ = detail::load_sandbox_packages(*options_);
 }
 
 ExecuteResult Sandbox::execute(std::string_view code, const CancellationToken& cancel) const {
   detail::validate_code(code);
   return runtime_->core().execute_fresh(code, *options_, cancel.state(),
-                                        factory_ ? &factory_->image : nullptr, network_);
+                                        factory_ ? &factory_->image : nullptr, network_,
+                                        packages_.get());
 }
 
 }  // namespace eryx

@@ -6,9 +6,11 @@
 #include <utility>
 
 #include "api/code_validation.h"
+#include "api/sandbox_packages.h"
 #include "engine/execution.h"
 #include "engine/guest_call.h"
 #include "engine/guest_module.h"
+#include "engine/guest_packages.h"
 #include "engine/runtime_core.h"
 #include "engine/session_image.h"
 #include "eryx/errors.hpp"
@@ -25,6 +27,7 @@ class SessionCore {
         options_(std::move(options)),
         variant_(runtime_->core().variant_for(options_.limits)),
         network_(compile_network(options_)),
+        packages_(load_sandbox_packages(options_)),
         timeout_ms_(options_.limits.execution_timeout_ms) {
     validate_name(options_.result_variable, "result_variable");
     start_fresh();
@@ -66,7 +69,8 @@ class SessionCore {
     auto lock = acquire();
     if (!instance_) start_fresh();
     auto image = instance_->capture({});
-    auto child = std::unique_ptr<SessionCore>(new SessionCore(options_, runtime_, variant_));
+    auto child =
+        std::unique_ptr<SessionCore>(new SessionCore(options_, runtime_, variant_, packages_));
     child->instance_ =
         variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
     child->instance_->restore(image);
@@ -90,7 +94,9 @@ class SessionCore {
                                                     std::shared_ptr<Runtime> runtime) {
     validate_name(options.result_variable, "result_variable");
     const auto& variant = runtime->core().variant_for(options.limits);
-    auto core = std::unique_ptr<SessionCore>(new SessionCore(options, std::move(runtime), variant));
+    auto packages = load_sandbox_packages(options);
+    auto core = std::unique_ptr<SessionCore>(
+        new SessionCore(options, std::move(runtime), variant, std::move(packages)));
     auto image = engine::SessionImage::parse(bytes, core->fingerprint());
     const auto& limits = core->options_.limits;
     if (limits.max_memory_bytes && image.memory_size > *limits.max_memory_bytes) {
@@ -99,7 +105,10 @@ class SessionCore {
                                " bytes of memory, more than max_memory_bytes (" +
                                std::to_string(*limits.max_memory_bytes) + ")");
     }
-    auto instance = variant.fresh_instance({.max_memory_bytes = limits.max_memory_bytes});
+    // The packages' files are the host's layout, as the stdlib: not in the bytes, placed anew (the
+    // interpreter's sys.path, part of the bytes, names them already).
+    auto instance = variant.fresh_instance({.max_memory_bytes = limits.max_memory_bytes}, nullptr,
+                                           core->packages_.get());
     // The quota applies to the restored files already, as run_execution applies it to writes.
     if (limits.max_vfs_bytes) instance->state().wasi->vfs().set_quota_bytes(*limits.max_vfs_bytes);
     image.restore_into(*instance);
@@ -139,11 +148,13 @@ class SessionCore {
  private:
   // For fork(): a core whose instance the caller provides.
   SessionCore(const SandboxOptions& options, std::shared_ptr<Runtime> runtime,
-              const engine::EngineVariant& variant)
+              const engine::EngineVariant& variant,
+              std::shared_ptr<const packages::PackageSet> packages)
       : runtime_(std::move(runtime)),
         options_(options),
         variant_(variant),
         network_(compile_network(options_)),
+        packages_(std::move(packages)),
         timeout_ms_(options.limits.execution_timeout_ms) {}
 
   static std::shared_ptr<const net::SandboxNetwork> compile_network(const SandboxOptions& options) {
@@ -216,14 +227,26 @@ class SessionCore {
   }
 
   void start_fresh() {
-    instance_ = variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
+    instance_ = variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes},
+                                        nullptr, packages_.get());
     execution_count_ = 0;
+    if (packages_) {
+      try {
+        engine::run_guest_call(*instance_, variant_.ticker(),
+                               {.deadline = engine::deadline_after(timeout())},
+                               [&] { engine::activate_packages(*instance_); });
+      } catch (...) {
+        instance_.reset();
+        throw;
+      }
+    }
   }
 
   std::shared_ptr<Runtime> runtime_;  // keeps the engine variant alive
   SandboxOptions options_;
   const engine::EngineVariant& variant_;
-  std::shared_ptr<const net::SandboxNetwork> network_;  // null: no network
+  std::shared_ptr<const net::SandboxNetwork> network_;    // null: no network
+  std::shared_ptr<const packages::PackageSet> packages_;  // null: none
   mutable std::mutex mutex_;
   std::atomic<std::thread::id> holder_;  // the thread holding mutex_, if any
   std::unique_ptr<engine::GuestInstance> instance_;

@@ -7,6 +7,7 @@
 #include "callbacks/broker.h"
 #include "callbacks/registry_data.h"
 #include "engine/guest_call.h"
+#include "engine/guest_packages.h"
 #include "eryx/errors.hpp"
 #include "util/json_check.h"
 
@@ -73,6 +74,7 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
           instance.state().net = net::open_network(context.network);
         }
         if (context.reseed) instance.reseed();
+        if (context.activate_packages) activate_packages(instance);
         if (!registry->entries.empty())
           instance.install_callbacks(registry.get(), registry->catalog_json);
         auto status = instance.execute(code);

@@ -25,6 +25,9 @@ struct ExecutionContext {
   std::atomic<bool>* callbacks_running = nullptr;
   // The sandbox's network; the instance opens its own connection table from it on first use.
   std::shared_ptr<const net::SandboxNetwork> network = nullptr;
+  // Put the sandbox's packages on sys.path first (engine/guest_packages.h): a fresh interpreter
+  // whose filesystem holds them.
+  bool activate_packages = false;
 };
 
 // Runs `code` (already validated) in `instance`. Throws ExecutionError, TimeoutError,

@@ -53,16 +53,18 @@ const engine::EngineVariant& RuntimeCore::variant_for(const ResourceLimits& limi
 ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOptions& options,
                                          const CancellationToken::State* stop,
                                          const snapshot::FactoryImage* factory,
-                                         std::shared_ptr<const net::SandboxNetwork> network) const {
+                                         std::shared_ptr<const net::SandboxNetwork> network,
+                                         const packages::PackageSet* packages) const {
   const auto& variant = variant_for(options.limits);
-  auto instance =
-      variant.fresh_instance({.max_memory_bytes = options.limits.max_memory_bytes}, factory);
+  auto instance = variant.fresh_instance({.max_memory_bytes = options.limits.max_memory_bytes},
+                                         factory, packages);
   return engine::run_execution(*instance, code, options,
                                {.ticker = variant.ticker(),
                                 .metered = variant.metered(),
                                 .stop = stop,
                                 .reseed = factory != nullptr,
-                                .network = std::move(network)});
+                                .network = std::move(network),
+                                .activate_packages = packages != nullptr});
 }
 
 const std::string& RuntimeCore::factory_fingerprint() const {

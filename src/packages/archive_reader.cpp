@@ -218,8 +218,9 @@ std::vector<ArchiveFile> read_archive(std::string_view name, std::string_view by
     }
     if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {
       const char* error = archive_error_string(a);
-      fail_archive(name, std::string(entries == 0 ? what : "is damaged") + " (after entry " +
-                             quote(last_entry) + "): " + (error ? error : "unreadable"));
+      std::string why =
+          entries == 0 ? std::string(what) : "is damaged (after entry " + quote(last_entry) + ")";
+      fail_archive(name, why + ": " + (error ? error : "unreadable"));
     }
     if (raw_name == nullptr) fail_archive(name, "has an entry without a name");
     std::string entry_name = raw_name;

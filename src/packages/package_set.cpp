@@ -68,7 +68,10 @@ SharedBytes intern(std::string bytes) {
 std::string read_host_file(const fs::path& path, uint64_t max_bytes, const std::string& what) {
   std::error_code ec;
   auto size = fs::file_size(path, ec);
-  if (ec) throw InitializationError("eryx: cannot read " + what + " " + path.string());
+  if (ec) {
+    throw InitializationError("eryx: cannot read " + what + " " + path.string() + ": " +
+                              ec.message());
+  }
   if (size > max_bytes) {
     throw InvalidArgumentError("eryx: " + what + " " + path.string() + " is larger than " +
                                std::to_string(max_bytes) + " bytes");
@@ -213,12 +216,7 @@ std::shared_ptr<const Package> load_directory(const fs::path& root, const Limits
 
 std::shared_ptr<const Package> load_package(const fs::path& source, const Limits& limits) {
   std::error_code ec;
-  auto status = fs::status(source, ec);
-  if (ec || !fs::exists(status)) {
-    throw InitializationError("eryx: cannot read package " + source.string() +
-                              (ec ? ": " + ec.message() : ": no such file or directory"));
-  }
-  if (fs::is_directory(status)) return load_directory(source, limits);
+  if (fs::is_directory(source, ec)) return load_directory(source, limits);
   auto name = source.filename().string();
   if (ends_with(name, ".whl")) return load_archive(source, ArchiveKind::kZip, limits);
   if (ends_with(name, ".tar.gz") || ends_with(name, ".tgz")) {
