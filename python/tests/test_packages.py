@@ -145,22 +145,34 @@ def test_a_factory_takes_a_wasi_wheels_tarball(tmp_path):
 def test_ten_sandboxes_with_one_wheel_hold_one_copy_of_it(tmp_path):
     payload = bytes(range(256)) * 400  # 100 KiB, distinct from every other test's files
     wheel = make_wheel(tmp_path, "shared_blob", {"shared_blob/__init__.py": "", "shared_blob/blob.bin": payload})
-    before = _eryx._package_cache_stats()
-    sandboxes = [eryx.Sandbox(packages=[wheel]) for _ in range(10)]
+    sandboxes = [eryx.Sandbox(packages=[wheel])]
+    first = _eryx._package_cache_stats()
+    sandboxes += [eryx.Sandbox(packages=[wheel]) for _ in range(9)]
     after = _eryx._package_cache_stats()
-    assert after["archives_decoded"] - before["archives_decoded"] == 1
-    assert len(payload) <= after["live_file_bytes"] - before["live_file_bytes"] < len(payload) + 1000
+    assert after["archives_decoded"] == first["archives_decoded"]  # decoded once, by the first
+    assert after["live_file_bytes"] == first["live_file_bytes"]  # nine more sandboxes, no more bytes
     out = sandboxes[9].execute("import importlib.resources as r\nprint(len(r.files('shared_blob').joinpath('blob.bin').read_bytes()))")
     assert out.stdout == f"{len(payload)}\n"
 
 
-def test_the_cache_lets_go_when_no_sandbox_uses_the_package(tmp_path):
-    wheel = make_wheel(tmp_path, "short_lived", {"short_lived/__init__.py": "X = 'short-lived'\n"})
+def test_creating_and_dropping_sandboxes_decodes_a_wheel_once(tmp_path):
+    wheel = make_wheel(tmp_path, "churn", {"churn/__init__.py": "X = 'churn'\n"})
     before = _eryx._package_cache_stats()
+    for _ in range(5):
+        eryx.Sandbox(packages=[wheel])
+    assert _eryx._package_cache_stats()["archives_decoded"] - before["archives_decoded"] == 1
+
+
+def test_the_cache_lets_go_of_a_package_no_sandbox_uses_once_others_follow(tmp_path):
+    payload = bytes(range(251)) * 4000  # ~1 MB, distinct from every other test's files
+    wheel = make_wheel(tmp_path, "short_lived", {"short_lived/__init__.py": "", "short_lived/blob.bin": payload})
     sandbox = eryx.Sandbox(packages=[wheel])
-    assert _eryx._package_cache_stats()["live_archives"] == before["live_archives"] + 1
+    held = _eryx._package_cache_stats()
     del sandbox
-    assert _eryx._package_cache_stats()["live_archives"] == before["live_archives"]
+    for i in range(20):  # more than the cache keeps of recently used archives
+        (tmp_path / str(i)).mkdir()
+        eryx.Sandbox(packages=[make_wheel(tmp_path / str(i), "other", {"other/__init__.py": f"N = {i}\n"})])
+    assert held["live_file_bytes"] - _eryx._package_cache_stats()["live_file_bytes"] >= len(payload)
 
 
 # ---- bad packages -----------------------------------------------------------------------------

@@ -96,6 +96,12 @@ std::string_view type_name(mode_t type) {
   }
 }
 
+// libarchive's message for the last failure; it may have none (a null pointer).
+std::string error_text(archive* a) {
+  const char* error = archive_error_string(a);
+  return error ? error : "unreadable";
+}
+
 struct ArchiveDeleter {
   void operator()(archive* a) const { archive_read_free(a); }
 };
@@ -195,7 +201,7 @@ std::vector<ArchiveFile> read_archive(std::string_view name, std::string_view by
     archive_read_support_format_tar(a);
   }
   if (archive_read_open_memory(a, bytes.data(), bytes.size()) != ARCHIVE_OK) {
-    fail_archive(name, std::string(what) + ": " + archive_error_string(a));
+    fail_archive(name, std::string(what) + ": " + error_text(a));
   }
 
   std::vector<ArchiveFile> files;
@@ -217,10 +223,9 @@ std::vector<ArchiveFile> read_archive(std::string_view name, std::string_view by
                    "has an entry (after " + quote(last_entry) + ") whose name is not valid UTF-8");
     }
     if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {
-      const char* error = archive_error_string(a);
       std::string why =
           entries == 0 ? std::string(what) : "is damaged (after entry " + quote(last_entry) + ")";
-      fail_archive(name, why + ": " + (error ? error : "unreadable"));
+      fail_archive(name, why + ": " + error_text(a));
     }
     if (raw_name == nullptr) fail_archive(name, "has an entry without a name");
     std::string entry_name = raw_name;
@@ -267,8 +272,7 @@ std::vector<ArchiveFile> read_archive(std::string_view name, std::string_view by
       la_ssize_t n = archive_read_data(a, buffer, sizeof buffer);
       if (n == 0) break;
       if (n < 0) {
-        const char* error = archive_error_string(a);
-        fail(name, entry_name, std::string("cannot be read: ") + (error ? error : "damaged"));
+        fail(name, entry_name, std::string("cannot be read: ") + error_text(a));
       }
       total += static_cast<uint64_t>(n);
       if (data.size() + static_cast<uint64_t>(n) > limits.max_entry_bytes) {

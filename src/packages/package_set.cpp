@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <list>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -43,11 +44,36 @@ class WeakCache {
   size_t swept_size_ = 0;
 };
 
+// Archives decoded lately, held strongly so that creating and dropping sandboxes one after the
+// other does not decompress the same wheel each time. Bounded by count and bytes.
+constexpr size_t kRecentArchives = 8;
+constexpr uint64_t kRecentBytes = 64ull * 1024 * 1024;
+
 struct Cache {
   std::mutex mutex;
   WeakCache<const std::string> files;
   WeakCache<const Package> archives;
+  std::list<std::pair<std::shared_ptr<const Package>, uint64_t>> recent;  // newest first, bytes
+  uint64_t recent_bytes = 0;
   uint64_t archives_decoded = 0;
+
+  // Under `mutex`: makes `package` the newest of the recent archives.
+  void touch(const std::shared_ptr<const Package>& package) {
+    for (auto it = recent.begin(); it != recent.end(); ++it) {
+      if (it->first == package) {
+        recent.splice(recent.begin(), recent, it);
+        return;
+      }
+    }
+    uint64_t bytes = 0;
+    for (const auto& file : package->files) bytes += file.second->size();
+    recent.emplace_front(package, bytes);
+    recent_bytes += bytes;
+    while (!recent.empty() && (recent.size() > kRecentArchives || recent_bytes > kRecentBytes)) {
+      recent_bytes -= recent.back().second;
+      recent.pop_back();
+    }
+  }
 };
 
 Cache& cache() {
@@ -148,9 +174,11 @@ std::shared_ptr<const Package> load_archive(const fs::path& path, ArchiveKind ki
     auto& c = cache();
     std::lock_guard lock(c.mutex);
     if (auto cached = c.archives.find(key)) {
+      c.touch(cached);
       if (cached->source == source) return cached;
       auto renamed = std::make_shared<Package>(*cached);  // shares the bytes; names this path
       renamed->source = source;
+      renamed->keep_alive = cached;
       return renamed;
     }
   }
@@ -165,6 +193,7 @@ std::shared_ptr<const Package> load_archive(const fs::path& path, ArchiveKind ki
   std::lock_guard lock(c.mutex);
   ++c.archives_decoded;
   c.archives.insert(key, package);
+  c.touch(package);
   return package;
 }
 

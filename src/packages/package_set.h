@@ -9,7 +9,9 @@
 // - File bytes are shared, never copied per sandbox: every file's bytes are interned by SHA-256
 //   in a process-wide cache of weak references, and archives are cached by the SHA-256 of the
 //   archive, so ten sandboxes given the same wheel hold one copy of its files and decompress it
-//   once. The cache holds nothing alive by itself: an entry goes when its last user does.
+//   once. The cache holds weak references, plus the last 8 archives decoded (64 MiB at most)
+//   strongly, so creating and dropping sandboxes in turn does not decompress a wheel each time;
+//   everything else goes when its last user does.
 // - Layout: a wheel's files go to the root of site-packages (`<name>.data/purelib|platlib/`
 //   contents too; the wheel's other `.data` folders are not importable and are left out). A
 //   tarball's tree under its shallowest `site-packages` folder is used when it has one (the
@@ -36,6 +38,7 @@ using SharedBytes = std::shared_ptr<const std::string>;
 struct Package {
   std::string source;  // the host path, for messages
   std::vector<std::pair<std::string, SharedBytes>> files;
+  std::shared_ptr<const void> keep_alive;  // the cached package this one renames, if any
 };
 
 // Reads and checks one source. Throws InvalidArgumentError (bad package, unsupported kind) or

@@ -216,6 +216,22 @@ TEST(PackageArchive, RefusesATruncatedZip) {
   EXPECT_NE(message.find("cut.whl"), std::string::npos) << message;
 }
 
+TEST(PackageArchive, RefusesAGzipWhoseTarIsCutWithoutALibarchiveMessage) {
+  // Found by fuzz/package_archive_fuzzer.cpp: libarchive fails this open with no error text.
+  const std::string bytes(
+      "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\xed\xd3\xb1\x0e\xc2\x20\x14\x40\x51\x66\xbf\x82"
+      "\x1f\x50\xb0\x90\x3a\x39\x98\xd8\xd1\xc5\xcd\x89\x10\xd3\x28\x31\x2a\x29\x38\xf8\xf7\xa2"
+      "\x93\xba\xb8\x68\x13\xd3\x7b\x96\x47\x1e\xc3\x9b\x6e\x3e\x47\x95\x42\x6e\xc7\xd1\x6f\x0f"
+      "\x7e\xd7\x26\x75\x54\xce\x85\x53\xc8\xce\x4d\xe2\x55\x7c\x83\x2e\x6a\x6b\x1f\xb3\x78\x9f"
+      "\xf7\xdf\xa7\x77\xd9\x4f\x4d\x6d\xb4\x90\x5a\xf4\xe0\x92\xb2\xef\xca\x79\x31\x4c\x1b\x39"
+      "\x97\xd5\x48\x60\xa0\x72\xe9\x7f\xdd\x2c\x96\xab\xe6\x77\x34\x3e\xf7\x6f\x5e\xfb\xd7\x33"
+      "\x5b\xd1\x7f\x2f\xf6\x81\xf8\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xfe\xd9\x0d"
+      "\x11\x00\x28\x00\x00",
+      159);
+  auto message = refusal([&] { read_archive("cut.tar.gz", bytes, ArchiveKind::kTarGz); });
+  EXPECT_NE(message.find("cut.tar.gz"), std::string::npos) << message;
+}
+
 TEST(PackageArchive, RefusesAParentDirectoryEntry) {
   auto message = zip_refusal({{"../evil.py", "x"}});
   EXPECT_NE(message.find("bad.whl: entry '../evil.py' leaves the package"), std::string::npos)
@@ -431,18 +447,34 @@ TEST_F(PackageSetTest, TenLoadsOfOneWheelDecodeItOnceAndHoldOneCopy) {
   auto wheel = write("shared.whl", make_zip({{"shared_pkg/blob.bin", payload}}));
   auto before = cache_stats();
   std::vector<std::shared_ptr<const PackageSet>> sets;
-  for (int i = 0; i < 10; ++i) sets.push_back(load_package_set({wheel}, std::nullopt));
+  sets.push_back(load_package_set({wheel}, std::nullopt));
+  auto first = cache_stats();
+  for (int i = 0; i < 9; ++i) sets.push_back(load_package_set({wheel}, std::nullopt));
   auto after = cache_stats();
   EXPECT_EQ(after.archives_decoded - before.archives_decoded, 1u);
-  EXPECT_EQ(after.live_file_bytes - before.live_file_bytes, payload.size());
+  EXPECT_EQ(after.live_file_bytes, first.live_file_bytes);
+  EXPECT_GE(first.live_files, 1u);
   for (const auto& set : sets) EXPECT_EQ(set->files[0].second, sets[0]->files[0].second);
 }
 
-TEST_F(PackageSetTest, TheCacheLetsGoOfAPackageNoSandboxUses) {
-  auto wheel = write("gone.whl", make_zip({{"gone/blob.bin", random_bytes(50'000)}}));
+TEST_F(PackageSetTest, ACreateAndDropPatternDecodesARecentWheelOnce) {
+  auto wheel = write("recent.whl", make_zip({{"recent/blob.bin", random_bytes(10'000)}}));
   auto before = cache_stats();
+  for (int i = 0; i < 5; ++i) load_package_set({wheel}, std::nullopt).reset();
+  EXPECT_EQ(cache_stats().archives_decoded - before.archives_decoded, 1u);
+}
+
+TEST_F(PackageSetTest, TheCacheLetsGoOfAPackageNoSandboxUsesOnceOthersFollow) {
+  auto payload = random_bytes(500'000);
+  auto wheel = write("gone.whl", make_zip({{"gone/blob.bin", payload}}));
   load_package_set({wheel}, std::nullopt).reset();
-  EXPECT_EQ(cache_stats().live_file_bytes, before.live_file_bytes);
+  auto held = cache_stats();
+  for (int i = 0; i < 20; ++i) {
+    auto other = write("other" + std::to_string(i) + ".whl",
+                       make_zip({{"o/m.py", "N = " + std::to_string(i) + "\n"}}));
+    load_package_set({other}, std::nullopt).reset();
+  }
+  EXPECT_GE(held.live_file_bytes - cache_stats().live_file_bytes, payload.size());
 }
 
 }  // namespace
