@@ -50,8 +50,9 @@ class Session {
   std::string snapshot() const;
 
   // A new Session from snapshot() bytes, with `options` (limits, handlers, callbacks, packages:
-  // none of them is part of the bytes; pass the packages the snapshotted session had). Like a fork, its `random` module is reseeded before its first
-  // execution, so two sessions from one snapshot do not repeat each other's random numbers.
+  // none of them is part of the bytes; pass the packages the snapshotted session had). Like a
+  // fork, its `random` module is reseeded before its first execution, so two sessions from one
+  // snapshot do not repeat each other's random numbers.
   // Throws Error for bytes that are corrupt, truncated, of another format version or from another
   // runtime or guest, and ResourceLimitError when the interpreter's memory exceeds
   // options.limits.max_memory_bytes or its files options.limits.max_vfs_bytes.
