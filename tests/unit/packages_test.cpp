@@ -12,6 +12,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "eryx/errors.hpp"
@@ -454,6 +455,18 @@ TEST_F(PackageSetTest, TenLoadsOfOneWheelDecodeItOnceAndHoldOneCopy) {
   EXPECT_EQ(after.archives_decoded - before.archives_decoded, 1u);
   EXPECT_EQ(after.live_file_bytes, first.live_file_bytes);
   EXPECT_GE(first.live_files, 1u);
+  for (const auto& set : sets) EXPECT_EQ(set->files[0].second, sets[0]->files[0].second);
+}
+
+TEST_F(PackageSetTest, ThreadsLoadingOneWheelAtOnceShareItsBytes) {
+  auto wheel = write("threads.whl", make_zip({{"threads_pkg/blob.bin", random_bytes(200'000)}}));
+  std::vector<std::shared_ptr<const PackageSet>> sets(8);
+  std::vector<std::thread> threads;
+  for (auto& set : sets) {
+    threads.emplace_back([&set, &wheel] { set = load_package_set({wheel}, std::nullopt); });
+  }
+  for (auto& thread : threads) thread.join();
+  // Two threads may both decode it; interning still leaves one copy of the bytes.
   for (const auto& set : sets) EXPECT_EQ(set->files[0].second, sets[0]->files[0].second);
 }
 
