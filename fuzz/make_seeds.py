@@ -369,13 +369,30 @@ def vfs_mounts_seeds():
         vm_op("copy", 0, 3, [], extra=bytes([0])),
     ])
     return {"shared_file": shared, "trees_and_offsets": trees}
+def package_archive_seeds():
+    """A small wheel and a wasi-wheels style tarball, each after its kind byte (0 zip, 1 tar.gz);
+    fixed times, so the bytes are the same on every run."""
+    import gzip, io, tarfile, zipfile
+    wheel = io.BytesIO()
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in [("pkg/__init__.py", "X = 1\n"), ("pkg/sub/m.py", "def f():\n    return 2\n"),
+                           ("pkg-1.0.dist-info/METADATA", "Name: pkg\n")]:
+            z.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), text)
+    tar = io.BytesIO()
+    with tarfile.open(fileobj=tar, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name, text in [("top/site-packages/m/__init__.py", b"Y = 2\n"), ("top/README", b"hi\n")]:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(text), 0
+            t.addfile(info, io.BytesIO(text))
+    return {"wheel": b"\0" + wheel.getvalue(), "tarball": b"\1" + gzip.compress(tar.getvalue(), mtime=0)}
 
 
 def main():
     for target, seeds in [("wasi_calls", wasi_seeds()), ("callback_broker", broker_seeds()),
                           ("schema_validator", schema_seeds()), ("net_policy", net_policy_seeds()),
                           ("secrets_rewrite", secrets_rewrite_seeds()),
-                          ("vfs_mounts", vfs_mounts_seeds()), ("wasm_reader", wasm_seeds())]:
+                          ("vfs_mounts", vfs_mounts_seeds()), ("wasm_reader", wasm_seeds()),
+                          ("package_archive", package_archive_seeds())]:
         os.makedirs(os.path.join(CORPUS, target), exist_ok=True)
         for name, data in seeds.items():
             with open(os.path.join(CORPUS, target, "seed_" + name), "wb") as f:

@@ -24,12 +24,13 @@ struct FactoryData;
 }
 
 struct FactoryOptions {
-  // Pure-Python wheels (.whl) importable in the sandboxes (served from the sandbox's read-only
-  // filesystem and imported with zipimport; wheels with native extensions cannot work in WASI).
+  // Pure-Python packages importable in the sandboxes: wheels (.whl), .tar.gz/.tgz archives (a
+  // site-packages tree inside) and directories, as SandboxOptions::packages (checked the same
+  // way; docs/guide/packages.md), served read-only from /usr/local/lib/eryx-site-packages.
   std::vector<std::filesystem::path> packages = {};
   // Modules imported once, at factory build time.
   std::vector<std::string> imports = {};
-  // A host directory of pure-Python packages, copied into the sandbox's read-only filesystem.
+  // A host directory of pure-Python packages, read into the sandbox's read-only filesystem.
   std::optional<std::filesystem::path> site_packages = {};
   // Time all guest code of the build (the imports) may take; TimeoutError past it. nullopt: no
   // limit (then only `cancel` stops an import that never returns).
@@ -40,7 +41,8 @@ struct FactoryOptions {
 
 class SandboxFactory {
  public:
-  // Throws InitializationError (imports failed, unreadable package), InvalidArgumentError, or
+  // Throws InitializationError (imports failed, unreadable package), InvalidArgumentError (a bad
+  // package or import name), or
   // TimeoutError / CancelledError (see build_timeout_ms, cancel).
   explicit SandboxFactory(FactoryOptions options = {}, std::shared_ptr<Runtime> runtime = nullptr);
   ~SandboxFactory();

@@ -75,6 +75,15 @@ struct SandboxOptions {
   // /tmp (InvalidArgumentError otherwise).
   std::shared_ptr<VfsStorage> vfs;
   std::string vfs_mount_path = "/data";
+  // Python packages the code can import: pure-Python wheels (.whl), .tar.gz/.tgz archives (a
+  // site-packages tree inside, as wasi-wheels makes them) and directories. They are read and
+  // checked when the Sandbox or Session is created (a bad one raises InvalidArgumentError), then
+  // served read-only from memory, shared by every sandbox using the same files
+  // (docs/guide/packages.md). Native extensions are not supported yet.
+  std::vector<std::filesystem::path> packages = {};
+  // A host directory of pure-Python packages (e.g. a virtualenv's site-packages), read the same
+  // way.
+  std::optional<std::filesystem::path> site_packages = {};
 };
 
 // Where the runtime finds the guest artefacts. The defaults point at the build tree; an

@@ -20,7 +20,8 @@ struct SandboxServices;
 
 class Sandbox {
  public:
-  // Uses Runtime::shared() when runtime is null. Throws InitializationError.
+  // Uses Runtime::shared() when runtime is null. Throws InitializationError, or
+  // InvalidArgumentError for a bad package (options.packages, options.site_packages).
   explicit Sandbox(SandboxOptions options = {}, std::shared_ptr<Runtime> runtime = nullptr);
 
   // Runs `code` (UTF-8 Python source). Returns the captured output and statistics, or throws:

@@ -21,8 +21,9 @@ class SessionCore;
 
 class Session {
  public:
-  // Uses Runtime::shared() when runtime is null. Throws InitializationError, or ResourceLimitError
-  // when the interpreter does not fit options.limits.max_memory_bytes.
+  // Uses Runtime::shared() when runtime is null. Throws InitializationError, InvalidArgumentError
+  // (a bad package in options.packages / site_packages), or ResourceLimitError when the interpreter
+  // does not fit options.limits.max_memory_bytes.
   explicit Session(SandboxOptions options = {}, std::shared_ptr<Runtime> runtime = nullptr);
   ~Session();
   Session(Session&&) noexcept;
@@ -51,9 +52,10 @@ class Session {
   // on shared storage.
   std::string snapshot() const;
 
-  // A new Session from snapshot() bytes, with `options` (limits, handlers, callbacks: none of them
-  // is part of the bytes). Like a fork, its `random` module is reseeded before its first
-  // execution, so two sessions from one snapshot do not repeat each other's random numbers.
+  // A new Session from snapshot() bytes, with `options` (limits, handlers, callbacks, packages:
+  // none of them is part of the bytes; pass the packages the snapshotted session had). Like a
+  // fork, its `random` module is reseeded before its first execution, so two sessions from one
+  // snapshot do not repeat each other's random numbers.
   // Throws Error for bytes that are corrupt, truncated, of another format version or from another
   // runtime or guest, and ResourceLimitError when the interpreter's memory exceeds
   // options.limits.max_memory_bytes or its files options.limits.max_vfs_bytes.

@@ -1,13 +1,27 @@
 // eryx.Sandbox: a fresh interpreter for every execute().
+#include <nanobind/stl/filesystem.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
 
 #include "execution.h"
+#include "packages.h"
+#include "packages/package_set.h"
 #include "py_types.h"
 
 namespace eryx::python {
 
 void init_sandbox(nb::module_& m) {
+  // For tests: what the process-wide package cache holds (packages/package_set.h).
+  m.def("_package_cache_stats", [] {
+    auto stats = packages::cache_stats();
+    nb::dict out;
+    out["live_files"] = stats.live_files;
+    out["live_file_bytes"] = stats.live_file_bytes;
+    out["live_archives"] = stats.live_archives;
+    out["archives_decoded"] = stats.archives_decoded;
+    return out;
+  });
   nb::class_<PyStopToken>(m, "_StopToken")
       .def(nb::init<>())
       .def("cancel", [](const PyStopToken& t) { t.token.cancel(); })
@@ -17,13 +31,16 @@ void init_sandbox(nb::module_& m) {
           "__init__",
           [](PySandbox* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
              nb::object on_stderr, std::optional<std::string> result_variable, nb::handle callbacks,
-             const PyNetConfig* network, nb::handle secrets, std::optional<bool> scrub_stdout,
-             std::optional<bool> scrub_stderr, std::optional<bool> scrub_result,
-             std::optional<bool> scrub_files, std::optional<bool> scrub_callback_args) {
+             const PyNetConfig* network, std::optional<std::vector<std::filesystem::path>> packages,
+             std::optional<std::filesystem::path> site_packages, nb::handle secrets,
+             std::optional<bool> scrub_stdout, std::optional<bool> scrub_stderr,
+             std::optional<bool> scrub_result, std::optional<bool> scrub_files,
+             std::optional<bool> scrub_callback_args) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
                                       std::move(result_variable), callbacks, network,
                                       {secrets, scrub_stdout, scrub_stderr, scrub_result,
                                        scrub_files, scrub_callback_args});
+            set_packages(built.options, std::move(packages), std::move(site_packages));
             auto* py = new (self) PySandbox();
             GilRelease release;  // the first sandbox starts the shared runtime
             py->refs = built.refs;
@@ -32,7 +49,8 @@ void init_sandbox(nb::module_& m) {
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
-          nb::arg("network").none() = nb::none(), ERYX_PY_SECRET_KWARGS)
+          nb::arg("network").none() = nb::none(), nb::arg("packages").none() = nb::none(),
+          nb::arg("site_packages").none() = nb::none(), ERYX_PY_SECRET_KWARGS)
       .def(
           "execute",
           [](PySandbox& self, const nb::str& code) {

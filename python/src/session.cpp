@@ -1,9 +1,12 @@
 // eryx.Session: one live interpreter kept between executions.
+#include <nanobind/stl/filesystem.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/shared_ptr.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
 
 #include "execution.h"
+#include "packages.h"
 #include "py_types.h"
 
 namespace eryx::python {
@@ -23,9 +26,12 @@ nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
                                  nb::object on_stdout, nb::object on_stderr,
                                  std::optional<std::string> result_variable, nb::handle callbacks,
                                  const PyNetConfig* network, std::shared_ptr<VfsStorage> vfs,
-                                 std::optional<std::string> vfs_mount_path, nb::handle secrets,
-                                 std::optional<bool> scrub_stdout, std::optional<bool> scrub_stderr,
-                                 std::optional<bool> scrub_result, std::optional<bool> scrub_files,
+                                 std::optional<std::string> vfs_mount_path,
+                                 std::optional<std::vector<std::filesystem::path>> packages,
+                                 std::optional<std::filesystem::path> site_packages,
+                                 nb::handle secrets, std::optional<bool> scrub_stdout,
+                                 std::optional<bool> scrub_stderr, std::optional<bool> scrub_result,
+                                 std::optional<bool> scrub_files,
                                  std::optional<bool> scrub_callback_args) {
   if (!nb::type_check(cls) ||
       !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls.ptr()),
@@ -37,6 +43,7 @@ nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
       callbacks, network,
       {secrets, scrub_stdout, scrub_stderr, scrub_result, scrub_files, scrub_callback_args});
   set_vfs(built.options, vfs, vfs_mount_path);
+  set_packages(built.options, std::move(packages), std::move(site_packages));
   std::string_view bytes(static_cast<const char*>(data.data()), data.size());
   std::unique_ptr<Session> session;
   {
@@ -61,7 +68,9 @@ void init_session(nb::module_& m) {
           [](PySession* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
              nb::object on_stderr, std::optional<std::string> result_variable, nb::handle callbacks,
              const PyNetConfig* network, std::shared_ptr<VfsStorage> vfs,
-             std::optional<std::string> vfs_mount_path, nb::handle secrets,
+             std::optional<std::string> vfs_mount_path,
+             std::optional<std::vector<std::filesystem::path>> packages,
+             std::optional<std::filesystem::path> site_packages, nb::handle secrets,
              std::optional<bool> scrub_stdout, std::optional<bool> scrub_stderr,
              std::optional<bool> scrub_result, std::optional<bool> scrub_files,
              std::optional<bool> scrub_callback_args) {
@@ -70,6 +79,7 @@ void init_session(nb::module_& m) {
                                       {secrets, scrub_stdout, scrub_stderr, scrub_result,
                                        scrub_files, scrub_callback_args});
             set_vfs(built.options, std::move(vfs), vfs_mount_path);
+            set_packages(built.options, std::move(packages), std::move(site_packages));
             auto* py = new (self) PySession();
             py->vfs = built.options.vfs;
             py->vfs_mount_path = built.options.vfs_mount_path;
@@ -81,7 +91,8 @@ void init_session(nb::module_& m) {
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
           nb::arg("network").none() = nb::none(), nb::arg("vfs").none() = nb::none(),
-          nb::arg("vfs_mount_path").none() = nb::none(), ERYX_PY_SECRET_KWARGS)
+          nb::arg("vfs_mount_path").none() = nb::none(), nb::arg("packages").none() = nb::none(),
+          nb::arg("site_packages").none() = nb::none(), ERYX_PY_SECRET_KWARGS)
       .def(
           "execute",
           [](PySession& self, const nb::str& code) {
@@ -201,9 +212,10 @@ void init_session(nb::module_& m) {
       nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
       nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
       nb::arg("network").none() = nb::none(), nb::arg("vfs").none() = nb::none(),
-      nb::arg("vfs_mount_path").none() = nb::none(), ERYX_PY_SECRET_KWARGS,
-      "A new Session from snapshot() bytes; the options (and the VfsStorage) are not part of the "
-      "bytes.");
+      nb::arg("vfs_mount_path").none() = nb::none(), nb::arg("packages").none() = nb::none(),
+      nb::arg("site_packages").none() = nb::none(), ERYX_PY_SECRET_KWARGS,
+      "A new Session from snapshot() bytes; the options (packages too) and the VfsStorage are "
+      "not part of the bytes.");
   session_class.attr("from_snapshot") = nb::steal(PyClassMethod_New(from_snapshot.ptr()));
 }
 

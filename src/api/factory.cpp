@@ -7,31 +7,16 @@
 #include "engine/factory_builder.h"
 #include "engine/runtime_core.h"
 #include "eryx/errors.hpp"
+#include "packages/package_set.h"
 
 namespace eryx {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kPackagesDir = "/usr/local/lib/eryx-packages";
+// The factory's packages (packages/package_set.h), on sys.path in every sandbox it creates. Not
+// engine/guest_packages.h's directory: a factory's sandbox may add packages of its own there.
 constexpr std::string_view kSitePackagesDir = "/usr/local/lib/eryx-site-packages";
-// Package bytes a factory may carry in all: they live in host memory for its whole life.
-constexpr uint64_t kMaxPackageBytes = 512ull * 1024 * 1024;
-
-std::shared_ptr<const std::string> read_file(const fs::path& path, uint64_t& budget) {
-  std::error_code ec;
-  auto size = fs::file_size(path, ec);
-  if (ec) throw InitializationError("eryx: cannot read package file " + path.string());
-  if (size > budget) throw ResourceLimitError("eryx: packages exceed 512 MiB");
-  budget -= size;
-  std::ifstream in(path, std::ios::binary);
-  auto bytes = std::make_shared<const std::string>(std::istreambuf_iterator<char>(in),
-                                                   std::istreambuf_iterator<char>());
-  if (in.bad() || bytes->size() != size) {
-    throw InitializationError("eryx: cannot read " + path.string());
-  }
-  return bytes;
-}
 
 // Dotted ASCII identifiers (a.b.c). A loop, not std::regex: its matcher recurses per character
 // and overflows the stack on long input.
@@ -56,34 +41,10 @@ bool is_module_name(const std::string& name) {
 
 engine::FactorySpec make_spec(const FactoryOptions& options) {
   engine::FactorySpec spec;
-  uint64_t budget = kMaxPackageBytes;
-  for (const auto& wheel : options.packages) {
-    if (wheel.extension() != ".whl") {
-      throw InvalidArgumentError("eryx: package " + wheel.string() +
-                                 " is not a wheel (.whl); only pure-Python wheels are supported");
-    }
-    std::string guest = std::string(kPackagesDir) + "/" + wheel.filename().string();
-    auto bytes = read_file(wheel, budget);
-    // A wheel is a zip archive: its first local file header starts "PK\3\4".
-    if (bytes->compare(0, 4, std::string_view("PK\x03\x04", 4)) != 0) {
-      throw InvalidArgumentError("eryx: package " + wheel.string() +
-                                 " is not a wheel: it is not a zip archive");
-    }
-    spec.files.emplace_back(guest, std::move(bytes));
-    spec.sys_path.push_back(guest);  // zipimport reads the wheel in place
-  }
-  if (options.site_packages) {
-    const auto& root = *options.site_packages;
-    if (!fs::is_directory(root)) {
-      throw InitializationError("eryx: site_packages " + root.string() + " is not a directory");
-    }
-    // Regular files only: symlinks are not followed, so nothing outside the directory is read.
-    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
-         ++it) {
-      if (!it->is_regular_file() || it->is_symlink()) continue;
-      auto relative = fs::relative(it->path(), root).generic_string();
-      spec.files.emplace_back(std::string(kSitePackagesDir) + "/" + relative,
-                              read_file(it->path(), budget));
+  if (!options.packages.empty() || options.site_packages) {
+    auto set = packages::load_package_set(options.packages, options.site_packages);
+    for (const auto& [path, bytes] : set->files) {
+      spec.files.emplace_back(std::string(kSitePackagesDir) + "/" + path, bytes);
     }
     spec.sys_path.emplace_back(kSitePackagesDir);
   }

@@ -28,7 +28,7 @@ ExecuteResult Sandbox::execute(std::string_view code, const CancellationToken& c
   return runtime_->core().execute_fresh(code, *options_, cancel.state(),
                                         factory_ ? &factory_->image : nullptr, services_->network,
                                         services_->secrets,
-                                        detail::mounts_of(*options_));
+                                        detail::mounts_of(*options_), services_->packages.get());
 }
 
 }  // namespace eryx

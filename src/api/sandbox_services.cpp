@@ -1,5 +1,7 @@
 #include "api/sandbox_services.h"
 
+#include "api/sandbox_packages.h"
+
 namespace eryx::detail {
 
 std::shared_ptr<const SandboxServices> SandboxServices::compile(const SandboxOptions& options) {
@@ -10,6 +12,7 @@ std::shared_ptr<const SandboxServices> SandboxServices::compile(const SandboxOpt
     services->network = net::SandboxNetwork::make(
         *options.network, services->secrets ? services->secrets->outbound() : nullptr);
   }
+  services->packages = load_sandbox_packages(options);
   return services;
 }
 

@@ -1,5 +1,5 @@
-// What a sandbox's options become once validated: the network (policy, TLS trust, resolver) and
-// the secrets (placeholders, scrubber, request rewriting). Made once per Sandbox or Session and
+// What a sandbox's options become once validated: the network (policy, TLS trust, resolver), the
+// secrets (placeholders, scrubber, request rewriting) and the packages (read and checked files). Made once per Sandbox or Session and
 // shared by all its executions; a fork shares its parent's, so placeholders the child's variables
 // hold keep working.
 #pragma once
@@ -8,6 +8,7 @@
 
 #include "eryx/options.hpp"
 #include "net/sandbox_network.h"
+#include "packages/package_set.h"
 #include "secrets/sandbox_secrets.h"
 
 namespace eryx::detail {
@@ -15,8 +16,10 @@ namespace eryx::detail {
 struct SandboxServices {
   std::shared_ptr<const net::SandboxNetwork> network;      // null: no network
   std::shared_ptr<const secrets::SandboxSecrets> secrets;  // null: no secrets
+  std::shared_ptr<const packages::PackageSet> packages;    // null: no packages of its own
 
-  // Throws InvalidArgumentError for an invalid NetConfig or secret.
+  // Throws InvalidArgumentError for an invalid NetConfig, secret or package (InitializationError
+  // for an unreadable package).
   static std::shared_ptr<const SandboxServices> compile(const SandboxOptions& options);
 };
 

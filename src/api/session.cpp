@@ -11,6 +11,7 @@
 #include "engine/execution.h"
 #include "engine/guest_call.h"
 #include "engine/guest_module.h"
+#include "engine/guest_packages.h"
 #include "engine/runtime_core.h"
 #include "engine/session_image.h"
 #include "eryx/errors.hpp"
@@ -105,7 +106,10 @@ class SessionCore {
                                " bytes of memory, more than max_memory_bytes (" +
                                std::to_string(*limits.max_memory_bytes) + ")");
     }
-    auto instance = variant.fresh_instance({.max_memory_bytes = limits.max_memory_bytes});
+    // The packages' files are the host's layout, as the stdlib: not in the bytes, placed anew (the
+    // interpreter's sys.path, part of the bytes, names them already).
+    auto instance = variant.fresh_instance({.max_memory_bytes = limits.max_memory_bytes}, nullptr,
+                                           core->services_->packages.get());
     // The mounts are this session's (the bytes never hold shared storage): placed before the fd
     // table is restored, which keeps their preopens.
     engine::add_mounts(*instance, core->mounts_);
@@ -222,10 +226,21 @@ class SessionCore {
   }
 
   void start_fresh() {
-    auto instance = variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
+    auto instance = variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes},
+                                            nullptr, services_->packages.get());
     engine::add_mounts(*instance, mounts_);
     instance_ = std::move(instance);
     execution_count_ = 0;
+    if (services_->packages) {
+      try {
+        engine::run_guest_call(*instance_, variant_.ticker(),
+                               {.deadline = engine::deadline_after(timeout())},
+                               [&] { engine::activate_packages(*instance_); });
+      } catch (...) {
+        instance_.reset();
+        throw;
+      }
+    }
   }
 
   std::shared_ptr<Runtime> runtime_;  // keeps the engine variant alive

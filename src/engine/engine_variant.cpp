@@ -8,6 +8,7 @@
 
 #include "engine/guest_call.h"
 #include "engine/guest_module.h"
+#include "engine/guest_packages.h"
 #include "engine/host_functions.h"
 #include "engine/large_stack.h"
 #include "engine/snapshot_capture.h"
@@ -112,7 +113,8 @@ EngineVariant::EngineVariant(const GuestFiles& files, bool metered, uint32_t poo
 EngineVariant::~EngineVariant() = default;
 
 std::unique_ptr<wasi::WasiContext> make_guest_wasi(const GuestFiles& files,
-                                                   const snapshot::FactoryImage* factory) {
+                                                   const snapshot::FactoryImage* factory,
+                                                   const packages::PackageSet* packages) {
   wasi::WasiOptions options;
   options.vfs =
       vfs::make_default_layout(files.stdlib_zip_name, files.stdlib_zip(), files.stdlib_zip_file);
@@ -127,6 +129,7 @@ std::unique_ptr<wasi::WasiContext> make_guest_wasi(const GuestFiles& files,
       throw Error("eryx: cannot place factory file " + path + " in the sandbox filesystem");
     }
   }
+  if (packages) place_packages(*options.vfs, *packages);
   return std::make_unique<wasi::WasiContext>(std::move(options));
 }
 
@@ -152,7 +155,8 @@ const EngineVariant::Lane& EngineVariant::overflow_lane() const {
 }
 
 std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(
-    const InstanceLimits& limits, const snapshot::FactoryImage* factory) const {
+    const InstanceLimits& limits, const snapshot::FactoryImage* factory,
+    const packages::PackageSet* packages) const {
   uint64_t needed = std::max<uint64_t>(baseline_bytes_, factory ? factory->memory_size : 0);
   if (limits.max_memory_bytes && *limits.max_memory_bytes < needed) {
     throw ResourceLimitError("eryx: max_memory_bytes is below the interpreter's baseline of " +
@@ -161,7 +165,7 @@ std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(
   // With a snapshot the instance starts with its own filesystem; without, restore() brings the
   // pristine one.
   auto make_wasi = [&]() -> std::unique_ptr<wasi::WasiContext> {
-    return from_snapshot_ ? make_guest_wasi(files_, factory) : nullptr;
+    return from_snapshot_ ? make_guest_wasi(files_, factory, packages) : nullptr;
   };
   std::unique_ptr<GuestInstance> instance;
   try {
@@ -173,7 +177,7 @@ std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(
   }
   if (!from_snapshot_) {
     instance->restore(pristine_);
-    if (factory) instance->replace_wasi(make_guest_wasi(files_, factory));
+    if (factory || packages) instance->replace_wasi(make_guest_wasi(files_, factory, packages));
   }
   if (factory) instance->apply_pages(factory->memory_size, factory->pages, factory->globals);
   instance->set_host_words(host_words_ ? &*host_words_ : nullptr);

@@ -26,6 +26,7 @@
 #include "engine/guest_module.h"
 #include "engine/mapped_file.h"
 #include "engine/memory_image.h"
+#include "packages/package_set.h"
 #include "snapshot/factory_image.h"
 
 namespace eryx::engine {
@@ -44,9 +45,11 @@ struct GuestFiles {
 // is none or it cannot be mapped.
 GuestFiles load_guest_files(const std::filesystem::path& dir);
 
-// A fresh WASI context: the default filesystem plus the factory's files, if any.
+// A fresh WASI context: the default filesystem plus the factory's files and the sandbox's packages
+// (engine/guest_packages.h), if any.
 std::unique_ptr<wasi::WasiContext> make_guest_wasi(const GuestFiles& files,
-                                                   const snapshot::FactoryImage* factory = nullptr);
+                                                   const snapshot::FactoryImage* factory = nullptr,
+                                                   const packages::PackageSet* packages = nullptr);
 
 class EngineVariant {
  public:
@@ -58,10 +61,12 @@ class EngineVariant {
   EngineVariant(const EngineVariant&) = delete;
   EngineVariant& operator=(const EngineVariant&) = delete;
 
-  // A new instance holding a fresh interpreter, or the interpreter of `factory` when given.
+  // A new instance holding a fresh interpreter, or the interpreter of `factory` when given, with
+  // the files of `packages` in its filesystem (not yet on sys.path: see activate_packages).
   // Throws ResourceLimitError when that state does not fit `limits`.
   std::unique_ptr<GuestInstance> fresh_instance(
-      const InstanceLimits& limits, const snapshot::FactoryImage* factory = nullptr) const;
+      const InstanceLimits& limits, const snapshot::FactoryImage* factory = nullptr,
+      const packages::PackageSet* packages = nullptr) const;
 
   EpochTicker& ticker() const { return *ticker_; }
   bool metered() const { return metered_; }

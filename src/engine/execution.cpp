@@ -8,6 +8,7 @@
 #include "callbacks/broker.h"
 #include "callbacks/registry_data.h"
 #include "engine/guest_call.h"
+#include "engine/guest_packages.h"
 #include "eryx/errors.hpp"
 #include "secrets/file_scrubber.h"
 #include "secrets/stream_scrubber.h"
@@ -117,6 +118,7 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
         }
         if (context.reseed) instance.reseed();
         if (wasi.take_preopens_changed()) instance.reset_preopens();
+        if (context.activate_packages) activate_packages(instance);
         if (secrets) instance.install_environment(secrets, secrets->environment_code());
         if (!registry->entries.empty())
           instance.install_callbacks(registry.get(), registry->catalog_json);

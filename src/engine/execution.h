@@ -30,6 +30,9 @@ struct ExecutionContext {
   std::shared_ptr<const net::SandboxNetwork> network = nullptr;
   // The sandbox's secrets: placeholders in os.environ, and what is scrubbed (null: none).
   std::shared_ptr<const secrets::SandboxSecrets> secrets = nullptr;
+  // Put the sandbox's packages on sys.path first (engine/guest_packages.h): a fresh interpreter
+  // whose filesystem holds them.
+  bool activate_packages = false;
 };
 
 // Adds the mounts (shared storage, volumes) to a fresh instance's WASI context; the guest lists

@@ -55,10 +55,11 @@ ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOpt
                                          const snapshot::FactoryImage* factory,
                                          std::shared_ptr<const net::SandboxNetwork> network,
                                          std::shared_ptr<const secrets::SandboxSecrets> secrets,
-                                         const std::vector<wasi::MountPoint>& mounts) const {
+                                         const std::vector<wasi::MountPoint>& mounts,
+                                         const packages::PackageSet* packages) const {
   const auto& variant = variant_for(options.limits);
-  auto instance =
-      variant.fresh_instance({.max_memory_bytes = options.limits.max_memory_bytes}, factory);
+  auto instance = variant.fresh_instance({.max_memory_bytes = options.limits.max_memory_bytes},
+                                         factory, packages);
   engine::add_mounts(*instance, mounts);
   return engine::run_execution(*instance, code, options,
                                {.ticker = variant.ticker(),
@@ -66,7 +67,8 @@ ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOpt
                                 .stop = stop,
                                 .reseed = factory != nullptr,
                                 .network = std::move(network),
-                                .secrets = std::move(secrets)});
+                                .secrets = std::move(secrets),
+                                .activate_packages = packages != nullptr});
 }
 
 const std::string& RuntimeCore::factory_fingerprint() const {

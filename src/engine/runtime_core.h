@@ -39,13 +39,15 @@ class RuntimeCore {
   // The engine variant for executions with these limits (metered when a fuel limit is set).
   const engine::EngineVariant& variant_for(const ResourceLimits& limits) const;
 
-  // Runs `code` (already validated) in a fresh interpreter, or in the state of `factory`.
+  // Runs `code` (already validated) in a fresh interpreter, or in the state of `factory`, with
+  // `packages` importable.
   ExecuteResult execute_fresh(std::string_view code, const SandboxOptions& options,
                               const CancellationToken::State* stop,
                               const snapshot::FactoryImage* factory = nullptr,
                               std::shared_ptr<const net::SandboxNetwork> network = nullptr,
                               std::shared_ptr<const secrets::SandboxSecrets> secrets = nullptr,
-                              const std::vector<wasi::MountPoint>& mounts = {}) const;
+                              const std::vector<wasi::MountPoint>& mounts = {},
+                              const packages::PackageSet* packages = nullptr) const;
 
   // Identifies the interpreter state factories of this runtime are captured against; a factory
   // only loads into a runtime with the same fingerprint.

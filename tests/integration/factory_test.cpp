@@ -55,7 +55,7 @@ TEST(SandboxFactory, FailingImportRaisesInitializationErrorWithTheTraceback) {
 
 TEST(SandboxFactory, ImportNamesAreValidated) {
   EXPECT_THROW(eryx::SandboxFactory({.imports = {"os; import sys"}}), eryx::InvalidArgumentError);
-  EXPECT_THROW(eryx::SandboxFactory({.packages = {"/tmp/not-a-wheel.tar.gz"}}),
+  EXPECT_THROW(eryx::SandboxFactory({.packages = {"/tmp/not-a-package.rar"}}),
                eryx::InvalidArgumentError);
 }
 

@@ -199,7 +199,9 @@ def test_session_timeout_property_refuses_wrong_values():
 def test_factory_refuses_missing_and_malformed_packages():
     tmp = pathlib.Path(tempfile.mkdtemp())
     (tmp / "src.tar.gz").write_bytes(b"\x1f\x8b")
-    for packages in ([str(tmp / "missing.whl")], [str(tmp / "src.tar.gz")], [str(tmp)]):
+    (tmp / "pkg.egg").write_bytes(b"PK\x03\x04")
+    # (a directory is a package too: docs/guide/packages.md)
+    for packages in ([str(tmp / "missing.whl")], [str(tmp / "src.tar.gz")], [str(tmp / "pkg.egg")]):
         raises(eryx.EryxError, eryx.SandboxFactory, packages=packages)
 
 
