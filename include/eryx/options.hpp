@@ -11,6 +11,7 @@
 
 #include "eryx/callbacks.hpp"
 #include "eryx/net.hpp"
+#include "eryx/volume.hpp"
 
 namespace eryx {
 
@@ -62,6 +63,9 @@ struct SandboxOptions {
   // What the code may reach over the network (eryx/net.hpp). nullopt: nothing; every socket
   // operation raises OSError in the guest saying that networking is disabled.
   std::optional<NetConfig> network;
+  // Host directories and files the guest sees (eryx/volume.hpp). Checked when the sandbox is made:
+  // a missing host path or a bad guest path throws InvalidArgumentError.
+  std::vector<Volume> volumes;
 };
 
 // Where the runtime finds the guest artefacts. The defaults point at the build tree; an

@@ -41,6 +41,13 @@ class CallbackRegistry:
     def __contains__(self, name: object) -> bool: ...
 
 Callbacks = Union[CallbackRegistry, Sequence[CallbackDict]]
+# A host directory or file shown to the code (docs/guide/files.md):
+# (host_path, guest_path[, read_only=True[, max_bytes=1 GiB]]).
+Volume = Union[
+    tuple[Union[str, os.PathLike[str]], str],
+    tuple[Union[str, os.PathLike[str]], str, bool],
+    tuple[Union[str, os.PathLike[str]], str, bool, int],
+]
 
 class NetConfig:
     """What a sandbox may reach over the network (docs/guide/networking.md). Without one, a
@@ -145,6 +152,7 @@ class Sandbox:
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
         network: Optional[NetConfig] = None,
+        volumes: Optional[Sequence[Volume]] = None,
     ) -> None: ...
     def execute(self, code: str) -> ExecuteResult: ...
     async def execute_async(self, code: str) -> ExecuteResult: ...
@@ -164,6 +172,7 @@ class Session:
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
         network: Optional[NetConfig] = None,
+        volumes: Optional[Sequence[Volume]] = None,
     ) -> None: ...
     def execute(self, code: str) -> ExecuteResult: ...
     async def execute_async(self, code: str) -> ExecuteResult: ...
@@ -182,6 +191,7 @@ class Session:
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
         network: Optional[NetConfig] = None,
+        volumes: Optional[Sequence[Volume]] = None,
     ) -> Session: ...
     def snapshot_state(self) -> bytes: ...
     def restore_state(self, state: bytes) -> None: ...
@@ -210,6 +220,7 @@ class SandboxFactory:
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
         network: Optional[NetConfig] = None,
+        volumes: Optional[Sequence[Volume]] = None,
     ) -> Sandbox: ...
     @property
     def size_bytes(self) -> int: ...

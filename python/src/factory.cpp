@@ -36,9 +36,9 @@ void init_factory(nb::module_& m) {
           "create_sandbox",
           [](const SandboxFactory& factory, std::optional<PyResourceLimits> resource_limits,
              nb::object on_stdout, nb::object on_stderr, std::optional<std::string> result_variable,
-             nb::handle callbacks, const PyNetConfig* network) {
+             nb::handle callbacks, const PyNetConfig* network, nb::handle volumes) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
-                                      std::move(result_variable), callbacks, network);
+                                      std::move(result_variable), callbacks, network, volumes);
             // An instance of eryx.Sandbox (the Python class with execute_async).
             nb::object cls = nb::module_::import_("eryx").attr("Sandbox");
             nb::object obj = nb::inst_alloc(cls);
@@ -52,7 +52,7 @@ void init_factory(nb::module_& m) {
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
-          nb::arg("network").none() = nb::none(),
+          nb::arg("network").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
           "A Sandbox whose every execution starts from the factory's state.")
       .def_prop_ro("size_bytes", &SandboxFactory::size_bytes)
       .def("to_bytes",

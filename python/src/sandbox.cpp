@@ -16,10 +16,10 @@ void init_sandbox(nb::module_& m) {
       .def(
           "__init__",
           [](PySandbox* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
-             nb::object on_stderr, std::optional<std::string> result_variable,
-             nb::handle callbacks, const PyNetConfig* network) {
+             nb::object on_stderr, std::optional<std::string> result_variable, nb::handle callbacks,
+             const PyNetConfig* network, nb::handle volumes) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
-                                      std::move(result_variable), callbacks, network);
+                                      std::move(result_variable), callbacks, network, volumes);
             auto* py = new (self) PySandbox();
             GilRelease release;  // the first sandbox starts the shared runtime
             py->refs = built.refs;
@@ -28,7 +28,7 @@ void init_sandbox(nb::module_& m) {
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
-          nb::arg("network").none() = nb::none())
+          nb::arg("network").none() = nb::none(), nb::arg("volumes").none() = nb::none())
       .def(
           "execute",
           [](PySandbox& self, const nb::str& code) {

@@ -15,14 +15,14 @@ nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
                                  std::optional<PyResourceLimits> resource_limits,
                                  nb::object on_stdout, nb::object on_stderr,
                                  std::optional<std::string> result_variable, nb::handle callbacks,
-                                 const PyNetConfig* network) {
+                                 const PyNetConfig* network, nb::handle volumes) {
   if (!nb::type_check(cls) ||
       !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls.ptr()),
                         reinterpret_cast<PyTypeObject*>(nb::type<PySession>().ptr()))) {
     throw nb::type_error("Session.from_snapshot must be called on Session or a subclass");
   }
   auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
-                            std::move(result_variable), callbacks, network);
+                            std::move(result_variable), callbacks, network, volumes);
   std::string_view bytes(static_cast<const char*>(data.data()), data.size());
   std::unique_ptr<Session> session;
   {
@@ -44,10 +44,10 @@ void init_session(nb::module_& m) {
       .def(
           "__init__",
           [](PySession* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
-             nb::object on_stderr, std::optional<std::string> result_variable,
-             nb::handle callbacks, const PyNetConfig* network) {
+             nb::object on_stderr, std::optional<std::string> result_variable, nb::handle callbacks,
+             const PyNetConfig* network, nb::handle volumes) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
-                                      std::move(result_variable), callbacks, network);
+                                      std::move(result_variable), callbacks, network, volumes);
             auto* py = new (self) PySession();
             GilRelease release;
             py->refs = built.refs;
@@ -56,7 +56,7 @@ void init_session(nb::module_& m) {
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
-          nb::arg("network").none() = nb::none())
+          nb::arg("network").none() = nb::none(), nb::arg("volumes").none() = nb::none())
       .def(
           "execute",
           [](PySession& self, const nb::str& code) {
@@ -164,7 +164,7 @@ void init_session(nb::module_& m) {
       nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
       nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
       nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
-      nb::arg("network").none() = nb::none(),
+      nb::arg("network").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
       "A new Session from snapshot() bytes; the options are not part of the bytes.");
   session_class.attr("from_snapshot") = nb::steal(PyClassMethod_New(from_snapshot.ptr()));
 }
