@@ -414,7 +414,7 @@ Result<HandlePtr> HostVolume::open_root(const OpenFlags& flags) {
   }
   if (flags.directory) return Status::kNotDirectory;
   if (read_only() && (flags.write || flags.create || flags.truncate)) return Status::kReadOnly;
-  int oflags = (flags.write ? O_RDWR : O_RDONLY) | (flags.create ? O_CREAT : 0) |
+  int oflags = (flags.write || flags.truncate ? O_RDWR : O_RDONLY) | (flags.create ? O_CREAT : 0) |
                (flags.exclusive ? O_EXCL : 0);
   // Only this one name, and never through a symlink someone put in its place.
   int fd = openat(root_.get(), file_name_.c_str(),
@@ -448,7 +448,8 @@ Result<FileStat> HostVolume::stat_root() const {
 Result<HandlePtr> HostVolume::open(const Handle* dir, std::string_view path,
                                    const OpenFlags& flags) {
   if (read_only() && (flags.write || flags.create || flags.truncate)) return Status::kReadOnly;
-  int oflags = flags.write ? O_RDWR : O_RDONLY;
+  // Truncating needs a writable fd (ftruncate below), as O_TRUNC needs write permission.
+  int oflags = flags.write || flags.truncate ? O_RDWR : O_RDONLY;
   if (flags.create) oflags |= O_CREAT;
   if (flags.exclusive) oflags |= O_EXCL;
   if (flags.directory) oflags |= O_DIRECTORY;
