@@ -94,9 +94,10 @@ stdlib.read(4)
   eryx::vfs::TreeEncoder tree(*context->shared_vfs());
   std::vector<eryx::vfs::NodePtr> nodes;
   for (uint32_t fd = 0; fd < context->fd_table().max_fds(); ++fd) {
-    if (auto* entry = context->fd_table().get(fd); entry && entry->node) {
-      tree.add(entry->node);
-      nodes.push_back(entry->node);
+    if (auto* entry = context->fd_table().get(fd); entry && entry->handle) {
+      const auto& node = static_cast<const eryx::vfs::TreeHandle&>(*entry->handle).node();
+      tree.add(node);
+      nodes.push_back(node);
     }
   }
   eryx::codec::Writer refs;

@@ -355,4 +355,18 @@ NodePtr TreeDecoder::read_ref(codec::Reader& in) const {
   throw codec::DecodeError("invalid node reference");
 }
 
+void replace_root(Vfs& target, const Vfs& source) {
+  Directory& to = *target.root();
+  const Directory& from = *source.root();
+  NodeMap map;
+  from.visit_from(0, [&](uint64_t cookie, const Directory::Entry& entry) {
+    TreeAccess::insert_at(to, cookie, entry.name, copy_tree(entry.node, target.accounting(), map));
+    return true;
+  });
+  TreeAccess::set_next_cookie(to, TreeAccess::next_cookie(from));
+  TreeAccess::set_metadata(to, from.inode(), from.times());
+  target.accounting()->next_inode =
+      std::max(target.accounting()->next_inode, source.accounting()->next_inode);
+}
+
 }  // namespace eryx::vfs

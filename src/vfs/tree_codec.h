@@ -99,4 +99,11 @@ class TreeDecoder {
   std::vector<NodePtr> leaves_;
 };
 
+// Makes `target`'s root, which must be empty, a copy of `source`'s: entries (copied with
+// copy_tree: names, cookies, inodes, times, hard links), the root's own inode, times and next
+// cookie, and the inode counter. The root itself stays the same directory, so fds open on it keep
+// working: an in-place restore of shared storage. Limits are not checked (`source` was decoded with
+// them).
+void replace_root(Vfs& target, const Vfs& source);
+
 }  // namespace eryx::vfs

@@ -7,8 +7,13 @@
 //   4096 poll subscriptions (INVAL). Output pointers are checked before any side effect.
 // - fd 0 reads EOF, fd 1 and 2 go to OutputCapture buffers (capped) and optional handlers, and
 //   none of them is a tty for wasi-libc (filetype UNKNOWN, as Wasmtime reports a non-tty stdio).
-//   fd 3 is the only preopen: "/", the root of the VFS. There is no host filesystem, no socket,
-//   no environment variable and no signal.
+//   fd 3 is the preopen "/", the root of the private in-memory tree; further mounts (shared
+//   storage, host volumes: vfs/mount.h) are preopens 4, 5, ... named by their guest path.
+//   wasi-libc sends an absolute path to the preopen with the longest matching name, so "/data/x"
+//   reaches the mount at "/data"; ".." never leaves a mount. path_* calls go to the mount of
+//   their directory fd, and rename or link between two mounts is EXDEV. Nothing reaches the host
+//   filesystem except through a mount given here; there is no socket, no environment variable
+//   and no signal.
 // - Every method returns a preview1 errno; none throws. std::bad_alloc becomes NOMEM, any other
 //   exception (from a host callback) IO.
 // - Host waits (poll_oneoff) sleep in slices of at most 10 ms and consult the interrupt check
@@ -25,9 +30,12 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "vfs/tree_mount.h"
 #include "vfs/vfs.h"
+#include "wasi/abi.h"
 #include "wasi/errno.h"
 #include "wasi/fd_table.h"
 #include "wasi/guest_memory.h"
@@ -128,20 +136,42 @@ class WasiContext {
   bool interrupted() const { return interrupted_; }
   OutputCapture& stdout_capture() { return stdout_; }
   OutputCapture& stderr_capture() { return stderr_; }
+  // The private tree ("/", fd 3) and its mount.
   vfs::Vfs& vfs() { return *vfs_; }
   const std::shared_ptr<vfs::Vfs>& shared_vfs() const { return vfs_; }
+  const std::shared_ptr<vfs::TreeMount>& root_mount() const { return root_mount_; }
+
+  // Adds a mount as the next preopen (fd 4 + the number of mounts so far) and makes its mount
+  // point: an empty read-only directory in the private tree, so listing its parent shows it.
+  // Call it before the guest opens files (the preopens must be consecutive for wasi-libc).
+  // Throws std::invalid_argument for a path that is not absolute and canonical, is "/", is
+  // already a mount, lies below a writable directory of the private tree (its files are the
+  // guest's and travel in snapshots) or crosses a file; std::logic_error when the fd is taken.
+  void add_mount(std::string guest_path, vfs::MountPtr mount);
+  const std::vector<MountPoint>& mounts() const { return mounts_; }
+  // True once after the preopens changed (a mount added, an fd table restored): a guest that
+  // already listed its preopens must list them again (the engine calls eryx_reset_preopens).
+  bool take_preopens_changed() { return std::exchange(preopens_changed_, false); }
+  void mark_preopens_changed() { preopens_changed_ = true; }
+  // An extra mount's preopen fd (configuration, like the layout: never part of a state snapshot).
+  bool is_mount_preopen(const FdEntry& entry) const;
+  // The st_dev the guest sees for files of `mount`: 1 for the private tree, 2, 3, ... for the
+  // extra mounts in order.
+  uint64_t device_of(const vfs::Mount& mount) const;
   size_t open_fd_count() const { return fds_.open_count(); }
   // The fd table as is, for state snapshots (wasi/state_codec.h).
   const FdTable& fd_table() const { return fds_; }
   FdTable& fd_table() { return fds_; }
-  // True when only stdin, stdout, stderr and the preopened root are open, as in a new context:
-  // state captured then (a snapshot, a factory) needs no fd table of its own.
-  bool only_initial_fds_open() const { return open_fd_count() == 4; }
+  // True when only stdin, stdout, stderr and the preopens are open, as in a new context: state
+  // captured then (a snapshot, a factory) needs no fd table of its own.
+  bool only_initial_fds_open() const { return open_fd_count() == 4 + mounts_.size(); }
 
-  // A deep copy: its own VFS tree (file data copied, images shared) and fd table pointing at the
-  // copied nodes (unlinked-but-open files included), captured output, exit code and clocks'
-  // origin. Host callbacks (interrupt check, output handlers) are not copied: they usually refer
-  // to the store the original belongs to; set them on the copy. Throws std::bad_alloc.
+  // A deep copy: its own private tree (file data copied, images shared) and fd table pointing at
+  // the copied nodes (unlinked-but-open files included), captured output, exit code and clocks'
+  // origin. Extra mounts are shared, not copied: the copy's fds on them share the handles (each
+  // fd keeps its own offset). Host callbacks (interrupt check, output handlers) are not copied:
+  // they usually refer to the store the original belongs to; set them on the copy. Throws
+  // std::bad_alloc.
   std::unique_ptr<WasiContext> clone() const;
 
  private:
@@ -153,15 +183,20 @@ class WasiContext {
   // Sleeps until the monotonic deadline in slices of at most 10 ms.
   enum class SleepEnd { kDeadline, kWoken, kInterrupted };
   SleepEnd sleep_until(std::chrono::steady_clock::time_point deadline);
-  // The directory behind `fd`: BADF when not open, NOTDIR when not a directory.
-  Errno directory_fd(uint32_t fd, vfs::DirPtr& out) const;
+  // The directory handle behind `fd`: BADF when not open, NOTDIR when not a directory.
+  Errno directory_fd(uint32_t fd, vfs::Handle*& out) const;
   // The directory fd and the guest path of a path_* call, both checked.
-  Errno path_at(GuestMemory& mem, uint32_t fd, uint32_t path, uint32_t path_len, vfs::DirPtr& dir,
+  Errno path_at(GuestMemory& mem, uint32_t fd, uint32_t path, uint32_t path_len, vfs::Handle*& dir,
                 std::string_view& name) const;
+  // The guest-visible filestat of a handle's stat.
+  abi::Filestat to_filestat(const vfs::FileStat& stat, const vfs::Mount& mount) const;
   bool fill_random(std::span<uint8_t> out);
 
   WasiOptions options_;  // vfs, handlers and interrupt check moved out into the members below
   std::shared_ptr<vfs::Vfs> vfs_;
+  std::shared_ptr<vfs::TreeMount> root_mount_;  // vfs_ as a mount: fd 3's
+  std::vector<MountPoint> mounts_;              // the extra preopens, fd 4 onwards
+  bool preopens_changed_ = false;
   FdTable fds_;
   OutputCapture stdout_;
   OutputCapture stderr_;

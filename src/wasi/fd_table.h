@@ -1,8 +1,10 @@
 // The guest's file descriptors.
 //
 // An fd is a slot holding what it refers to: stdin (always at EOF), stdout or stderr (captured),
-// or a VFS node (file or directory) with its own offset, fdflags and rights. Nodes are held by
-// shared_ptr, so an unlinked file stays readable through an fd still open on it. New fds take the
+// or an open handle of a mount (vfs/mount.h: a file or directory of the private tree, of shared
+// storage or of a host volume) with its own offset, fdflags and rights. Handles are held by
+// shared_ptr, so an unlinked file stays readable through an fd still open on it, and a copied
+// context may share a handle of a shared mount. New fds take the
 // lowest free number below max_fds (MFILE past it), as POSIX open does. Preview1 has no dup, so
 // every fd has its own offset.
 #pragma once
@@ -13,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "vfs/node.h"
+#include "vfs/mount.h"
 #include "wasi/errno.h"
 
 namespace eryx::wasi {
@@ -22,7 +24,7 @@ enum class FdKind : uint8_t { kStdin, kStdout, kStderr, kFile, kDirectory };
 
 struct FdEntry {
   FdKind kind = FdKind::kStdin;
-  vfs::NodePtr node = nullptr;  // kFile: a vfs::File; kDirectory: a vfs::Directory
+  vfs::HandlePtr handle = nullptr;  // kFile, kDirectory: the open file or directory; null for stdio
   uint64_t offset = 0;
   uint16_t fdflags = 0;
   uint64_t rights_base = 0;
@@ -55,7 +57,7 @@ class FdTable {
   uint32_t max_fds() const { return max_fds_; }
   size_t open_count() const { return open_; }
 
-  // Calls f(entry) for every open fd (used to repoint nodes in a clone).
+  // Calls f(entry) for every open fd (used to repoint handles in a clone).
   void for_each(const std::function<void(FdEntry&)>& f);
 
  private:

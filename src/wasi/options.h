@@ -10,11 +10,19 @@
 #include <utility>
 #include <vector>
 
+#include "vfs/mount.h"
 #include "vfs/vfs.h"
 #include "wasi/fd_table.h"
 #include "wasi/output_capture.h"
 
 namespace eryx::wasi {
+
+// A filesystem the guest sees at `guest_path` (absolute, canonical, not "/"), besides the private
+// tree: shared storage, a host volume.
+struct MountPoint {
+  std::string guest_path;
+  vfs::MountPtr mount;
+};
 
 struct WasiOptions {
   // argv; argv[0] is a guest path-like name, never the host's executable.
@@ -24,6 +32,8 @@ struct WasiOptions {
   std::vector<std::pair<std::string, std::string>> env;
   // The filesystem; null means an empty read-only root. fd 3 is a preopen of its root "/".
   std::shared_ptr<vfs::Vfs> vfs;
+  // More filesystems, preopened as fd 4, 5, ... in this order (see WasiContext::add_mount).
+  std::vector<MountPoint> mounts;
 
   uint64_t stdout_max_bytes = OutputCapture::kDefaultMaxBytes;
   uint64_t stderr_max_bytes = OutputCapture::kDefaultMaxBytes;

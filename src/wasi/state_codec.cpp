@@ -1,20 +1,44 @@
 #include "wasi/state_codec.h"
 
+#include <stdexcept>
+#include <string>
+
 #include "vfs/tree_codec.h"
 
 namespace eryx::wasi {
+namespace {
+
+// The private-tree node an fd holds, or null for stdio. Throws for an fd on another mount that is
+// not its preopen: shared storage and volumes are not the session's to carry.
+vfs::NodePtr node_of(const WasiContext& context, uint32_t fd, const FdEntry& entry) {
+  if (!entry.handle) return nullptr;
+  if (&entry.handle->mount() != context.root_mount().get()) {
+    throw std::runtime_error(
+        "eryx: fd " + std::to_string(fd) +
+        " is open on a mounted filesystem (shared storage or a volume); its files are not part "
+        "of a session snapshot. Close it before taking the snapshot.");
+  }
+  return static_cast<const vfs::TreeHandle&>(*entry.handle).node();
+}
+
+}  // namespace
 
 void encode_state(const WasiContext& context, codec::Writer& out) {
   const FdTable& fds = context.fd_table();
   vfs::TreeEncoder tree(*context.shared_vfs());
-  for (uint32_t fd = 0; fd < fds.max_fds(); ++fd) {
-    if (const FdEntry* entry = fds.get(fd)) tree.add(entry->node);
-  }
-  tree.write(out);
-  out.u32(static_cast<uint32_t>(fds.open_count()));
+  // The extra mounts' preopens are configuration, like the layout: the restoring side has its own.
+  uint32_t count = 0;
   for (uint32_t fd = 0; fd < fds.max_fds(); ++fd) {
     const FdEntry* entry = fds.get(fd);
-    if (!entry) continue;
+    if (!entry || context.is_mount_preopen(*entry)) continue;
+    tree.add(node_of(context, fd, *entry));
+    ++count;
+  }
+  tree.write(out);
+  out.u32(count);
+  for (uint32_t fd = 0; fd < fds.max_fds(); ++fd) {
+    const FdEntry* entry = fds.get(fd);
+    if (!entry || context.is_mount_preopen(*entry)) continue;
     out.u32(fd);
     out.u8(static_cast<uint8_t>(entry->kind));
     out.u64(entry->offset);
@@ -22,14 +46,19 @@ void encode_state(const WasiContext& context, codec::Writer& out) {
     out.u64(entry->rights_base);
     out.u64(entry->rights_inheriting);
     out.bytes(entry->preopen_name);
-    tree.write_ref(out, entry->node);
+    tree.write_ref(out, node_of(context, fd, *entry));
   }
 }
 
 void decode_state(codec::Reader& in, WasiContext& context) {
   vfs::TreeDecoder tree(in, context.vfs());
   FdTable& fds = context.fd_table();
-  for (uint32_t fd = 0; fd < fds.max_fds(); ++fd) fds.close(fd);
+  // Every fd goes but the extra mounts' preopens, which are this context's configuration.
+  for (uint32_t fd = 0; fd < fds.max_fds(); ++fd) {
+    if (const FdEntry* entry = fds.get(fd); entry && !context.is_mount_preopen(*entry)) {
+      fds.close(fd);
+    }
+  }
   for (uint32_t n = in.u32(), i = 0; i < n; ++i) {
     uint32_t fd = in.u32();
     uint8_t kind = in.u8();
@@ -39,21 +68,21 @@ void decode_state(codec::Reader& in, WasiContext& context) {
     entry.rights_base = in.u64();
     entry.rights_inheriting = in.u64();
     entry.preopen_name = std::string(in.bytes(vfs::kMaxPathLength, "a preopen name"));
-    entry.node = tree.read_ref(in);
-    // The node must be what the kind says: syscalls cast it without looking. Rights need no check:
-    // the VFS refuses changes to read-only nodes whatever an fd's rights claim.
+    vfs::NodePtr node = tree.read_ref(in);
+    // The node must be what the kind says: syscalls rely on it. Rights need no check: the VFS
+    // refuses changes to read-only nodes whatever an fd's rights claim.
     bool node_fits = false;
     switch (static_cast<FdKind>(kind)) {
       case FdKind::kStdin:
       case FdKind::kStdout:
       case FdKind::kStderr:
-        node_fits = !entry.node;
+        node_fits = !node;
         break;
       case FdKind::kFile:
-        node_fits = entry.node && entry.node->is_file();
+        node_fits = node && node->is_file();
         break;
       case FdKind::kDirectory:
-        node_fits = entry.node && entry.node->is_directory();
+        node_fits = node && node->is_directory();
         break;
     }
     if (!node_fits) throw codec::DecodeError("invalid file descriptor");
@@ -61,10 +90,18 @@ void decode_state(codec::Reader& in, WasiContext& context) {
       throw codec::DecodeError("invalid preopen");
     }
     entry.kind = static_cast<FdKind>(kind);
+    if (node) entry.handle = *context.root_mount()->handle_for(std::move(node));
+    if (fds.get(fd) && context.is_mount_preopen(*fds.get(fd))) {
+      throw codec::DecodeError("fd " + std::to_string(fd) +
+                               " of the snapshot is where this session mounts " +
+                               fds.get(fd)->preopen_name);
+    }
     if (!fds.insert_at(fd, std::move(entry))) {
       throw codec::DecodeError("invalid or duplicate file descriptor number");
     }
   }
+  // The guest's list of preopens came with its memory: it may name other mounts than these.
+  context.mark_preopens_changed();
 }
 
 }  // namespace eryx::wasi

@@ -5,8 +5,9 @@
 //
 // Not written: output captures (reset per execution), the exit code (a context that has one belongs
 // to an interpreter that is gone), the cputime clocks' origin (process-local), and the
-// configuration (args, environment, limits, the read-only layout), which the restoring side's
-// fresh context already has.
+// configuration (args, environment, limits, the read-only layout, the extra mounts and their
+// preopen fds), which the restoring side's fresh context already has. Shared storage and volumes
+// are never part of the state: an fd open on one of their files cannot be encoded.
 //
 // Format (little-endian): tree | u32 n | n x (u32 fd | u8 kind | u64 offset | u16 fdflags |
 //   u64 rights_base | u64 rights_inheriting | bytes preopen_name | node reference)
@@ -17,7 +18,8 @@
 
 namespace eryx::wasi {
 
-// Throws std::runtime_error when the filesystem holds something the format cannot express.
+// Throws std::runtime_error when the filesystem holds something the format cannot express, or an
+// fd other than a preopen is open on an extra mount.
 void encode_state(const WasiContext& context, codec::Writer& out);
 
 // Fills `context` (a fresh context with the same layout, its writable directories empty) with an

@@ -34,13 +34,19 @@ Errno read_path(GuestMemory& mem, uint32_t ptr, uint32_t len, std::string_view& 
   return Errno::kSuccess;
 }
 
-uint8_t filetype_of(const vfs::Node& node) {
-  switch (node.type()) {
-    case vfs::NodeType::kDirectory:
+uint8_t filetype_of(vfs::FileType type) {
+  switch (type) {
+    case vfs::FileType::kUnknown:
+      return abi::kFiletypeUnknown;
+    case vfs::FileType::kBlockDevice:
+      return abi::kFiletypeBlockDevice;
+    case vfs::FileType::kCharacterDevice:
+      return abi::kFiletypeCharacterDevice;
+    case vfs::FileType::kDirectory:
       return abi::kFiletypeDirectory;
-    case vfs::NodeType::kRegularFile:
+    case vfs::FileType::kRegularFile:
       return abi::kFiletypeRegularFile;
-    case vfs::NodeType::kSymlink:
+    case vfs::FileType::kSymlink:
       return abi::kFiletypeSymbolicLink;
   }
   return abi::kFiletypeUnknown;
@@ -48,36 +54,13 @@ uint8_t filetype_of(const vfs::Node& node) {
 
 uint8_t filetype_of(const FdEntry& entry) {
   // stdio is neither a tty nor seekable: UNKNOWN, as Wasmtime reports a non-tty stdio.
-  return entry.node ? filetype_of(*entry.node) : abi::kFiletypeUnknown;
+  return entry.handle ? filetype_of(entry.handle->type()) : abi::kFiletypeUnknown;
 }
 
-abi::Filestat filestat_of(const vfs::Node* node) {
+abi::Filestat stdio_filestat() {
   abi::Filestat stat{};
   stat.dev = 1;
   stat.nlink = 1;
-  if (!node) return stat;
-  stat.ino = node->inode();
-  stat.filetype = filetype_of(*node);
-  switch (node->type()) {
-    case vfs::NodeType::kDirectory: {
-      const auto& dir = static_cast<const vfs::Directory&>(*node);
-      stat.nlink = dir.removed() ? 0 : 2 + dir.subdirectory_count();
-      stat.size = 4096;
-      break;
-    }
-    case vfs::NodeType::kRegularFile: {
-      const auto& file = static_cast<const vfs::File&>(*node);
-      stat.nlink = file.link_count();
-      stat.size = file.size();
-      break;
-    }
-    case vfs::NodeType::kSymlink:
-      stat.size = static_cast<const vfs::Symlink&>(*node).target().size();
-      break;
-  }
-  stat.atim = node->times().atim;
-  stat.mtim = node->times().mtim;
-  stat.ctim = node->times().ctim;
   return stat;
 }
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "vfs/node.h"
+#include "vfs/mount.h"
 #include "vfs/path.h"
 #include "wasi/abi.h"
 #include "wasi/errno.h"
@@ -38,10 +38,10 @@ Errno read_iovecs(GuestMemory& mem, uint32_t iovs, uint32_t iovs_len,
 // A path argument: FAULT when out of range, NAMETOOLONG past vfs::kMaxPathLength.
 Errno read_path(GuestMemory& mem, uint32_t ptr, uint32_t len, std::string_view& out);
 
-// filestat for a node (or for stdio when node is null).
-abi::Filestat filestat_of(const vfs::Node* node);
+// filestat of stdin, stdout and stderr: no times, no size.
+abi::Filestat stdio_filestat();
 uint8_t filetype_of(const FdEntry& entry);
-uint8_t filetype_of(const vfs::Node& node);
+uint8_t filetype_of(vfs::FileType type);
 
 // Decodes fst_flags into the times to set; INVAL for unknown bits or X together with X_NOW.
 Errno decode_times(uint64_t atim, uint64_t mtim, uint32_t fst_flags,

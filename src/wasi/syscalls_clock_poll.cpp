@@ -132,8 +132,9 @@ uint32_t WasiContext::poll_oneoff(GuestMemory& mem, uint32_t in, uint32_t out,
             if (entry->kind == FdKind::kStdin) {
               event.fd_readwrite.flags = abi::kEventFdReadwriteHangup;
             } else if (entry->kind == FdKind::kFile) {
-              uint64_t size = static_cast<const vfs::File&>(*entry->node).size();
-              event.fd_readwrite.nbytes = size > entry->offset ? size - entry->offset : 0;
+              auto size = entry->handle->size();
+              uint64_t end = size.ok() ? *size : 0;
+              event.fd_readwrite.nbytes = end > entry->offset ? end - entry->offset : 0;
             }
           }
           events.push_back(event);

@@ -20,22 +20,8 @@ bool is_stdio(const FdEntry& entry) {
          entry.kind == FdKind::kStderr;
 }
 
-vfs::File& file_of(FdEntry& entry) { return static_cast<vfs::File&>(*entry.node); }
-
 std::vector<vfs::ConstBytes> const_chunks(const std::vector<std::span<uint8_t>>& buffers) {
   return {buffers.begin(), buffers.end()};
-}
-
-// Reads into the buffers from `offset`; stops at the end of the file.
-uint64_t read_into(const vfs::File& file, uint64_t offset,
-                   const std::vector<std::span<uint8_t>>& buffers) {
-  uint64_t done = 0;
-  for (auto buffer : buffers) {
-    uint64_t n = file.read(offset + done, buffer);
-    done += n;
-    if (n < buffer.size()) break;
-  }
-  return done;
 }
 
 // The common start of fd_read/fd_write/fd_pread/fd_pwrite: the fd, its iovecs checked against
@@ -78,12 +64,18 @@ uint32_t WasiContext::fd_write(GuestMemory& mem, uint32_t fd, uint32_t iovs, uin
       (entry->kind == FdKind::kStdout ? stdout_ : stderr_).write(chunks);
     } else if (entry->kind == FdKind::kDirectory) {
       return Errno::kIsdir;
+    } else if (entry->fdflags & abi::kFdflagAppend) {
+      // The end is found and written under the mount's lock: appends of two sessions sharing a
+      // file never overwrite each other.
+      auto end = entry->handle->append(const_chunks(buffers));
+      if (!end.ok()) return to_errno(end.status());
+      entry->offset = *end;
     } else {
-      vfs::File& file = file_of(*entry);
-      uint64_t position = (entry->fdflags & abi::kFdflagAppend) ? file.size() : entry->offset;
       auto chunks = const_chunks(buffers);
-      if (auto s = file.write(position, chunks); s != vfs::Status::kOk) return to_errno(s);
-      entry->offset = position + total;
+      if (auto s = entry->handle->write(entry->offset, chunks); s != vfs::Status::kOk) {
+        return to_errno(s);
+      }
+      entry->offset += total;
     }
     (void)mem.write<uint32_t>(nwritten_ptr, static_cast<uint32_t>(total));
     return Errno::kSuccess;
@@ -105,7 +97,7 @@ uint32_t WasiContext::fd_pwrite(GuestMemory& mem, uint32_t fd, uint32_t iovs, ui
     if (entry->kind == FdKind::kDirectory) return Errno::kIsdir;
     if (offset > kMaxOffset) return Errno::kInval;
     auto chunks = const_chunks(buffers);
-    if (auto s = file_of(*entry).write(offset, chunks); s != vfs::Status::kOk) return to_errno(s);
+    if (auto s = entry->handle->write(offset, chunks); s != vfs::Status::kOk) return to_errno(s);
     (void)mem.write<uint32_t>(nwritten_ptr, static_cast<uint32_t>(total));
     return Errno::kSuccess;
   });
@@ -124,7 +116,9 @@ uint32_t WasiContext::fd_read(GuestMemory& mem, uint32_t fd, uint32_t iovs, uint
     uint64_t done = 0;  // stdin is always at end of file
     if (entry->kind == FdKind::kDirectory) return Errno::kIsdir;
     if (entry->kind == FdKind::kFile) {
-      done = read_into(file_of(*entry), entry->offset, buffers);
+      auto n = entry->handle->read(entry->offset, buffers);
+      if (!n.ok()) return to_errno(n.status());
+      done = *n;
       entry->offset += done;
     }
     (void)mem.write<uint32_t>(nread_ptr, static_cast<uint32_t>(done));
@@ -145,8 +139,9 @@ uint32_t WasiContext::fd_pread(GuestMemory& mem, uint32_t fd, uint32_t iovs, uin
     if (is_stdio(*entry)) return Errno::kSpipe;
     if (entry->kind == FdKind::kDirectory) return Errno::kIsdir;
     if (offset > kMaxOffset) return Errno::kInval;
-    uint64_t done = read_into(file_of(*entry), offset, buffers);
-    (void)mem.write<uint32_t>(nread_ptr, static_cast<uint32_t>(done));
+    auto done = entry->handle->read(offset, buffers);
+    if (!done.ok()) return to_errno(done.status());
+    (void)mem.write<uint32_t>(nread_ptr, static_cast<uint32_t>(*done));
     return Errno::kSuccess;
   });
 }
@@ -167,9 +162,12 @@ uint32_t WasiContext::fd_seek(GuestMemory& mem, uint32_t fd, uint64_t offset, ui
       case abi::kWhenceCur:
         base = static_cast<int64_t>(entry->offset);
         break;
-      case abi::kWhenceEnd:
-        base = static_cast<int64_t>(file_of(*entry).size());
+      case abi::kWhenceEnd: {
+        auto size = entry->handle->size();
+        if (!size.ok()) return to_errno(size.status());
+        base = static_cast<int64_t>(*size);
         break;
+      }
       default:
         return Errno::kInval;
     }
@@ -201,7 +199,8 @@ uint32_t WasiContext::fd_datasync(GuestMemory&, uint32_t fd) {
   return guarded([&] {
     const FdEntry* entry = fds_.get(fd);
     if (!entry) return Errno::kBadf;
-    return is_stdio(*entry) ? Errno::kInval : Errno::kSuccess;  // memory needs no flushing
+    if (is_stdio(*entry)) return Errno::kInval;
+    return to_errno(entry->handle->sync());  // a no-op in memory
   });
 }
 
@@ -229,9 +228,7 @@ uint32_t WasiContext::fd_allocate(GuestMemory&, uint32_t fd, uint64_t offset, ui
     if (entry->kind != FdKind::kFile || !entry->can_write()) return Errno::kBadf;
     if (len == 0) return Errno::kInval;
     if (offset > kMaxOffset || len > kMaxOffset - offset) return Errno::kFbig;
-    vfs::File& file = file_of(*entry);
-    if (offset + len <= file.size()) return Errno::kSuccess;
-    return to_errno(file.resize(offset + len));  // the growth counts against the quota
+    return to_errno(entry->handle->allocate(offset, len));  // growth counts against the quota
   });
 }
 
@@ -279,7 +276,14 @@ uint32_t WasiContext::fd_filestat_get(GuestMemory& mem, uint32_t fd, uint32_t bu
   return guarded([&] {
     const FdEntry* entry = fds_.get(fd);
     if (!entry) return Errno::kBadf;
-    if (!mem.write(buf_ptr, detail::filestat_of(entry->node.get()))) return Errno::kFault;
+    if (!mem.contains(buf_ptr, sizeof(abi::Filestat))) return Errno::kFault;
+    abi::Filestat stat = detail::stdio_filestat();
+    if (entry->handle) {
+      auto handle_stat = entry->handle->stat();
+      if (!handle_stat.ok()) return to_errno(handle_stat.status());
+      stat = to_filestat(*handle_stat, entry->handle->mount());
+    }
+    (void)mem.write(buf_ptr, stat);
     return Errno::kSuccess;
   });
 }
@@ -292,7 +296,7 @@ uint32_t WasiContext::fd_filestat_set_size(GuestMemory&, uint32_t fd, uint64_t s
     if (entry->kind == FdKind::kDirectory) return Errno::kIsdir;
     if (!entry->can_write()) return Errno::kBadf;
     if (size > kMaxOffset) return Errno::kFbig;
-    return to_errno(file_of(*entry).resize(size));
+    return to_errno(entry->handle->resize(size));
   });
 }
 
@@ -306,8 +310,8 @@ uint32_t WasiContext::fd_filestat_set_times(GuestMemory&, uint32_t fd, uint64_t 
         e != Errno::kSuccess) {
       return e;
     }
-    if (!entry->node) return Errno::kSuccess;  // stdio has no times to keep
-    return to_errno(entry->node->set_times(new_atim, new_mtim));
+    if (!entry->handle) return Errno::kSuccess;  // stdio has no times to keep
+    return to_errno(entry->handle->set_times(new_atim, new_mtim));
   });
 }
 
@@ -344,21 +348,20 @@ uint32_t WasiContext::fd_readdir(GuestMemory& mem, uint32_t fd, uint32_t buf, ui
     if (entry->kind != FdKind::kDirectory) return Errno::kNotdir;
     auto out = mem.bytes(buf, buf_len);
     if (!out || !mem.contains(bufused_ptr, 4)) return Errno::kFault;
-    const auto& dir = static_cast<const vfs::Directory&>(*entry->node);
 
     // Entries are copied whole until the buffer is full; the last one may be cut short, which
     // tells the guest (bufused == buf_len) to retry from its cookie with a larger buffer.
     size_t used = 0;
-    auto emit = [&](uint64_t next, uint64_t ino, uint8_t type, std::string_view name) {
+    auto emit = [&](const vfs::DirEntry& e) {
       abi::Dirent dirent{};
-      dirent.d_next = next;
-      dirent.d_ino = ino;
-      dirent.d_namlen = static_cast<uint32_t>(name.size());
-      dirent.d_type = type;
+      dirent.d_next = e.next;
+      dirent.d_ino = e.inode;
+      dirent.d_namlen = static_cast<uint32_t>(e.name.size());
+      dirent.d_type = detail::filetype_of(e.type);
       auto header =
           std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&dirent), sizeof(dirent));
       auto name_bytes =
-          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(name.data()), name.size());
+          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(e.name.data()), e.name.size());
       for (auto part : {header, name_bytes}) {
         size_t n = std::min(part.size(), out->size() - used);
         std::copy_n(part.begin(), n, out->begin() + used);
@@ -366,20 +369,8 @@ uint32_t WasiContext::fd_readdir(GuestMemory& mem, uint32_t fd, uint32_t buf, ui
       }
       return used < out->size();
     };
-
-    bool room = true;
-    if (cookie < vfs::Directory::kDotCookie) {
-      room = emit(vfs::Directory::kDotCookie, dir.inode(), abi::kFiletypeDirectory, ".");
-    }
-    if (room && cookie < vfs::Directory::kDotDotCookie) {
-      auto parent = dir.parent();
-      uint64_t ino = parent ? parent->inode() : dir.inode();  // the root is its own parent
-      room = emit(vfs::Directory::kDotDotCookie, ino, abi::kFiletypeDirectory, "..");
-    }
-    if (room) {
-      dir.visit_from(cookie, [&](uint64_t entry_cookie, const vfs::Directory::Entry& e) {
-        return emit(entry_cookie, e.node->inode(), detail::filetype_of(*e.node), e.name);
-      });
+    if (auto s = entry->handle->read_directory(cookie, emit); s != vfs::Status::kOk) {
+      return to_errno(s);
     }
     (void)mem.write<uint32_t>(bufused_ptr, static_cast<uint32_t>(used));
     return Errno::kSuccess;

@@ -20,7 +20,7 @@ uint32_t WasiContext::path_open(GuestMemory& mem, uint32_t fd, uint32_t dirflags
                                 uint64_t rights_inheriting, uint32_t fdflags,
                                 uint32_t opened_fd_ptr) {
   return guarded([&] {
-    vfs::DirPtr dir;
+    vfs::Handle* dir = nullptr;
     std::string_view name;
     ERYX_TRY(path_at(mem, fd, path, path_len, dir, name));
     if (!mem.contains(opened_fd_ptr, 4)) return Errno::kFault;
@@ -44,13 +44,14 @@ uint32_t WasiContext::path_open(GuestMemory& mem, uint32_t fd, uint32_t dirflags
     options.exclusive = (oflags & abi::kOflagExcl) != 0;
     options.truncate = (oflags & abi::kOflagTrunc) != 0;
     options.directory = (oflags & abi::kOflagDirectory) != 0;
+    options.read = (rights_base & abi::kRightFdRead) != 0;
     options.write = (rights_base & abi::kRightFdWrite) != 0;
-    auto node = vfs_->open(dir, name, options);
-    if (!node.ok()) return to_errno(node.status());
+    auto handle = dir->mount().open(*dir, name, options);
+    if (!handle.ok()) return to_errno(handle.status());
 
     FdEntry entry;
-    entry.kind = (*node)->is_directory() ? FdKind::kDirectory : FdKind::kFile;
-    entry.node = std::move(*node);
+    entry.kind = (*handle)->is_directory() ? FdKind::kDirectory : FdKind::kFile;
+    entry.handle = std::move(*handle);
     entry.fdflags = static_cast<uint16_t>(fdflags);
     entry.rights_base = rights_base;
     entry.rights_inheriting = rights_inheriting;
@@ -64,24 +65,25 @@ uint32_t WasiContext::path_open(GuestMemory& mem, uint32_t fd, uint32_t dirflags
 uint32_t WasiContext::path_create_directory(GuestMemory& mem, uint32_t fd, uint32_t path,
                                             uint32_t path_len) {
   return guarded([&] {
-    vfs::DirPtr dir;
+    vfs::Handle* dir = nullptr;
     std::string_view name;
     ERYX_TRY(path_at(mem, fd, path, path_len, dir, name));
-    return to_errno(vfs_->create_directory(dir, name));
+    return to_errno(dir->mount().create_directory(*dir, name));
   });
 }
 
 uint32_t WasiContext::path_filestat_get(GuestMemory& mem, uint32_t fd, uint32_t flags,
                                         uint32_t path, uint32_t path_len, uint32_t buf_ptr) {
   return guarded([&] {
-    vfs::DirPtr dir;
+    vfs::Handle* dir = nullptr;
     std::string_view name;
     ERYX_TRY(path_at(mem, fd, path, path_len, dir, name));
     if (!mem.contains(buf_ptr, sizeof(abi::Filestat))) return Errno::kFault;
     if ((flags & ~abi::kLookupSymlinkFollow) != 0) return Errno::kInval;
-    auto node = vfs_->lookup(dir, name, (flags & abi::kLookupSymlinkFollow) != 0);
-    if (!node.ok()) return to_errno(node.status());
-    (void)mem.write(buf_ptr, detail::filestat_of(node->get()));
+    vfs::Mount& mount = dir->mount();
+    auto stat = mount.stat(*dir, name, (flags & abi::kLookupSymlinkFollow) != 0);
+    if (!stat.ok()) return to_errno(stat.status());
+    (void)mem.write(buf_ptr, to_filestat(*stat, mount));
     return Errno::kSuccess;
   });
 }
@@ -90,15 +92,14 @@ uint32_t WasiContext::path_filestat_set_times(GuestMemory& mem, uint32_t fd, uin
                                               uint32_t path, uint32_t path_len, uint64_t atim,
                                               uint64_t mtim, uint32_t fst_flags) {
   return guarded([&] {
-    vfs::DirPtr dir;
+    vfs::Handle* dir = nullptr;
     std::string_view name;
     ERYX_TRY(path_at(mem, fd, path, path_len, dir, name));
     if ((flags & ~abi::kLookupSymlinkFollow) != 0) return Errno::kInval;
     std::optional<uint64_t> new_atim, new_mtim;
     ERYX_TRY(detail::decode_times(atim, mtim, fst_flags, new_atim, new_mtim));
-    auto node = vfs_->lookup(dir, name, (flags & abi::kLookupSymlinkFollow) != 0);
-    if (!node.ok()) return to_errno(node.status());
-    return to_errno((*node)->set_times(new_atim, new_mtim));
+    return to_errno(dir->mount().set_times(*dir, name, (flags & abi::kLookupSymlinkFollow) != 0,
+                                           new_atim, new_mtim));
   });
 }
 
@@ -106,27 +107,30 @@ uint32_t WasiContext::path_link(GuestMemory& mem, uint32_t old_fd, uint32_t old_
                                 uint32_t old_path, uint32_t old_path_len, uint32_t new_fd,
                                 uint32_t new_path, uint32_t new_path_len) {
   return guarded([&] {
-    vfs::DirPtr old_dir, new_dir;
+    vfs::Handle* old_dir = nullptr;
+    vfs::Handle* new_dir = nullptr;
     ERYX_TRY(directory_fd(old_fd, old_dir));
     ERYX_TRY(directory_fd(new_fd, new_dir));
     std::string_view from, to;
     ERYX_TRY(detail::read_path(mem, old_path, old_path_len, from));
     ERYX_TRY(detail::read_path(mem, new_path, new_path_len, to));
     if ((old_flags & ~abi::kLookupSymlinkFollow) != 0) return Errno::kInval;
-    return to_errno(
-        vfs_->link(old_dir, from, (old_flags & abi::kLookupSymlinkFollow) != 0, new_dir, to));
+    // A hard link names one inode: it cannot span two filesystems.
+    if (&old_dir->mount() != &new_dir->mount()) return Errno::kXdev;
+    return to_errno(old_dir->mount().link(
+        *old_dir, from, (old_flags & abi::kLookupSymlinkFollow) != 0, *new_dir, to));
   });
 }
 
 uint32_t WasiContext::path_readlink(GuestMemory& mem, uint32_t fd, uint32_t path, uint32_t path_len,
                                     uint32_t buf, uint32_t buf_len, uint32_t bufused_ptr) {
   return guarded([&] {
-    vfs::DirPtr dir;
+    vfs::Handle* dir = nullptr;
     std::string_view name;
     ERYX_TRY(path_at(mem, fd, path, path_len, dir, name));
     auto out = mem.bytes(buf, buf_len);
     if (!out || !mem.contains(bufused_ptr, 4)) return Errno::kFault;
-    auto target = vfs_->readlink(dir, name);
+    auto target = dir->mount().readlink(*dir, name);
     if (!target.ok()) return to_errno(target.status());
     // Like readlink(2): silently cut to the buffer, no NUL.
     size_t n = std::min<size_t>(target->size(), out->size());
@@ -139,10 +143,10 @@ uint32_t WasiContext::path_readlink(GuestMemory& mem, uint32_t fd, uint32_t path
 uint32_t WasiContext::path_remove_directory(GuestMemory& mem, uint32_t fd, uint32_t path,
                                             uint32_t path_len) {
   return guarded([&] {
-    vfs::DirPtr dir;
+    vfs::Handle* dir = nullptr;
     std::string_view name;
     ERYX_TRY(path_at(mem, fd, path, path_len, dir, name));
-    return to_errno(vfs_->remove_directory(dir, name));
+    return to_errno(dir->mount().remove_directory(*dir, name));
   });
 }
 
@@ -150,35 +154,38 @@ uint32_t WasiContext::path_rename(GuestMemory& mem, uint32_t fd, uint32_t old_pa
                                   uint32_t old_path_len, uint32_t new_fd, uint32_t new_path,
                                   uint32_t new_path_len) {
   return guarded([&] {
-    vfs::DirPtr old_dir, new_dir;
+    vfs::Handle* old_dir = nullptr;
+    vfs::Handle* new_dir = nullptr;
     ERYX_TRY(directory_fd(fd, old_dir));
     ERYX_TRY(directory_fd(new_fd, new_dir));
     std::string_view from, to;
     ERYX_TRY(detail::read_path(mem, old_path, old_path_len, from));
     ERYX_TRY(detail::read_path(mem, new_path, new_path_len, to));
-    return to_errno(vfs_->rename(old_dir, from, new_dir, to));
+    // As rename(2) between filesystems: EXDEV, and Python's shutil.move copies instead.
+    if (&old_dir->mount() != &new_dir->mount()) return Errno::kXdev;
+    return to_errno(old_dir->mount().rename(*old_dir, from, *new_dir, to));
   });
 }
 
 uint32_t WasiContext::path_symlink(GuestMemory& mem, uint32_t old_path, uint32_t old_path_len,
                                    uint32_t fd, uint32_t new_path, uint32_t new_path_len) {
   return guarded([&] {
-    vfs::DirPtr dir;
+    vfs::Handle* dir = nullptr;
     ERYX_TRY(directory_fd(fd, dir));
     std::string_view target, name;
     ERYX_TRY(detail::read_path(mem, old_path, old_path_len, target));
     ERYX_TRY(detail::read_path(mem, new_path, new_path_len, name));
-    return to_errno(vfs_->symlink(target, dir, name));
+    return to_errno(dir->mount().symlink(target, *dir, name));
   });
 }
 
 uint32_t WasiContext::path_unlink_file(GuestMemory& mem, uint32_t fd, uint32_t path,
                                        uint32_t path_len) {
   return guarded([&] {
-    vfs::DirPtr dir;
+    vfs::Handle* dir = nullptr;
     std::string_view name;
     ERYX_TRY(path_at(mem, fd, path, path_len, dir, name));
-    return to_errno(vfs_->unlink_file(dir, name));
+    return to_errno(dir->mount().unlink_file(*dir, name));
   });
 }
 
