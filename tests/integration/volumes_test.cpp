@@ -54,10 +54,10 @@ TEST_F(VolumesTest, ReadsAHostFile) {
 }
 
 TEST_F(VolumesTest, ReadOnlyIsTheDefaultAndRefusesWithErofs) {
-  EXPECT_EQ(run({{dir_, "/data"}}, std::string(kAttempt) +
-                                       "print(attempt(open, '/data/in.txt', 'w'), "
-                                       "attempt(os.remove, '/data/in.txt'))"),
-            "EROFS EROFS\n");
+  EXPECT_EQ(
+      run({{dir_, "/data"}}, std::string(kAttempt) + "print(attempt(open, '/data/in.txt', 'w'), "
+                                                     "attempt(os.remove, '/data/in.txt'))"),
+      "EROFS EROFS\n");
   EXPECT_EQ(read(dir_ / "in.txt"), "from the host");
 }
 
@@ -67,9 +67,9 @@ TEST_F(VolumesTest, WritableVolumeWritesToTheHost) {
 }
 
 TEST_F(VolumesTest, QuotaRefusesGrowthPastMaxBytes) {
-  EXPECT_EQ(run({{dir_, "/data", false, 100}},
-                std::string(kAttempt) + "f = open('/data/big', 'wb', buffering=0)\n"
-                                        "print(attempt(f.write, b'x' * 101))"),
+  EXPECT_EQ(run({{dir_, "/data", false, 100}}, std::string(kAttempt) +
+                                                   "f = open('/data/big', 'wb', buffering=0)\n"
+                                                   "print(attempt(f.write, b'x' * 101))"),
             "ENOSPC\n");
   EXPECT_EQ(fs::file_size(dir_ / "big"), 0u);
 }
