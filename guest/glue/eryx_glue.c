@@ -553,6 +553,16 @@ ERYX_EXPORT("eryx_reseed") int32_t eryx_reseed(void) {
   return ERYX_EXEC_OK;
 }
 
+/* Forgets wasi-libc's list of preopened directories, which it builds once, at the first path
+ * lookup, and which then lives in memory a snapshot carries: the host added mounts (preopens 4,
+ * 5, ...) the list does not have yet. The next lookup lists them again. */
+void __wasilibc_reset_preopens(void); /* wasi-libc (preopens.c); not in <wasi/libc.h> yet */
+
+ERYX_EXPORT("eryx_reset_preopens") int32_t eryx_reset_preopens(void) {
+  __wasilibc_reset_preopens();
+  return ERYX_EXEC_OK;
+}
+
 /* Reports the (kind, payload) pair returned by a runtime method; payload is str or bytes. */
 static int32_t report_pair(PyObject* pair) {
   int32_t status = ERYX_EXEC_INTERNAL;

@@ -9,3 +9,4 @@
 #include "eryx/runtime.hpp"
 #include "eryx/sandbox.hpp"
 #include "eryx/session.hpp"
+#include "eryx/vfs_storage.hpp"

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@
 
 namespace eryx {
 
+class VfsStorage;  // eryx/vfs_storage.hpp
+
 // Limits applied to each execution. std::nullopt disables a limit.
 struct ResourceLimits {
   std::optional<uint64_t> execution_timeout_ms = 30'000;
@@ -23,8 +26,8 @@ struct ResourceLimits {
   // Deterministic instruction budget (Wasmtime fuel). Setting it runs the execution on the
   // fuel-metering engine, which is somewhat slower.
   std::optional<uint64_t> max_fuel;
-  // Bytes of file data the guest may store in its virtual filesystem (/tmp); ENOSPC past it.
-  // Unset means the VFS default of 64 MiB.
+  // Bytes of file data the guest may store in its private virtual filesystem (/tmp); ENOSPC past
+  // it. Unset means the VFS default of 64 MiB. (Shared VfsStorage has its own max_bytes.)
   std::optional<uint64_t> max_vfs_bytes;
   // Bytes of stdout and of stderr kept per execution; output past the cap is dropped and the result
   // is flagged as truncated. The host's memory never grows with guest output beyond this.
@@ -63,6 +66,11 @@ struct SandboxOptions {
   // What the code may reach over the network (eryx/net.hpp). nullopt: nothing; every socket
   // operation raises OSError in the guest saying that networking is disabled.
   std::optional<NetConfig> network;
+  // Shared in-memory storage (eryx/vfs_storage.hpp) the code sees at vfs_mount_path; its files
+  // outlive the sandbox. Null: none. The path is absolute, canonical, not "/", and not below
+  // /tmp (InvalidArgumentError otherwise).
+  std::shared_ptr<VfsStorage> vfs;
+  std::string vfs_mount_path = "/data";
   // Host directories and files the guest sees (eryx/volume.hpp). Checked when the sandbox is made:
   // a missing host path or a bad guest path throws InvalidArgumentError.
   std::vector<Volume> volumes;

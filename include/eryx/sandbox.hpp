@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "eryx/cancellation.hpp"
 #include "eryx/options.hpp"
@@ -18,6 +19,9 @@ struct FactoryData;
 }
 namespace net {
 struct SandboxNetwork;
+}
+namespace wasi {
+struct MountPoint;
 }
 
 class Sandbox {
@@ -42,6 +46,8 @@ class Sandbox {
   std::shared_ptr<Runtime> runtime_;
   std::shared_ptr<const detail::FactoryData> factory_;  // null: the runtime's fresh interpreter
   std::shared_ptr<const net::SandboxNetwork> network_;   // null: no network
+  // Opened once, so a volume's quota spans every execution of this sandbox.
+  std::shared_ptr<const std::vector<wasi::MountPoint>> mounts_;
 };
 
 }  // namespace eryx

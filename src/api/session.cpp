@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "api/code_validation.h"
+#include "api/mounts.h"
 #include "engine/execution.h"
 #include "engine/guest_call.h"
 #include "engine/guest_module.h"
@@ -25,6 +26,7 @@ class SessionCore {
         options_(std::move(options)),
         variant_(runtime_->core().variant_for(options_.limits)),
         network_(compile_network(options_)),
+        mounts_(mounts_of(options_)),
         timeout_ms_(options_.limits.execution_timeout_ms) {
     validate_name(options_.result_variable, "result_variable");
     start_fresh();
@@ -100,6 +102,9 @@ class SessionCore {
                                std::to_string(*limits.max_memory_bytes) + ")");
     }
     auto instance = variant.fresh_instance({.max_memory_bytes = limits.max_memory_bytes});
+    // The mounts are this session's (the bytes never hold shared storage): placed before the fd
+    // table is restored, which keeps their preopens.
+    engine::add_mounts(*instance, core->mounts_);
     // The quota applies to the restored files already, as run_execution applies it to writes.
     if (limits.max_vfs_bytes) instance->state().wasi->vfs().set_quota_bytes(*limits.max_vfs_bytes);
     image.restore_into(*instance);
@@ -144,6 +149,7 @@ class SessionCore {
         options_(options),
         variant_(variant),
         network_(compile_network(options_)),
+        mounts_(mounts_of(options_)),
         timeout_ms_(options.limits.execution_timeout_ms) {}
 
   static std::shared_ptr<const net::SandboxNetwork> compile_network(const SandboxOptions& options) {
@@ -216,7 +222,9 @@ class SessionCore {
   }
 
   void start_fresh() {
-    instance_ = variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
+    auto instance = variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
+    engine::add_mounts(*instance, mounts_);
+    instance_ = std::move(instance);
     execution_count_ = 0;
   }
 
@@ -224,6 +232,7 @@ class SessionCore {
   SandboxOptions options_;
   const engine::EngineVariant& variant_;
   std::shared_ptr<const net::SandboxNetwork> network_;  // null: no network
+  std::vector<wasi::MountPoint> mounts_;  // shared storage: the same on every fresh instance
   mutable std::mutex mutex_;
   std::atomic<std::thread::id> holder_;  // the thread holding mutex_, if any
   std::unique_ptr<engine::GuestInstance> instance_;

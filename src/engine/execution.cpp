@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "callbacks/broker.h"
@@ -33,6 +34,16 @@ using Clock = std::chrono::steady_clock;
 }
 
 }  // namespace
+
+void add_mounts(GuestInstance& instance, const std::vector<wasi::MountPoint>& mounts) {
+  for (const auto& point : mounts) {
+    try {
+      instance.state().wasi->add_mount(point.guest_path, point.mount);
+    } catch (const std::invalid_argument& e) {
+      throw InvalidArgumentError(e.what());
+    }
+  }
+}
 
 ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
                             const SandboxOptions& options, const ExecutionContext& context) {
@@ -73,6 +84,7 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
           instance.state().net = net::open_network(context.network);
         }
         if (context.reseed) instance.reseed();
+        if (wasi.take_preopens_changed()) instance.reset_preopens();
         if (!registry->entries.empty())
           instance.install_callbacks(registry.get(), registry->catalog_json);
         auto status = instance.execute(code);

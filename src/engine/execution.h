@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <string_view>
+#include <vector>
 
 #include "engine/epoch_ticker.h"
 #include "engine/guest_instance.h"
@@ -11,6 +12,7 @@
 #include "eryx/options.hpp"
 #include "eryx/result.hpp"
 #include "net/sandbox_network.h"
+#include "wasi/options.h"
 
 namespace eryx::engine {
 
@@ -26,6 +28,10 @@ struct ExecutionContext {
   // The sandbox's network; the instance opens its own connection table from it on first use.
   std::shared_ptr<const net::SandboxNetwork> network = nullptr;
 };
+
+// Adds the mounts (shared storage, volumes) to a fresh instance's WASI context; the guest lists
+// its preopens again before its next execution. InvalidArgumentError when one cannot be placed.
+void add_mounts(GuestInstance& instance, const std::vector<wasi::MountPoint>& mounts);
 
 // Runs `code` (already validated) in `instance`. Throws ExecutionError, TimeoutError,
 // CancelledError, ResourceLimitError or Error; after a trap `instance.torn()` is true.

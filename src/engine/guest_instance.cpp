@@ -256,6 +256,8 @@ void GuestInstance::install_callbacks(const void* catalog_id, std::string_view c
 
 void GuestInstance::reseed() { call_status_export("eryx_reseed"); }
 
+void GuestInstance::reset_preopens() { call_status_export("eryx_reset_preopens"); }
+
 void GuestInstance::freeze_heap() { call_status_export("eryx_freeze_heap"); }
 
 std::string GuestInstance::snapshot_state() {

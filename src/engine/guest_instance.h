@@ -59,6 +59,8 @@ class GuestInstance {
   void install_callbacks(const void* catalog_id, std::string_view catalog_json);
   // Reseeds the guest's `random` module from fresh entropy. Throws like execute().
   void reseed();
+  // eryx_reset_preopens: the guest lists its preopened directories again (mounts were added).
+  void reset_preopens();
   // Makes every object of the interpreter's heap immortal and frozen for the GC, before its memory
   // is captured as a snapshot (guest/glue/eryx_heap.c says why). Throws like execute().
   void freeze_heap();

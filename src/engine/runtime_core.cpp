@@ -53,10 +53,12 @@ const engine::EngineVariant& RuntimeCore::variant_for(const ResourceLimits& limi
 ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOptions& options,
                                          const CancellationToken::State* stop,
                                          const snapshot::FactoryImage* factory,
-                                         std::shared_ptr<const net::SandboxNetwork> network) const {
+                                         std::shared_ptr<const net::SandboxNetwork> network,
+                                         const std::vector<wasi::MountPoint>& mounts) const {
   const auto& variant = variant_for(options.limits);
   auto instance =
       variant.fresh_instance({.max_memory_bytes = options.limits.max_memory_bytes}, factory);
+  engine::add_mounts(*instance, mounts);
   return engine::run_execution(*instance, code, options,
                                {.ticker = variant.ticker(),
                                 .metered = variant.metered(),

@@ -12,15 +12,15 @@
 #include <memory>
 #include <mutex>
 #include <string_view>
+#include <vector>
 
 #include "engine/engine_variant.h"
 #include "eryx/cancellation.hpp"
 #include "eryx/options.hpp"
 #include "eryx/result.hpp"
+#include "wasi/options.h"
 
-namespace eryx::detail {
-
-}  // namespace eryx::detail
+namespace eryx::detail {}  // namespace eryx::detail
 namespace eryx::net {
 struct SandboxNetwork;
 }  // namespace eryx::net
@@ -40,7 +40,8 @@ class RuntimeCore {
   ExecuteResult execute_fresh(std::string_view code, const SandboxOptions& options,
                               const CancellationToken::State* stop,
                               const snapshot::FactoryImage* factory = nullptr,
-                              std::shared_ptr<const net::SandboxNetwork> network = nullptr) const;
+                              std::shared_ptr<const net::SandboxNetwork> network = nullptr,
+                              const std::vector<wasi::MountPoint>& mounts = {}) const;
 
   // Identifies the interpreter state factories of this runtime are captured against; a factory
   // only loads into a runtime with the same fingerprint.
