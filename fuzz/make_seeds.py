@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the hand-made seeds of fuzz/corpus/: WASI call sequences (wasi_calls), callback calls
+"""Writes the hand-made seeds of fuzz/corpus/: WASI call sequences (wasi_calls, and vfs_mounts over
+a shared storage), callback calls
 (callback_broker), schema instances (schema_validator), hosts and network configs (net_policy),
 HTTP/1.x request streams cut into writes (secrets_rewrite) and small modules (wasm_reader, from .wat
 with wabt's wat2wasm). The seeds taken from real artefacts (a factory file, a session snapshot, the
@@ -315,11 +316,66 @@ def wasm_seeds():
     return seeds
 
 
+# vfs_mounts: two guests sharing one storage at fd 4 (/data) and fd 5 (/mnt/other); fd 3 is the
+# private root. See fuzz/vfs_mounts_fuzzer.cpp for the encoding.
+VM_COMPONENTS = ["a", "b", "c", "..", ".", "", "f.txt", "data", "tmp", "deep", "x y", "\xff\xfe",
+                 "a/b"]
+VM = dict(open=0, mkdir=1, rmdir=2, unlink=3, rename=4, link=5, symlink=6, readlink=7, stat=8,
+          write=9, pwrite=10, read=11, seek=12, readdir=13, close=14, copy=15)
+
+
+def vm_path(components, absolute=False):
+    return (bytes([len(components), 1 if absolute else 0])
+            + bytes(VM_COMPONENTS.index(c) for c in components) + bytes([0]))
+
+
+def vm_op(name, guest, dir_fd, components, fd=0, extra=b"", absolute=False):
+    return (bytes([VM[name] | guest << 4, dir_fd - 3]) + vm_path(components, absolute)
+            + bytes([fd]) + extra)
+
+
+def vfs_mounts_seeds():
+    io = lambda length, offset=0: struct.pack("<HB", length, 0) + struct.pack("<H", offset)
+    shared = b"".join([
+        vm_op("open", 0, 4, ["f.txt"], extra=bytes([CREAT, 1, 0, 1])),       # guest 0: fd 6
+        vm_op("write", 0, 4, [], fd=6, extra=io(100)),
+        vm_op("open", 1, 5, ["f.txt"], extra=bytes([0, 1, 1, 1])),           # guest 1, append
+        vm_op("write", 1, 4, [], fd=6, extra=io(10)),
+        vm_op("read", 0, 4, [], fd=6, extra=io(64)),
+        vm_op("rename", 0, 4, ["f.txt"], extra=bytes([0]) + vm_path(["tmp", "f"][:1])),
+        vm_op("rename", 0, 4, ["f.txt"], extra=bytes([2]) + vm_path(["b"])),  # fd 5: same mount
+        vm_op("link", 1, 5, ["b"], extra=bytes([1]) + vm_path(["c"])),
+        vm_op("symlink", 0, 4, ["a"], extra=vm_path(["b"], absolute=True)),
+        vm_op("readlink", 0, 4, ["a"]),
+        vm_op("stat", 1, 4, ["a"], extra=bytes([1])),
+        vm_op("copy", 0, 3, [], extra=bytes([0])),                              # snapshot: refused
+        vm_op("close", 0, 3, [], fd=6, extra=bytes([1])),
+        vm_op("copy", 0, 3, [], extra=bytes([0])),                              # snapshot
+        vm_op("copy", 1, 3, [], extra=bytes([1])),                              # clone
+        vm_op("unlink", 1, 4, ["c"]),
+        vm_op("readdir", 1, 4, [], fd=4, extra=struct.pack("<H", 512) + bytes([0])),
+    ])
+    trees = b"".join([
+        vm_op("mkdir", 0, 4, ["deep"]),
+        vm_op("mkdir", 0, 4, ["deep", "a"]),
+        vm_op("open", 0, 4, ["deep", "..", "..", "..", "x y"], extra=bytes([CREAT, 1, 0, 1])),
+        vm_op("pwrite", 0, 4, [], fd=6, extra=struct.pack("<HB", 8, 0xF0) + struct.pack("<Q", 1 << 32)),
+        vm_op("seek", 0, 4, [], fd=6, extra=bytes([0]) + struct.pack("<H", 7) + bytes([0, 2])),
+        vm_op("seek", 0, 4, [], fd=6, extra=bytes([0]) + struct.pack("<H", 9000) + bytes([1]) +
+              struct.pack("<H", 100)),
+        vm_op("rmdir", 1, 5, ["deep"]),
+        vm_op("rmdir", 1, 5, ["deep", "a"]),
+        vm_op("close", 0, 3, [], fd=4, extra=bytes([0, 7])),                  # renumber 4 -> 7
+        vm_op("copy", 0, 3, [], extra=bytes([0])),
+    ])
+    return {"shared_file": shared, "trees_and_offsets": trees}
+
+
 def main():
     for target, seeds in [("wasi_calls", wasi_seeds()), ("callback_broker", broker_seeds()),
                           ("schema_validator", schema_seeds()), ("net_policy", net_policy_seeds()),
                           ("secrets_rewrite", secrets_rewrite_seeds()),
-                          ("wasm_reader", wasm_seeds())]:
+                          ("vfs_mounts", vfs_mounts_seeds()), ("wasm_reader", wasm_seeds())]:
         os.makedirs(os.path.join(CORPUS, target), exist_ok=True)
         for name, data in seeds.items():
             with open(os.path.join(CORPUS, target, "seed_" + name), "wb") as f:

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "fuzz_support.h"
@@ -91,22 +92,26 @@ void check_storage(const vfs::Vfs& tree) {
   if (tree.entry_count() > kStorageEntries) eryx::fuzz::fail("storage past its entry limit");
 }
 
-// Bytes and entries reachable from the root.
-void walk(const vfs::Directory& dir, uint64_t& bytes, uint64_t& entries) {
-  dir.visit_from(0, [&](uint64_t, const vfs::Directory::Entry& entry) {
-    ++entries;
-    const vfs::Node& node = *entry.node;
-    if (node.is_directory()) {
-      walk(static_cast<const vfs::Directory&>(node), bytes, entries);
-    } else if (node.is_file()) {
-      // A file with several names is counted once per name here: weigh each name's share.
-      const auto& file = static_cast<const vfs::File&>(node);
-      if (file.link_count() == 1) bytes += file.size();
-    } else {
-      bytes += static_cast<const vfs::Symlink&>(node).target().size();
-    }
-    return true;
-  });
+// Entries (names) reachable from the root, and the bytes of the distinct nodes they name (a file or
+// symlink with several hard links counts once, as the accounting charges it once).
+void walk(const vfs::DirPtr& root, uint64_t& bytes, uint64_t& entries) {
+  std::unordered_set<const vfs::Node*> seen;
+  std::vector<vfs::DirPtr> pending{root};
+  while (!pending.empty()) {
+    auto dir = std::move(pending.back());
+    pending.pop_back();
+    dir->visit_from(0, [&](uint64_t, const vfs::Directory::Entry& entry) {
+      ++entries;
+      const vfs::Node& node = *entry.node;
+      if (node.is_directory()) {
+        pending.push_back(std::static_pointer_cast<vfs::Directory>(entry.node));
+      } else if (seen.insert(&node).second) {
+        bytes += node.is_file() ? static_cast<const vfs::File&>(node).size()
+                                : static_cast<const vfs::Symlink&>(node).target().size();
+      }
+      return true;
+    });
+  }
 }
 
 void operate(Guest& g, uint8_t op, Input& in) {
@@ -230,30 +235,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       check_storage(*tree);
     }
   }
-  // Every guest is gone: what is counted is exactly what the tree holds (hard links aside, whose
-  // bytes count once however many names they have).
+  // Every guest is gone: what is counted is exactly what the tree holds.
   uint64_t bytes = 0, entries = 0;
-  walk(*tree->root(), bytes, entries);
+  walk(tree->root(), bytes, entries);
   if (entries != tree->entry_count()) eryx::fuzz::fail("storage entry count leaked");
-  uint64_t linked = 0;  // bytes of files with several names, counted once each
-  std::vector<const vfs::Node*> seen;
-  std::vector<vfs::DirPtr> pending{tree->root()};
-  while (!pending.empty()) {
-    auto dir = std::move(pending.back());
-    pending.pop_back();
-    dir->visit_from(0, [&](uint64_t, const vfs::Directory::Entry& entry) {
-      if (entry.node->is_directory()) {
-        pending.push_back(std::static_pointer_cast<vfs::Directory>(entry.node));
-      } else if (entry.node->is_file()) {
-        const auto& file = static_cast<const vfs::File&>(*entry.node);
-        if (file.link_count() > 1 && std::find(seen.begin(), seen.end(), &file) == seen.end()) {
-          seen.push_back(&file);
-          linked += file.size();
-        }
-      }
-      return true;
-    });
-  }
-  if (bytes + linked != tree->used_bytes()) eryx::fuzz::fail("storage byte count leaked");
+  if (bytes != tree->used_bytes()) eryx::fuzz::fail("storage byte count leaked");
   return 0;
 }

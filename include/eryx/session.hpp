@@ -33,7 +33,8 @@ class Session {
   // interpreter is torn mid-way: the next execute starts over from a fresh interpreter.
   ExecuteResult execute(std::string_view code, const CancellationToken& cancel = {});
 
-  // Replaces the interpreter with a fresh one.
+  // Replaces the interpreter with a fresh one. Shared storage (options.vfs) is not the
+  // interpreter's: it stays mounted, files and all.
   void reset();
 
   // A new, independent Session with this one's live state: variables, imported modules,
@@ -44,8 +45,10 @@ class Session {
   // The live state fork() copies, as bytes that from_snapshot() turns back into a Session, in this
   // process or another one using the same eryx build and guest: variables, imported modules,
   // generators mid-way, the files under /tmp and open file handles, and execution_count(). The
-  // read-only stdlib is not in it. Waits for a running execution (it takes the session's lock).
-  // Throws Error when the filesystem holds something that cannot be serialised.
+  // read-only stdlib is not in it, nor shared storage (options.vfs: pass it again to
+  // from_snapshot). Waits for a running execution (it takes the session's lock).
+  // Throws Error when the filesystem holds something that cannot be serialised, or a file is open
+  // on shared storage.
   std::string snapshot() const;
 
   // A new Session from snapshot() bytes, with `options` (limits, handlers, callbacks: none of them

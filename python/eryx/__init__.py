@@ -37,6 +37,7 @@ ExecuteResult = _eryx.ExecuteResult
 ResourceLimits = _eryx.ResourceLimits
 NetConfig = _eryx.NetConfig
 SandboxFactory = _eryx.SandboxFactory
+VfsStorage = _eryx.VfsStorage
 
 
 async def _execute_async(self, code):
@@ -85,4 +86,5 @@ __all__ = [
     "SandboxFactory",
     "Session",
     "TimeoutError",
+    "VfsStorage",
 ]

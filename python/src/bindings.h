@@ -21,6 +21,7 @@ void init_limits(nb::module_& m);
 void init_results(nb::module_& m);
 void init_sandbox(nb::module_& m);
 void init_session(nb::module_& m);
+void init_vfs_storage(nb::module_& m);
 void init_factory(nb::module_& m);
 void init_callbacks(nb::module_& m);
 

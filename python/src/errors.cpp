@@ -34,6 +34,12 @@ void init_errors(nb::module_&) {
       raise("CancelledError", e);
     } catch (const InvalidArgumentError& e) {
       raise("InvalidArgumentError", e);
+    } catch (const VfsError& e) {
+      // A file operation on VfsStorage: OSError(errno, message, path), which Python turns into
+      // FileNotFoundError, IsADirectoryError, ... by the errno.
+      nb::object exc =
+          nb::handle(PyExc_OSError)(e.error_code(), to_str(e.what()), to_str(e.path()));
+      PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
     } catch (const Error& e) {
       raise("EryxError", e);
     }

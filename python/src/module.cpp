@@ -12,6 +12,7 @@ NB_MODULE(_eryx, m) {
   eryx::python::init_net(m);
   eryx::python::init_results(m);
   eryx::python::init_sandbox(m);
+  eryx::python::init_vfs_storage(m);
   eryx::python::init_session(m);
   eryx::python::init_factory(m);
   eryx::python::init_callbacks(m);

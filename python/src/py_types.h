@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "bindings.h"
 
@@ -21,6 +22,8 @@ struct PySession {
   // Reported to the cycle collector. A fork holds its own reference to its parent's tuple: each
   // wrapper reports the reference it owns, exactly once.
   std::shared_ptr<PythonRefs> refs;
+  std::shared_ptr<VfsStorage> vfs;  // the storage mounted at vfs_mount_path, if any
+  std::string vfs_mount_path;
 
   Session& live() const;
 };

@@ -1,5 +1,6 @@
 // eryx.Session: one live interpreter kept between executions.
 #include <nanobind/stl/optional.h>
+#include <nanobind/stl/shared_ptr.h>
 #include <nanobind/stl/string.h>
 
 #include "execution.h"
@@ -9,13 +10,20 @@ namespace eryx::python {
 
 namespace {
 
+void set_vfs(SandboxOptions& options, std::shared_ptr<VfsStorage> vfs,
+             const std::optional<std::string>& mount_path) {
+  options.vfs = std::move(vfs);
+  if (mount_path) options.vfs_mount_path = *mount_path;
+}
+
 // Session.from_snapshot(data, *, ...): a classmethod, so that eryx.Session.from_snapshot (the
 // Python subclass with execute_async) returns an eryx.Session, as fork() keeps the caller's class.
 nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
                                  std::optional<PyResourceLimits> resource_limits,
                                  nb::object on_stdout, nb::object on_stderr,
                                  std::optional<std::string> result_variable, nb::handle callbacks,
-                                 const PyNetConfig* network, nb::handle volumes) {
+                                 const PyNetConfig* network, std::shared_ptr<VfsStorage> vfs,
+                                 std::optional<std::string> vfs_mount_path, nb::handle volumes) {
   if (!nb::type_check(cls) ||
       !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls.ptr()),
                         reinterpret_cast<PyTypeObject*>(nb::type<PySession>().ptr()))) {
@@ -23,6 +31,7 @@ nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
   }
   auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
                             std::move(result_variable), callbacks, network, volumes);
+  set_vfs(built.options, vfs, vfs_mount_path);
   std::string_view bytes(static_cast<const char*>(data.data()), data.size());
   std::unique_ptr<Session> session;
   {
@@ -31,7 +40,8 @@ nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
     session = std::make_unique<Session>(Session::from_snapshot(bytes, std::move(built.options)));
   }
   nb::object obj = nb::inst_alloc(cls);
-  new (nb::inst_ptr<PySession>(obj)) PySession{std::move(session), {}, built.refs};
+  new (nb::inst_ptr<PySession>(obj)) PySession{
+      std::move(session), {}, built.refs, built.options.vfs, built.options.vfs_mount_path};
   nb::inst_mark_ready(obj);
   return obj;
 }
@@ -45,10 +55,14 @@ void init_session(nb::module_& m) {
           "__init__",
           [](PySession* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
              nb::object on_stderr, std::optional<std::string> result_variable, nb::handle callbacks,
-             const PyNetConfig* network, nb::handle volumes) {
+             const PyNetConfig* network, std::shared_ptr<VfsStorage> vfs,
+             std::optional<std::string> vfs_mount_path, nb::handle volumes) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
                                       std::move(result_variable), callbacks, network, volumes);
+            set_vfs(built.options, std::move(vfs), vfs_mount_path);
             auto* py = new (self) PySession();
+            py->vfs = built.options.vfs;
+            py->vfs_mount_path = built.options.vfs_mount_path;
             GilRelease release;
             py->refs = built.refs;
             py->session = std::make_unique<Session>(std::move(built.options));
@@ -56,7 +70,8 @@ void init_session(nb::module_& m) {
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
-          nb::arg("network").none() = nb::none(), nb::arg("volumes").none() = nb::none())
+          nb::arg("network").none() = nb::none(), nb::arg("vfs").none() = nb::none(),
+          nb::arg("vfs_mount_path").none() = nb::none(), nb::arg("volumes").none() = nb::none())
       .def(
           "execute",
           [](PySession& self, const nb::str& code) {
@@ -94,7 +109,8 @@ void init_session(nb::module_& m) {
               refs = std::make_shared<PythonRefs>(
                   nb::borrow<nb::tuple>(nb::handle(parent.refs->tuple())));
             }
-            new (nb::inst_ptr<PySession>(obj)) PySession{std::move(child), {}, std::move(refs)};
+            new (nb::inst_ptr<PySession>(obj))
+                PySession{std::move(child), {}, std::move(refs), parent.vfs, parent.vfs_mount_path};
             nb::inst_mark_ready(obj);
             return obj;
           },
@@ -149,6 +165,16 @@ void init_session(nb::module_& m) {
           "interrupt", [](PySession& self) { self.in_flight.interrupt_all(); },
           "Raises KeyboardInterrupt in the running execution, as Ctrl-C does; the session keeps "
           "its state (code that swallows it is stopped hard after 2 s, which loses it).")
+      .def_prop_ro(
+          "vfs", [](const PySession& self) { return self.vfs; },
+          "The VfsStorage this session mounts, or None.")
+      .def_prop_ro(
+          "vfs_mount_path",
+          [](const PySession& self) -> std::optional<std::string> {
+            if (!self.vfs) return std::nullopt;
+            return self.vfs_mount_path;
+          },
+          "Where the VfsStorage is mounted (e.g. /data), or None without one.")
       .def_prop_ro("execution_count",
                    [](const PySession& self) { return self.live().execution_count(); })
       .def_prop_rw(
@@ -164,8 +190,10 @@ void init_session(nb::module_& m) {
       nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
       nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
       nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
-      nb::arg("network").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
-      "A new Session from snapshot() bytes; the options are not part of the bytes.");
+      nb::arg("network").none() = nb::none(), nb::arg("vfs").none() = nb::none(),
+      nb::arg("vfs_mount_path").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
+      "A new Session from snapshot() bytes; the options (and the VfsStorage) are not part of the "
+      "bytes.");
   session_class.attr("from_snapshot") = nb::steal(PyClassMethod_New(from_snapshot.ptr()));
 }
 

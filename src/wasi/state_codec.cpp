@@ -25,6 +25,16 @@ vfs::NodePtr node_of(const WasiContext& context, uint32_t fd, const FdEntry& ent
 
 void encode_state(const WasiContext& context, codec::Writer& out) {
   const FdTable& fds = context.fd_table();
+  // The restoring side puts its mounts' preopens back at these numbers: another fd renumbered
+  // there could not be restored.
+  for (uint32_t i = 0; i < context.mounts().size(); ++i) {
+    uint32_t fd = kPreopenFd + 1 + i;
+    if (const FdEntry* entry = fds.get(fd); entry && !context.is_mount_preopen(*entry)) {
+      throw std::runtime_error("eryx: fd " + std::to_string(fd) +
+                               " was renumbered over the mount at " +
+                               context.mounts()[i].guest_path + "; it cannot be snapshotted");
+    }
+  }
   vfs::TreeEncoder tree(*context.shared_vfs());
   // The extra mounts' preopens are configuration, like the layout: the restoring side has its own.
   uint32_t count = 0;

@@ -169,6 +169,13 @@ TEST_F(WasiMounts, StateSnapshotWithAFileOpenOnTheMountIsRefused) {
   EXPECT_THROW(wasi::encode_state(ctx(), out), std::runtime_error);
 }
 
+TEST_F(WasiMounts, StateSnapshotWithAnFdRenumberedOverTheMountIsRefused) {
+  uint32_t fd = create("/tmp/f");
+  ASSERT_EQ(E(ctx().fd_renumber(mem(), fd, kDataFd)), Errno::kSuccess);
+  codec::Writer out;
+  EXPECT_THROW(wasi::encode_state(ctx(), out), std::runtime_error);
+}
+
 TEST_F(WasiMounts, StateDecodedWithoutTheMountDropsIt) {
   codec::Writer out;
   wasi::encode_state(ctx(), out);
