@@ -20,10 +20,16 @@ void init_sandbox(nb::module_& m) {
              const PyNetConfig* network, nb::handle volumes) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
                                       std::move(result_variable), callbacks, network, volumes);
+            // Made before the Python object: nanobind never destroys an object whose __init__
+            // threw (a bad volume, say), so nothing may be placed in it before this can throw.
+            std::unique_ptr<Sandbox> sandbox;
+            {
+              GilRelease release;  // the first sandbox starts the shared runtime
+              sandbox = std::make_unique<Sandbox>(std::move(built.options));
+            }
             auto* py = new (self) PySandbox();
-            GilRelease release;  // the first sandbox starts the shared runtime
             py->refs = built.refs;
-            py->sandbox = std::make_unique<Sandbox>(std::move(built.options));
+            py->sandbox = std::move(sandbox);
           },
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),

@@ -272,3 +272,17 @@ def test_concurrent_sandboxes_write_one_volume(tmp_path):
     assert not errors
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f0", "f1", "f2", "f3"]
     assert os.path.getsize(tmp_path / "f3") == 100
+
+
+def test_volumes_and_shared_storage_coexist(tmp_path):
+    (tmp_path / "host.txt").write_text("from host")
+    storage = eryx.VfsStorage()
+    session = eryx.Session(vfs=storage, volumes=[(str(tmp_path), "/mnt/host", True)])
+    session.execute("open('/data/vfs.txt', 'w').write('from vfs')")
+    out = session.execute("print(open('/mnt/host/host.txt').read(), open('/data/vfs.txt').read())")
+    assert out.stdout == "from host from vfs\n"
+
+
+def test_a_volume_where_the_shared_storage_is_mounted_raises(tmp_path):
+    with pytest.raises(ValueError, match="vfs_mount_path"):
+        eryx.Session(vfs=eryx.VfsStorage(), volumes=[(str(tmp_path), "/data", True)])
