@@ -32,6 +32,7 @@ nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
   auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
                             std::move(result_variable), callbacks, network, volumes);
   set_vfs(built.options, vfs, vfs_mount_path);
+  std::string mount_path = built.options.vfs_mount_path;  // the options move into the session
   std::string_view bytes(static_cast<const char*>(data.data()), data.size());
   std::unique_ptr<Session> session;
   {
@@ -40,8 +41,8 @@ nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
     session = std::make_unique<Session>(Session::from_snapshot(bytes, std::move(built.options)));
   }
   nb::object obj = nb::inst_alloc(cls);
-  new (nb::inst_ptr<PySession>(obj)) PySession{
-      std::move(session), {}, built.refs, built.options.vfs, built.options.vfs_mount_path};
+  new (nb::inst_ptr<PySession>(obj))
+      PySession{std::move(session), {}, built.refs, std::move(vfs), std::move(mount_path)};
   nb::inst_mark_ready(obj);
   return obj;
 }
@@ -59,13 +60,17 @@ void init_session(nb::module_& m) {
              std::optional<std::string> vfs_mount_path, nb::handle volumes) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
                                       std::move(result_variable), callbacks, network, volumes);
-            set_vfs(built.options, std::move(vfs), vfs_mount_path);
-            auto* py = new (self) PySession();
-            py->vfs = built.options.vfs;
-            py->vfs_mount_path = built.options.vfs_mount_path;
-            GilRelease release;
-            py->refs = built.refs;
-            py->session = std::make_unique<Session>(std::move(built.options));
+            set_vfs(built.options, vfs, vfs_mount_path);
+            std::string mount_path = built.options.vfs_mount_path;
+            std::unique_ptr<Session> session;
+            {
+              GilRelease release;
+              session = std::make_unique<Session>(std::move(built.options));
+            }
+            // Only a constructed session makes the wrapper own anything: when the constructor
+            // throws, nanobind never destroys `self`, and what it held would leak.
+            new (self) PySession{
+                std::move(session), {}, built.refs, std::move(vfs), std::move(mount_path)};
           },
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
