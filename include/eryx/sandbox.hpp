@@ -45,7 +45,7 @@ class Sandbox {
   std::shared_ptr<const SandboxOptions> options_;
   std::shared_ptr<Runtime> runtime_;
   std::shared_ptr<const detail::FactoryData> factory_;  // null: the runtime's fresh interpreter
-  std::shared_ptr<const net::SandboxNetwork> network_;   // null: no network
+  std::shared_ptr<const net::SandboxNetwork> network_;  // null: no network
   // Opened once, so a volume's quota spans every execution of this sandbox.
   std::shared_ptr<const std::vector<wasi::MountPoint>> mounts_;
 };

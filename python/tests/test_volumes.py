@@ -286,3 +286,17 @@ def test_volumes_and_shared_storage_coexist(tmp_path):
 def test_a_volume_where_the_shared_storage_is_mounted_raises(tmp_path):
     with pytest.raises(ValueError, match="vfs_mount_path"):
         eryx.Session(vfs=eryx.VfsStorage(), volumes=[(str(tmp_path), "/data", True)])
+
+
+def test_forked_session_keeps_the_volume(tmp_path):
+    (tmp_path / "f.txt").write_text("shared")
+    session = eryx.Session(volumes=[(str(tmp_path), "/data", False)])
+    session.execute("x = open('/data/f.txt').read()")
+    child = session.fork()
+    child.execute("open('/data/child.txt', 'w').write(x)")
+    assert (tmp_path / "child.txt").read_text() == "shared"
+
+
+def test_pathlib_paths_are_accepted_for_the_host_path(tmp_path):
+    (tmp_path / "f.txt").write_text("path-like")
+    assert run("print(open('/data/f.txt').read())", [(tmp_path, "/data", True)]) == "path-like\n"

@@ -26,8 +26,7 @@ Sandbox::Sandbox(SandboxOptions options, std::shared_ptr<Runtime> runtime,
 ExecuteResult Sandbox::execute(std::string_view code, const CancellationToken& cancel) const {
   detail::validate_code(code);
   return runtime_->core().execute_fresh(code, *options_, cancel.state(),
-                                        factory_ ? &factory_->image : nullptr, network_,
-                                        *mounts_);
+                                        factory_ ? &factory_->image : nullptr, network_, *mounts_);
 }
 
 }  // namespace eryx
