@@ -16,7 +16,7 @@ FUZZ_TARGETS ?= $(patsubst fuzz/%_fuzzer.cpp,%,$(wildcard fuzz/*_fuzzer.cpp))
 CLANG_CMAKE := -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19
 
 .PHONY: all deps build python demo test test-unit-sanitized test-fuzz test-tsan fuzz fuzz-build \
-        test-integration-sanitized test-integration-tsan bench bench-net soak format clean \
+        test-integration-sanitized test-integration-tsan bench bench-net bench-files soak format clean \
         test-wheels
 
 VENV       ?= .venv
@@ -140,6 +140,10 @@ bench: build
 # Networking in the sandbox vs native CPython against local servers, one table (not part of `make test`).
 bench-net: python
 	@$(VENV)/bin/python bench/python/net_bench.py
+
+# Files in the VFS and in a host volume on tmpfs, side by side with native CPython (issue 11).
+bench-files: python
+	@$(VENV)/bin/python bench/python/files_bench.py
 
 # RSS, fds and threads stay flat over 10,000 sandboxes, 1,000 sessions and 64 concurrent executions
 # (docs/reliability.md); not part of `make test` (it takes minutes).

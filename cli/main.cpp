@@ -49,6 +49,25 @@ std::optional<std::string> read_source(const std::string& script, std::string& w
   }
 }
 
+// Parses -v SRC:DST[:ro|:rw] (read-only unless :rw). The mode is split off first, then DST at the
+// last ':', so a host path may itself contain ':'.
+std::optional<eryx::Volume> parse_volume(std::string spec, std::string& why) {
+  eryx::Volume volume;
+  volume.read_only = true;
+  if (spec.size() > 3 && (spec.ends_with(":ro") || spec.ends_with(":rw"))) {
+    volume.read_only = spec.ends_with(":ro");
+    spec.resize(spec.size() - 3);
+  }
+  const size_t colon = spec.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) {
+    why = "expected SRC:DST[:ro|:rw]";
+    return std::nullopt;
+  }
+  volume.host_path = spec.substr(0, colon);
+  volume.guest_path = spec.substr(colon + 1);
+  return volume;
+}
+
 void write_out(const std::string& text, std::FILE* stream) {
   std::fwrite(text.data(), 1, text.size(), stream);
   std::fflush(stream);
@@ -67,6 +86,7 @@ int main(int argc, char** argv) {
   bool allow_localhost = false;
   std::vector<std::string> root_cert_files;
   std::vector<std::string> secret_args;
+  std::vector<std::string> volume_specs;
   app.add_option("-c", command, "Python code to run");
   app.add_option("script", script, "Python file to run, or - for standard input");
   // Bounded so that no arithmetic on them overflows (a MiB count times 2^20 fits in 64 bits); an
@@ -99,6 +119,10 @@ int main(int argc, char** argv) {
                  "host's $NAME) only in HTTP request headers sent to the --allow-host hosts; "
                  "output is scrubbed (repeatable)")
       ->type_name("NAME[=VALUE]");
+  app.add_option("-v,--volume", volume_specs,
+                 "Show host path SRC (a directory or one file) to the code at DST; read-only "
+                 "unless :rw (repeatable)")
+      ->type_name("SRC:DST[:ro|:rw]");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -162,6 +186,15 @@ int main(int argc, char** argv) {
       std::cerr << "eryx: -e " << name << " is given twice\n";
       return kExitUsage;
     }
+  }
+  for (const auto& spec : volume_specs) {
+    std::string why;
+    auto volume = parse_volume(spec, why);
+    if (!volume) {
+      std::cerr << "eryx: bad volume '" << spec << "': " << why << "\n";
+      return kExitUsage;
+    }
+    options.volumes.push_back(std::move(*volume));
   }
   // Stream output as the guest writes it, so long-running scripts show progress.
   options.on_stdout = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };

@@ -13,6 +13,7 @@
 #include "eryx/callbacks.hpp"
 #include "eryx/net.hpp"
 #include "eryx/secrets.hpp"
+#include "eryx/volume.hpp"
 
 namespace eryx {
 
@@ -84,6 +85,9 @@ struct SandboxOptions {
   // A host directory of pure-Python packages (e.g. a virtualenv's site-packages), read the same
   // way.
   std::optional<std::filesystem::path> site_packages = {};
+  // Host directories and files the guest sees (eryx/volume.hpp). Checked when the sandbox is made:
+  // a missing host path or a bad guest path throws InvalidArgumentError.
+  std::vector<Volume> volumes;
 };
 
 // Where the runtime finds the guest artefacts. The defaults point at the build tree; an

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "eryx/cancellation.hpp"
 #include "eryx/options.hpp"
@@ -17,6 +18,9 @@ namespace detail {
 struct FactoryData;
 struct SandboxServices;
 }  // namespace detail
+namespace wasi {
+struct MountPoint;
+}
 
 class Sandbox {
  public:
@@ -41,6 +45,8 @@ class Sandbox {
   std::shared_ptr<Runtime> runtime_;
   std::shared_ptr<const detail::FactoryData> factory_;  // null: the runtime's fresh interpreter
   std::shared_ptr<const detail::SandboxServices> services_;  // network, secrets
+  // Opened once, so a volume's quota spans every execution of this sandbox.
+  std::shared_ptr<const std::vector<wasi::MountPoint>> mounts_;
 };
 
 }  // namespace eryx

@@ -49,6 +49,13 @@ class CallbackRegistry:
     def __contains__(self, name: object) -> bool: ...
 
 Callbacks = Union[CallbackRegistry, Sequence[CallbackDict]]
+# A host directory or file shown to the code (docs/guide/files.md):
+# (host_path, guest_path[, read_only=True[, max_bytes=1 GiB]]).
+Volume = Union[
+    tuple[Union[str, os.PathLike[str]], str],
+    tuple[Union[str, os.PathLike[str]], str, bool],
+    tuple[Union[str, os.PathLike[str]], str, bool, int],
+]
 
 class NetConfig:
     """What a sandbox may reach over the network (docs/guide/networking.md). Without one, a
@@ -153,6 +160,7 @@ class Sandbox:
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
         network: Optional[NetConfig] = None,
+        volumes: Optional[Sequence[Volume]] = None,
         packages: Optional[Sequence[str | os.PathLike[str]]] = None,
         site_packages: Optional[str | os.PathLike[str]] = None,
         secrets: Optional[Mapping[str, SecretSpec]] = None,
@@ -199,6 +207,7 @@ class Session:
         site_packages: Optional[str | os.PathLike[str]] = None,
         vfs: Optional[VfsStorage] = None,
         vfs_mount_path: Optional[str] = None,
+        volumes: Optional[Sequence[Volume]] = None,
         secrets: Optional[Mapping[str, SecretSpec]] = None,
         scrub_stdout: Optional[bool] = None,
         scrub_stderr: Optional[bool] = None,
@@ -227,6 +236,7 @@ class Session:
         site_packages: Optional[str | os.PathLike[str]] = None,
         vfs: Optional[VfsStorage] = None,
         vfs_mount_path: Optional[str] = None,
+        volumes: Optional[Sequence[Volume]] = None,
         secrets: Optional[Mapping[str, SecretSpec]] = None,
         scrub_stdout: Optional[bool] = None,
         scrub_stderr: Optional[bool] = None,
@@ -265,6 +275,7 @@ class SandboxFactory:
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
         network: Optional[NetConfig] = None,
+        volumes: Optional[Sequence[Volume]] = None,
         packages: Optional[Sequence[str | os.PathLike[str]]] = None,
         site_packages: Optional[str | os.PathLike[str]] = None,
         secrets: Optional[Mapping[str, SecretSpec]] = None,

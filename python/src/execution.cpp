@@ -6,7 +6,7 @@ namespace eryx::python {
 
 PyOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object on_stdout,
                        nb::object on_stderr, std::optional<std::string> result_variable,
-                       nb::handle callbacks, const PyNetConfig* network,
+                       nb::handle callbacks, const PyNetConfig* network, nb::handle volumes,
                        const PySecretArgs& secrets) {
   for (auto [handler, name] :
        {std::pair{on_stdout.ptr(), "on_stdout"}, {on_stderr.ptr(), "on_stderr"}}) {
@@ -28,7 +28,41 @@ PyOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object
   options.callbacks = make_registry(built.refs, 2);
   if (network != nullptr) options.network = network->core;
   apply_secrets(options, secrets);
+  options.volumes = parse_volumes(volumes);
   return built;
+}
+
+std::vector<Volume> parse_volumes(nb::handle volumes) {
+  std::vector<Volume> out;
+  if (volumes.is_none()) return out;
+  if (PyUnicode_Check(volumes.ptr()) || PyBytes_Check(volumes.ptr())) {
+    throw nb::type_error("volumes must be a list of (host_path, guest_path, read_only) tuples");
+  }
+  for (nb::handle item : volumes) {
+    if (!PyTuple_Check(item.ptr()) && !PyList_Check(item.ptr())) {
+      throw nb::type_error("each volume must be a (host_path, guest_path, read_only) tuple");
+    }
+    const size_t n = nb::len(item);
+    if (n != 2 && n != 3 && n != 4) {
+      throw InvalidArgumentError(
+          "eryx: a volume is (host_path, guest_path[, read_only[, max_bytes]]), got " +
+          std::to_string(n) + " items");
+    }
+    Volume volume;
+    // str, bytes or a path-like object (pathlib.Path), as the bytes the OS sees (os.fsencode);
+    // the guest path's UTF-8 is checked when the sandbox opens the volume.
+    nb::object fsencode = nb::module_::import_("os").attr("fsencode");
+    auto bytes_of = [&](nb::handle path) {
+      nb::bytes b = nb::cast<nb::bytes>(fsencode(path));
+      return std::string(b.c_str(), b.size());
+    };
+    volume.host_path = bytes_of(item[0]);
+    volume.guest_path = bytes_of(item[1]);
+    if (n >= 3) volume.read_only = nb::cast<bool>(item[2]);
+    if (n == 4) volume.max_bytes = nb::cast<uint64_t>(item[3]);
+    out.push_back(std::move(volume));
+  }
+  return out;
 }
 
 std::string code_bytes(const nb::str& code) {

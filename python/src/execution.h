@@ -25,7 +25,11 @@ struct PyOptions {
 PyOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object on_stdout,
                        nb::object on_stderr, std::optional<std::string> result_variable,
                        nb::handle callbacks, const PyNetConfig* network = nullptr,
-                       const PySecretArgs& secrets = {});
+                       nb::handle volumes = nb::none(), const PySecretArgs& secrets = {});
+
+// volumes=[(host_path, guest_path, read_only[, max_bytes])] as eryx::Volume values; TypeError or
+// eryx.InvalidArgumentError (a ValueError) for anything else.
+std::vector<Volume> parse_volumes(nb::handle volumes);
 
 // The UTF-8 bytes of a Python str; a str that cannot be encoded (lone surrogates) raises
 // eryx.InvalidArgumentError.

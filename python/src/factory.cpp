@@ -37,14 +37,14 @@ void init_factory(nb::module_& m) {
           "create_sandbox",
           [](const SandboxFactory& factory, std::optional<PyResourceLimits> resource_limits,
              nb::object on_stdout, nb::object on_stderr, std::optional<std::string> result_variable,
-             nb::handle callbacks, const PyNetConfig* network,
+             nb::handle callbacks, const PyNetConfig* network, nb::handle volumes,
              std::optional<std::vector<std::filesystem::path>> packages,
              std::optional<std::filesystem::path> site_packages, nb::handle secrets,
              std::optional<bool> scrub_stdout, std::optional<bool> scrub_stderr,
              std::optional<bool> scrub_result, std::optional<bool> scrub_files,
              std::optional<bool> scrub_callback_args) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
-                                      std::move(result_variable), callbacks, network,
+                                      std::move(result_variable), callbacks, network, volumes,
                                       {secrets, scrub_stdout, scrub_stderr, scrub_result,
                                        scrub_files, scrub_callback_args});
             set_packages(built.options, std::move(packages), std::move(site_packages));
@@ -61,8 +61,8 @@ void init_factory(nb::module_& m) {
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
-          nb::arg("network").none() = nb::none(), nb::arg("packages").none() = nb::none(),
-          nb::arg("site_packages").none() = nb::none(),
+          nb::arg("network").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
+          nb::arg("packages").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
           ERYX_PY_SECRET_KWARGS,
           "A Sandbox whose every execution starts from the factory's state.")
       .def_prop_ro("size_bytes", &SandboxFactory::size_bytes)

@@ -31,26 +31,34 @@ void init_sandbox(nb::module_& m) {
           "__init__",
           [](PySandbox* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
              nb::object on_stderr, std::optional<std::string> result_variable, nb::handle callbacks,
-             const PyNetConfig* network, std::optional<std::vector<std::filesystem::path>> packages,
+             const PyNetConfig* network, nb::handle volumes,
+             std::optional<std::vector<std::filesystem::path>> packages,
              std::optional<std::filesystem::path> site_packages, nb::handle secrets,
              std::optional<bool> scrub_stdout, std::optional<bool> scrub_stderr,
              std::optional<bool> scrub_result, std::optional<bool> scrub_files,
              std::optional<bool> scrub_callback_args) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
-                                      std::move(result_variable), callbacks, network,
+                                      std::move(result_variable), callbacks, network, volumes,
                                       {secrets, scrub_stdout, scrub_stderr, scrub_result,
                                        scrub_files, scrub_callback_args});
             set_packages(built.options, std::move(packages), std::move(site_packages));
+            // Made before the Python object: nanobind never destroys an object whose __init__
+            // threw (a bad volume, say), so nothing may be placed in it before this can throw.
+            std::unique_ptr<Sandbox> sandbox;
+            {
+              GilRelease release;  // the first sandbox starts the shared runtime
+              sandbox = std::make_unique<Sandbox>(std::move(built.options));
+            }
             auto* py = new (self) PySandbox();
-            GilRelease release;  // the first sandbox starts the shared runtime
             py->refs = built.refs;
-            py->sandbox = std::make_unique<Sandbox>(std::move(built.options));
+            py->sandbox = std::move(sandbox);
           },
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
-          nb::arg("network").none() = nb::none(), nb::arg("packages").none() = nb::none(),
-          nb::arg("site_packages").none() = nb::none(), ERYX_PY_SECRET_KWARGS)
+          nb::arg("network").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
+          nb::arg("packages").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
+          ERYX_PY_SECRET_KWARGS)
       .def(
           "execute",
           [](PySandbox& self, const nb::str& code) {

@@ -26,7 +26,7 @@ nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
                                  nb::object on_stdout, nb::object on_stderr,
                                  std::optional<std::string> result_variable, nb::handle callbacks,
                                  const PyNetConfig* network, std::shared_ptr<VfsStorage> vfs,
-                                 std::optional<std::string> vfs_mount_path,
+                                 std::optional<std::string> vfs_mount_path, nb::handle volumes,
                                  std::optional<std::vector<std::filesystem::path>> packages,
                                  std::optional<std::filesystem::path> site_packages,
                                  nb::handle secrets, std::optional<bool> scrub_stdout,
@@ -40,10 +40,11 @@ nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
   }
   auto built = make_options(
       resource_limits, std::move(on_stdout), std::move(on_stderr), std::move(result_variable),
-      callbacks, network,
+      callbacks, network, volumes,
       {secrets, scrub_stdout, scrub_stderr, scrub_result, scrub_files, scrub_callback_args});
   set_vfs(built.options, vfs, vfs_mount_path);
   set_packages(built.options, std::move(packages), std::move(site_packages));
+  std::string mount_path = built.options.vfs_mount_path;  // the options move into the session
   std::string_view bytes(static_cast<const char*>(data.data()), data.size());
   std::unique_ptr<Session> session;
   {
@@ -52,8 +53,8 @@ nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
     session = std::make_unique<Session>(Session::from_snapshot(bytes, std::move(built.options)));
   }
   nb::object obj = nb::inst_alloc(cls);
-  new (nb::inst_ptr<PySession>(obj)) PySession{
-      std::move(session), {}, built.refs, built.options.vfs, built.options.vfs_mount_path};
+  new (nb::inst_ptr<PySession>(obj))
+      PySession{std::move(session), {}, built.refs, std::move(vfs), std::move(mount_path)};
   nb::inst_mark_ready(obj);
   return obj;
 }
@@ -68,31 +69,36 @@ void init_session(nb::module_& m) {
           [](PySession* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
              nb::object on_stderr, std::optional<std::string> result_variable, nb::handle callbacks,
              const PyNetConfig* network, std::shared_ptr<VfsStorage> vfs,
-             std::optional<std::string> vfs_mount_path,
+             std::optional<std::string> vfs_mount_path, nb::handle volumes,
              std::optional<std::vector<std::filesystem::path>> packages,
              std::optional<std::filesystem::path> site_packages, nb::handle secrets,
              std::optional<bool> scrub_stdout, std::optional<bool> scrub_stderr,
              std::optional<bool> scrub_result, std::optional<bool> scrub_files,
              std::optional<bool> scrub_callback_args) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
-                                      std::move(result_variable), callbacks, network,
+                                      std::move(result_variable), callbacks, network, volumes,
                                       {secrets, scrub_stdout, scrub_stderr, scrub_result,
                                        scrub_files, scrub_callback_args});
-            set_vfs(built.options, std::move(vfs), vfs_mount_path);
+            set_vfs(built.options, vfs, vfs_mount_path);
             set_packages(built.options, std::move(packages), std::move(site_packages));
-            auto* py = new (self) PySession();
-            py->vfs = built.options.vfs;
-            py->vfs_mount_path = built.options.vfs_mount_path;
-            GilRelease release;
-            py->refs = built.refs;
-            py->session = std::make_unique<Session>(std::move(built.options));
+            std::string mount_path = built.options.vfs_mount_path;
+            std::unique_ptr<Session> session;
+            {
+              GilRelease release;
+              session = std::make_unique<Session>(std::move(built.options));
+            }
+            // Only a constructed session makes the wrapper own anything: when the constructor
+            // throws, nanobind never destroys `self`, and what it held would leak.
+            new (self) PySession{
+                std::move(session), {}, built.refs, std::move(vfs), std::move(mount_path)};
           },
           nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
           nb::arg("network").none() = nb::none(), nb::arg("vfs").none() = nb::none(),
-          nb::arg("vfs_mount_path").none() = nb::none(), nb::arg("packages").none() = nb::none(),
-          nb::arg("site_packages").none() = nb::none(), ERYX_PY_SECRET_KWARGS)
+          nb::arg("vfs_mount_path").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
+          nb::arg("packages").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
+          ERYX_PY_SECRET_KWARGS)
       .def(
           "execute",
           [](PySession& self, const nb::str& code) {
@@ -212,8 +218,9 @@ void init_session(nb::module_& m) {
       nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
       nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
       nb::arg("network").none() = nb::none(), nb::arg("vfs").none() = nb::none(),
-      nb::arg("vfs_mount_path").none() = nb::none(), nb::arg("packages").none() = nb::none(),
-      nb::arg("site_packages").none() = nb::none(), ERYX_PY_SECRET_KWARGS,
+      nb::arg("vfs_mount_path").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
+      nb::arg("packages").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
+      ERYX_PY_SECRET_KWARGS,
       "A new Session from snapshot() bytes; the options (packages too) and the VfsStorage are "
       "not part of the bytes.");
   session_class.attr("from_snapshot") = nb::steal(PyClassMethod_New(from_snapshot.ptr()));

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "api/vfs_storage_access.h"
+#include "api/volumes.h"
 #include "eryx/errors.hpp"
 #include "vfs/path.h"
 
@@ -35,6 +36,13 @@ std::vector<wasi::MountPoint> mounts_of(const SandboxOptions& options) {
   if (options.vfs) {
     check_mount_path(options.vfs_mount_path, "vfs_mount_path");
     mounts.push_back({options.vfs_mount_path, VfsStorageAccess::mount(*options.vfs)});
+  }
+  for (auto& volume : open_volumes(options.volumes)) {
+    if (options.vfs && volume.guest_path == options.vfs_mount_path) {
+      throw InvalidArgumentError("eryx: a volume at '" + volume.guest_path +
+                                 "', where the VfsStorage is mounted (vfs_mount_path)");
+    }
+    mounts.push_back({std::move(volume.guest_path), std::move(volume.mount)});
   }
   return mounts;
 }

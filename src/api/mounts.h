@@ -8,9 +8,10 @@
 
 namespace eryx::detail {
 
-// The shared storage of `options` at vfs_mount_path (more kinds, e.g. host volumes, join here).
+// The shared storage of `options` at vfs_mount_path, then its host volumes (api/volumes.h), each
+// opened now: callers keep the result, as a volume's quota belongs to one opening.
 // InvalidArgumentError for a mount path that is not absolute and canonical, is "/" or lies in
-// /tmp.
+// /tmp, and for a bad volume.
 std::vector<wasi::MountPoint> mounts_of(const SandboxOptions& options);
 
 }  // namespace eryx::detail

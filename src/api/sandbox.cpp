@@ -17,9 +17,10 @@ Sandbox::Sandbox(SandboxOptions options, std::shared_ptr<Runtime> runtime,
       runtime_(runtime ? std::move(runtime) : Runtime::shared()),
       factory_(std::move(factory)) {
   detail::validate_name(options_->result_variable, "result_variable");
-  (void)detail::mounts_of(*options_);  // a bad mount path fails here, not at the first execute
-  // Compiled once: the policy, the TLS trust and the secrets' placeholders serve every execution
-  // of this sandbox.
+  // A bad mount path or volume fails here, not at the first execute.
+  mounts_ = std::make_shared<const std::vector<wasi::MountPoint>>(detail::mounts_of(*options_));
+  // Compiled once: the policy, the TLS trust, the secrets' placeholders and the packages serve
+  // every execution of this sandbox.
   services_ = detail::SandboxServices::compile(*options_);
 }
 
@@ -28,7 +29,7 @@ ExecuteResult Sandbox::execute(std::string_view code, const CancellationToken& c
   return runtime_->core().execute_fresh(code, *options_, cancel.state(),
                                         factory_ ? &factory_->image : nullptr, services_->network,
                                         services_->secrets,
-                                        detail::mounts_of(*options_), services_->packages.get());
+                                        *mounts_, services_->packages.get());
 }
 
 }  // namespace eryx

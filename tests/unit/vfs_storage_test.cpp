@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <thread>
@@ -139,25 +140,46 @@ TEST(VfsStorage, SnapshotTooLargeForMaxBytesIsAResourceLimitError) {
   EXPECT_EQ(small->read_file("/mine"), "kept");
 }
 
-// A guest of the storage, as a Session's WASI context holds it: the storage at /data (fd 4).
-class StorageGuest : public testing::WasiFixture {
+// A guest of the storage, as a Session's WASI context holds it: the storage at /data (fd 4). Not a
+// gtest fixture, and it asserts nothing itself, so threads may use it (they report by return
+// value).
+class StorageGuest {
  public:
   explicit StorageGuest(const std::shared_ptr<VfsStorage>& storage) {
     wasi::WasiOptions options;
+    options.vfs = testing::default_vfs();
     options.mounts.push_back({"/data", detail::VfsStorageAccess::mount(*storage)});
-    make_context(std::move(options));
+    context_ = std::make_unique<wasi::WasiContext>(std::move(options));
   }
-  void TestBody() override {}
-  using WasiFixture::ctx;
-  using WasiFixture::guest_;
-  using WasiFixture::mem;
-  using WasiFixture::read;
-  using WasiFixture::write;
+
+  // path_open on the storage's preopen; UINT32_MAX when it fails.
   uint32_t open_data(std::string_view path, uint32_t oflags, uint32_t fdflags = 0) {
-    uint32_t fd = 0;
-    EXPECT_EQ(open(path, oflags, kWriteRights, fd, fdflags, 4), Errno::kSuccess) << path;
-    return fd;
+    uint32_t p = guest_.put(path);
+    uint32_t out = guest_.alloc(4, 4);
+    Errno e = E(context_->path_open(guest_.mem(), 4, abi::kLookupSymlinkFollow, p,
+                                    static_cast<uint32_t>(path.size()), oflags, abi::kRightsAll,
+                                    abi::kRightsAll, fdflags, out));
+    return e == Errno::kSuccess ? guest_.get<uint32_t>(out) : UINT32_MAX;
   }
+  Errno write(uint32_t fd, std::string_view data) {
+    uint32_t iov = guest_.ciovec(data);
+    uint32_t out = guest_.alloc(4, 4);
+    return E(context_->fd_write(guest_.mem(), fd, iov, 1, out));
+  }
+  std::string read(uint32_t fd, uint32_t n) {
+    uint32_t buf = guest_.alloc(n, 1);
+    uint32_t iov = guest_.iovecs({{buf, n}});
+    uint32_t out = guest_.alloc(4, 4);
+    if (E(context_->fd_read(guest_.mem(), fd, iov, 1, out)) != Errno::kSuccess) return "<error>";
+    return guest_.str(buf, guest_.get<uint32_t>(out));
+  }
+  Errno close(uint32_t fd) { return E(context_->fd_close(guest_.mem(), fd)); }
+  // Frees the guest memory the calls so far used (fds stay open).
+  void reset_heap() { guest_.reset_heap(); }
+
+ private:
+  testing::Guest guest_;
+  std::unique_ptr<wasi::WasiContext> context_;
 };
 
 TEST(VfsStorage, GuestSeesHostFilesAndHostSeesGuestFiles) {
@@ -214,9 +236,9 @@ TEST(VfsStorage, ConcurrentGuestsAndHostKeepTheStorageConsistent) {
         std::string name = "t" + std::to_string(t) + "_" + std::to_string(i % 10);
         uint32_t fd = guest.open_data(name, abi::kOflagCreat | abi::kOflagTrunc);
         if (guest.write(fd, name + name) != Errno::kSuccess) failed = true;
-        if (E(guest.ctx().fd_close(guest.mem(), fd)) != Errno::kSuccess) failed = true;
+        if (guest.close(fd) != Errno::kSuccess) failed = true;
         if (guest.write(log, record) != Errno::kSuccess) failed = true;
-        guest.guest_.reset_heap();
+        guest.reset_heap();
       }
     });
   }
