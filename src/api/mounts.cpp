@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "api/vfs_storage_access.h"
+#include "storage/vfs_storage_access.h"
 #include "api/volumes.h"
 #include "eryx/errors.hpp"
 #include "vfs/path.h"

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "api/vfs_storage_access.h"
+#include "storage/vfs_storage_access.h"
 #include "guest.h"
 
 namespace eryx {

@@ -4,7 +4,7 @@
 #include <cerrno>
 #include <utility>
 
-#include "api/vfs_storage_access.h"
+#include "storage/vfs_storage_access.h"
 #include "snapshot/image_envelope.h"
 #include "vfs/byte_codec.h"
 #include "vfs/tree_codec.h"
