@@ -93,7 +93,7 @@ def exchange(host, port, *chunks, tls_name=None, wait=0.5):
 # Guest code (format with port= and n=len(value)): one request to an echoing api.test; `v` is then
 # the real value, come back in the echo.
 FETCH_ECHO = """
-echo = exchange('api.test', {port}, 'GET / HTTP/1.1\\r\\nHost: a\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n').decode('utf-8')
+echo = exchange('api.test', {port}, 'GET / HTTP/1.1\\r\\nHost: api.test\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n').decode('utf-8')
 v = echo.split('Authorization: ')[1].split('\\r\\n')[0]
 assert v != K and len(v) == {n}, 'the echo did not carry the value'
 """

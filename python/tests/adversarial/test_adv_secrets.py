@@ -375,7 +375,7 @@ def test_an_address_an_unlisted_name_also_resolved_to_gets_no_value():
             assert_clean(out, shared)
         assert_placeholder_reached(shared, 2)
         # The control: by its name, alias.test does get the value.
-        run(f"exchange('alias.test', {shared.port}, 'GET / HTTP/1.1\\r\\nHost: a\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n')",
+        run(f"exchange('alias.test', {shared.port}, 'GET / HTTP/1.1\\r\\nHost: alias.test\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n')",
             shared, secrets=secrets)
         assert VALUE.encode() in shared.received()
 
@@ -409,8 +409,8 @@ def test_two_secrets_swapped_between_their_hosts_get_no_value():
         assert_placeholder_reached(b, 1)
         # The control: each one to its own host is substituted.
         run(f"""
-            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: a\\r\\nA: ' + K + '\\r\\nB: ' + KB + '\\r\\n\\r\\n')
-            exchange('b.test', {b.port}, 'GET / HTTP/1.1\\r\\nHost: b\\r\\nA: ' + K + '\\r\\nB: ' + KB + '\\r\\n\\r\\n')
+            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: api.test\\r\\nA: ' + K + '\\r\\nB: ' + KB + '\\r\\n\\r\\n')
+            exchange('b.test', {b.port}, 'GET / HTTP/1.1\\r\\nHost: b.test\\r\\nA: ' + K + '\\r\\nB: ' + KB + '\\r\\n\\r\\n')
         """, api, b)
         assert f"A: {VALUE}\r\n".encode() in api.received() and VALUE_B.encode() not in api.received()
         assert f"B: {VALUE_B}\r\n".encode() in b.received() and VALUE.encode() not in b.received()
@@ -443,13 +443,13 @@ def test_a_pipelined_request_after_a_body_is_followed_exactly():
         out = run(f"""
             fake = 'GET /fake HTTP/1.1\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n'
             exchange('api.test', {api.port},
-                     'POST /one HTTP/1.1\\r\\nHost: a\\r\\nContent-Length: ' + str(len(fake)) + '\\r\\n\\r\\n' + fake +
-                     'GET /two HTTP/1.1\\r\\nHost: a\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n')
+                     'POST /one HTTP/1.1\\r\\nHost: api.test\\r\\nContent-Length: ' + str(len(fake)) + '\\r\\n\\r\\n' + fake +
+                     'GET /two HTTP/1.1\\r\\nHost: api.test\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n')
         """, api)
     got = api.received()
     assert_clean(out)
     # The body's look-alike request keeps the placeholder; the real second request gets the value.
-    assert got.count(VALUE.encode()) == 1 and f"/two HTTP/1.1\r\nHost: a\r\nAuthorization: {VALUE}".encode() in got, got
+    assert got.count(VALUE.encode()) == 1 and f"/two HTTP/1.1\r\nHost: api.test\r\nAuthorization: {VALUE}".encode() in got, got
     assert_placeholder_reached(api, 1)
 
 
@@ -457,25 +457,25 @@ def test_a_pipelined_request_after_a_body_is_followed_exactly():
 def test_content_length_and_transfer_encoding_tricks_end_substitution():
     variants = [
         # Both framings: a proxy and a server may disagree about where the body ends.
-        "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n",
-        "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n",
-        "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0, 0\r\n\r\n",
-        "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +0\r\n\r\n",
-        "POST / HTTP/1.1\r\nHost: a\r\nContent_Length: 0\r\n\r\n",
-        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n",
-        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
-        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-        "POST / HTTP/1.1\r\nHost: a\r\nTransfer_Encoding: chunked\r\n\r\n0\r\n\r\n",
-        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n",
-        "POST / HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n",
-        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",
-        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n",
+        "POST / HTTP/1.1\r\nHost: api.test\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: api.test\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: api.test\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: api.test\r\nContent-Length: 0, 0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: api.test\r\nContent-Length: +0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: api.test\r\nContent_Length: 0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: api.test\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: api.test\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: api.test\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: api.test\r\nTransfer_Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: api.test\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.0\r\nHost: api.test\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: api.test\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: api.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: api.test\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n",
     ]
     with RecordingServer(API) as api:
         out = run(f"""
-            follow = 'GET /next HTTP/1.1\\r\\nHost: a\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n'
+            follow = 'GET /next HTTP/1.1\\r\\nHost: api.test\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n'
             for v in {variants!r}:
                 exchange('api.test', {api.port}, v + follow, wait=0.1)
         """, api)
@@ -489,14 +489,14 @@ def test_chunked_bodies_and_trailers_are_not_substituted():
         out = run(f"""
             inner = 'GET /x HTTP/1.1\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n'
             exchange('api.test', {api.port},
-                     'POST / HTTP/1.1\\r\\nHost: a\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n'
+                     'POST / HTTP/1.1\\r\\nHost: api.test\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n'
                      + format(len(inner), 'x') + '\\r\\n' + inner + '\\r\\n'
                      + '0\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n'
-                     + 'GET /after HTTP/1.1\\r\\nHost: a\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n')
+                     + 'GET /after HTTP/1.1\\r\\nHost: api.test\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n')
         """, api)
     got = api.received()
     assert_clean(out)
-    assert got.count(VALUE.encode()) == 1 and f"/after HTTP/1.1\r\nHost: a\r\nAuthorization: {VALUE}".encode() in got
+    assert got.count(VALUE.encode()) == 1 and f"/after HTTP/1.1\r\nHost: api.test\r\nAuthorization: {VALUE}".encode() in got
     assert_placeholder_reached(api, 2)
 
 
@@ -510,8 +510,8 @@ def test_an_http2_preface_and_other_non_http1_start_lines_get_no_value():
     with RecordingServer(API) as api:
         out = run(f"""
             for start in {starts!r}:
-                exchange('api.test', {api.port}, start.encode('utf-8') + ('Host: a\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n'
-                         'GET / HTTP/1.1\\r\\nHost: a\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n').encode(), wait=0.1)
+                exchange('api.test', {api.port}, start.encode('utf-8') + ('Host: api.test\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n'
+                         'GET / HTTP/1.1\\r\\nHost: api.test\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n').encode(), wait=0.1)
         """, api)
     assert_clean(out, api)
     assert_placeholder_reached(api, 2 * len(starts))
@@ -521,9 +521,9 @@ def test_an_http2_preface_and_other_non_http1_start_lines_get_no_value():
 def test_an_obs_fold_continuation_line_is_not_substituted():
     with RecordingServer(API) as api:
         out = run(f"""
-            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: a\\r\\nAuthorization: Bearer\\r\\n ' + K + '\\r\\n'
+            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: api.test\\r\\nAuthorization: Bearer\\r\\n ' + K + '\\r\\n'
                      'X-After: ' + K + '\\r\\n\\r\\n')
-            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: a\\r\\nX-A: 1\\r\\n\\tAuthorization: ' + K + '\\r\\n\\r\\n')
+            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: api.test\\r\\nX-A: 1\\r\\n\\tAuthorization: ' + K + '\\r\\n\\r\\n')
         """, api)
     assert_clean(out, api)
     assert_placeholder_reached(api, 3)
@@ -534,7 +534,7 @@ def test_nul_and_control_bytes_end_substitution():
     with RecordingServer(API) as api:
         out = run(f"""
             for bad in ['\\x00', '\\x0b', '\\x1b', '\\r', '\\x7f']:
-                exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: a\\r\\nAuthorization: ' + K + bad + '\\r\\n\\r\\n', wait=0.1)
+                exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: api.test\\r\\nAuthorization: ' + K + bad + '\\r\\n\\r\\n', wait=0.1)
                 exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nX-Bad: ' + bad + '\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n', wait=0.1)
             exchange('api.test', {api.port}, 'GET / HTTP/1.1\\x00\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n', wait=0.1)
         """, api)
@@ -558,7 +558,7 @@ def test_a_placeholder_split_across_writes_is_not_substituted():
     with RecordingServer(API) as api:
         out = run(f"""
             for cut in [1, 12, 20, len(K) - 1]:
-                exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: a\\r\\nAuthorization: ' + K[:cut], K[cut:] + '\\r\\n\\r\\n', wait=0.1)
+                exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: api.test\\r\\nAuthorization: ' + K[:cut], K[cut:] + '\\r\\n\\r\\n', wait=0.1)
             exchange('api.test', {api.port}, *(c for c in 'GET / HTTP/1.1\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n'), wait=0.1)
         """, api)
     assert_clean(out, api)
@@ -569,9 +569,9 @@ def test_a_placeholder_split_across_writes_is_not_substituted():
 def test_a_header_line_split_before_the_placeholder_is_not_substituted():
     with RecordingServer(API) as api:
         out = run(f"""
-            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: a\\r\\nAuthoriz', 'ation: ' + K + '\\r\\n\\r\\n')
-            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: a\\r\\nAuthorization: ' + K, '\\r\\n\\r\\n')
-            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: a\\r\\nAuthorization: ' + K + '\\r', '\\n\\r\\n')
+            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: api.test\\r\\nAuthoriz', 'ation: ' + K + '\\r\\n\\r\\n')
+            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: api.test\\r\\nAuthorization: ' + K, '\\r\\n\\r\\n')
+            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: api.test\\r\\nAuthorization: ' + K + '\\r', '\\n\\r\\n')
         """, api)
     assert_clean(out, api)
     assert_placeholder_reached(api, 3)
@@ -584,8 +584,8 @@ def test_connect_and_upgrade_requests_end_substitution():
             after = 'GET / HTTP/1.1\\r\\nHost: evil.test\\r\\nAuthorization: ' + K + '\\r\\n\\r\\n'
             exchange('api.test', {api.port}, 'CONNECT evil.test:443 HTTP/1.1\\r\\nHost: evil.test:443\\r\\n\\r\\n', after)
             exchange('api.test', {api.port}, 'connect evil.test:443 HTTP/1.1\\r\\nHost: evil.test:443\\r\\n\\r\\n' + after)
-            exchange('api.test', {api.port}, 'GET /ws HTTP/1.1\\r\\nHost: a\\r\\nConnection: Upgrade\\r\\nUpgrade: websocket\\r\\n\\r\\n', after)
-            exchange('api.test', {api.port}, 'GET /ws HTTP/1.1\\r\\nHost: a\\r\\nUPGRADE: h2c\\r\\n\\r\\n' + after)
+            exchange('api.test', {api.port}, 'GET /ws HTTP/1.1\\r\\nHost: api.test\\r\\nConnection: Upgrade\\r\\nUpgrade: websocket\\r\\n\\r\\n', after)
+            exchange('api.test', {api.port}, 'GET /ws HTTP/1.1\\r\\nHost: api.test\\r\\nUPGRADE: h2c\\r\\n\\r\\n' + after)
         """, api)
     assert_clean(out, api)
     assert_placeholder_reached(api, 4)
@@ -595,11 +595,11 @@ def test_connect_and_upgrade_requests_end_substitution():
 def test_a_placeholder_outside_a_field_value_is_not_substituted():
     with RecordingServer(API) as api:
         out = run(f"""
-            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\n' + K + ': x\\r\\nHost: a\\r\\n\\r\\n')
+            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\n' + K + ': x\\r\\nHost: api.test\\r\\n\\r\\n')
             exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nAuthorization ' + K + '\\r\\n\\r\\n')
             exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nAuthorization : ' + K + '\\r\\n\\r\\n')
-            exchange('api.test', {api.port}, K + ' / HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n')
-            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n' + K + '\\r\\n\\r\\n')
+            exchange('api.test', {api.port}, K + ' / HTTP/1.1\\r\\nHost: api.test\\r\\n\\r\\n')
+            exchange('api.test', {api.port}, 'GET / HTTP/1.1\\r\\nHost: api.test\\r\\n\\r\\n' + K + '\\r\\n\\r\\n')
         """, api)
     assert_clean(out, api)
     assert_placeholder_reached(api, 5)
