@@ -53,8 +53,8 @@ class VfsStorage {
   VfsStorage& operator=(const VfsStorage&) = delete;
 
   // Creates or replaces the file (missing parent directories are created). VfsError: ENOTDIR when
-  // a parent is a file, EISDIR when the path is a directory, ENOSPC past max_bytes (nothing
-  // changes then). InvalidArgumentError for a path with ".", "..", NUL or nothing in it.
+  // a parent is a file, EISDIR when the path is a directory, ENOSPC past max_bytes (the file is
+  // left as it was). InvalidArgumentError for a path with ".", "..", NUL or nothing in it.
   void write_file(std::string_view path, std::string_view data);
   // The file's bytes (a symlink is followed within the storage). VfsError ENOENT, EISDIR.
   std::string read_file(std::string_view path) const;

@@ -313,3 +313,17 @@ def test_concurrent_sessions_append_whole_records(storage):
     lines = storage.read_file("/log").decode().splitlines()
     assert len(lines) == 800
     assert all(len(set(line)) == 1 and len(line) == 15 for line in lines)
+
+
+def test_state_operations_before_any_execute_see_this_sessions_mounts(storage):
+    session = eryx.Session(vfs=storage, vfs_mount_path="/before")
+    session.execute(
+        "class Note:\n"
+        "    def __del__(self):\n"
+        "        open('/after/deleted', 'w').write('yes')\n"
+        "note = Note()\n"
+    )
+    # Restored with the storage elsewhere: the interpreter's memory still lists /before.
+    restored = eryx.Session.from_snapshot(session.snapshot(), vfs=storage, vfs_mount_path="/after")
+    restored.clear_state()  # runs Note.__del__ in the guest, before any execute
+    assert storage.read_file("/deleted") == b"yes"

@@ -169,8 +169,11 @@ class SessionCore {
     try {
       engine::run_guest_call(
           *instance_, variant_.ticker(),
-          {.deadline = engine::deadline_after(timeout()), .stop = cancel.state()},
-          [&] { operation(*instance_); });
+          {.deadline = engine::deadline_after(timeout()), .stop = cancel.state()}, [&] {
+            // Guest code runs here too (unpickling, __del__): it must see this session's mounts.
+            if (instance_->state().wasi->take_preopens_changed()) instance_->reset_preopens();
+            operation(*instance_);
+          });
     } catch (...) {
       if (instance_->torn()) instance_.reset();  // rebuilt on the next use
       throw;
