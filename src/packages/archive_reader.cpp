@@ -5,6 +5,7 @@
 #include <locale.h>
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 
@@ -190,6 +191,12 @@ std::vector<ArchiveFile> read_archive(std::string_view name, std::string_view by
     fail_archive(name, what);
   }
 
+  // One archive at a time per process: libarchive calls tzset(), which rewrites glibc's time zone
+  // state on every call when TZ is unset. glibc orders that with a lock of its own that
+  // ThreadSanitizer cannot see; a lock of ours makes the order visible (and decoding packages is
+  // rare: the content cache shares what was decoded).
+  static std::mutex decode_mutex;
+  std::lock_guard decode_lock(decode_mutex);
   Utf8Locale utf8;
   std::unique_ptr<archive, ArchiveDeleter> reader(archive_read_new());
   if (!reader) throw Error("eryx: cannot allocate an archive reader");
