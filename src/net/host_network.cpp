@@ -209,10 +209,11 @@ class HostNetwork final : public NetSession {
   int32_t lookup(const std::string& name, Clock::time_point until, const WaitControl& wait,
                  std::vector<IpAddress>* out);
   void remember(const std::string& name, const std::vector<IpAddress>& addresses);
-  // The names an address was handed out for; null when it never was.
-  const std::vector<std::string>* handed_out(const IpAddress& address) const {
-    for (const auto& entry : handed_out_) {
-      if (entry.address == address) return &entry.names;
+  struct HandedOut;
+  // The entry of an address handed out for some name; null when it never was.
+  HandedOut* handed_out(const IpAddress& address) {
+    for (auto& entry : handed_out_) {
+      if (entry.address == address) return &entry;
     }
     return nullptr;
   }
@@ -229,9 +230,9 @@ class HostNetwork final : public NetSession {
   // Feeds the chunk through the connection's rewriter and sends all of the result.
   int32_t send_rewritten(Connection& connection, std::span<const uint8_t> data, int64_t timeout_ms,
                          const WaitControl& wait);
-  void start_rewriting(Connection& connection) {
-    connection.rewriter =
-        config_->outbound ? config_->outbound->for_connection(connection.target_names) : nullptr;
+  // A fresh rewriter for requests to every one of `names` (see OutboundFilter::for_connection).
+  void start_rewriting(Connection& connection, std::span<const std::string> names) {
+    connection.rewriter = config_->outbound ? config_->outbound->for_connection(names) : nullptr;
   }
 
   std::shared_ptr<const SandboxNetwork> config_;
@@ -249,14 +250,13 @@ class HostNetwork final : public NetSession {
 
 void HostNetwork::remember(const std::string& name, const std::vector<IpAddress>& addresses) {
   for (const auto& address : addresses) {
-    auto it = std::find_if(handed_out_.begin(), handed_out_.end(),
-                           [&](const HandedOut& entry) { return entry.address == address; });
-    if (it == handed_out_.end()) {
+    HandedOut* entry = handed_out(address);
+    if (entry == nullptr) {
       handed_out_.push_back({address, {name}});
       if (handed_out_.size() > kMaxRememberedAddresses) handed_out_.pop_front();
-    } else if (it->names.size() <= kMaxNamesPerAddress &&
-               std::find(it->names.begin(), it->names.end(), name) == it->names.end()) {
-      it->names.push_back(name);
+    } else if (entry->names.size() <= kMaxNamesPerAddress &&
+               std::find(entry->names.begin(), entry->names.end(), name) == entry->names.end()) {
+      entry->names.push_back(name);
     }
   }
 }
@@ -381,9 +381,9 @@ int32_t HostNetwork::connect(std::string_view host, uint32_t port, int64_t timeo
   std::vector<std::string> target_names;
   if (t.address) {
     // An address this instance got by resolving an allowed name is that name.
-    if (const auto* names = handed_out(*t.address)) {
+    if (const auto* entry = handed_out(*t.address)) {
       // Past kMaxNamesPerAddress the list is incomplete, so it names no one for secrets.
-      if (names->size() <= kMaxNamesPerAddress) target_names = *names;
+      if (entry->names.size() <= kMaxNamesPerAddress) target_names = entry->names;
     } else {
       Verdict verdict = config_->policy.check_literal(*t.address);
       if (!verdict.allowed) return fail(ERYX_NET_DENIED, verdict.reason);
@@ -411,7 +411,7 @@ int32_t HostNetwork::connect(std::string_view host, uint32_t port, int64_t timeo
         connection->local = from_sockaddr(storage);
       }
       connection->target_names = std::move(target_names);
-      start_rewriting(*connection);
+      start_rewriting(*connection, connection->target_names);
       return add(std::move(connection));
     }
     if (status == ERYX_NET_INTERRUPTED || wait.should_stop()) return status;
@@ -658,7 +658,7 @@ int32_t HostNetwork::tls_start(uint32_t handle, std::string_view host, std::stri
   // picks the site the requests reach, so TLS naming another site gets no secret.
   std::vector<std::string> names = connection->target_names;
   if (!names.empty()) names.emplace_back(host);
-  connection->rewriter = config_->outbound ? config_->outbound->for_connection(names) : nullptr;
+  start_rewriting(*connection, names);
   if (timeout_ms == 0) return tls_handshake(handle);
   auto until = operation_deadline(timeout_ms, config_->connect_timeout_ms);
   int32_t status = drive_tls(
@@ -696,7 +696,7 @@ int32_t HostNetwork::tls_bio_new(std::string_view host, std::string_view alpn_wi
       connection->target_names.push_back(t->name);
     }
   }
-  start_rewriting(*connection);
+  start_rewriting(*connection, connection->target_names);
   return add(std::move(connection));
 }
 

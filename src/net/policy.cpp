@@ -30,8 +30,7 @@ std::string_view last_label(std::string_view name) {
 // A host-list entry: a network rule, or a host pattern. Throws when it is neither.
 std::variant<Cidr, HostPattern> parse_host_entry(const char* field, size_t index,
                                                  std::string_view entry) {
-  bool address_like = entry.find_first_of("/:[") != std::string_view::npos;
-  if (address_like || parse_ip_literal(entry)) {
+  if (is_address_entry(entry)) {
     auto cidr = Cidr::parse_or_error(entry);
     if (auto* error = std::get_if<std::string>(&cidr)) {
       invalid(field, index, entry, "is not a valid IP address or CIDR (" + *error + ")");
@@ -95,6 +94,10 @@ std::optional<std::string> special(const IpAddress& address) {
 }
 
 }  // namespace
+
+bool is_address_entry(std::string_view entry) {
+  return entry.find_first_of("/:[") != std::string_view::npos || parse_ip_literal(entry);
+}
 
 Policy Policy::make(const NetConfig& config) {
   check_limits_and_certificates(config);

@@ -53,6 +53,10 @@ struct Target {
   std::string name;  // normalized (normalize_host_name); empty for a literal
 };
 
+// Whether an entry of a host list (allowed_hosts, blocked_hosts) names addresses (an IP literal or
+// a CIDR) rather than host names; Policy::make reads such an entry as a network rule.
+bool is_address_entry(std::string_view entry);
+
 // Immutable once made: one Policy may be shared by threads (every check is const and allocates
 // only its result).
 class Policy {

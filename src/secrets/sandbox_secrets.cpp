@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "eryx/errors.hpp"
-#include "net/ip_address.h"
+#include "net/policy.h"
 #include "secrets/request_rewriter.h"
 
 namespace eryx::secrets {
@@ -41,7 +41,7 @@ std::vector<std::string> network_names(const std::optional<NetConfig>& network) 
   std::vector<std::string> names;
   if (!network) return names;
   for (const auto& host : network->allowed_hosts) {
-    if (net::parse_ip_literal(host) || host.find('/') != std::string::npos) continue;
+    if (net::is_address_entry(host)) continue;
     names.push_back(host);
   }
   return names;
