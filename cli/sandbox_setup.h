@@ -1,0 +1,44 @@
+// The sandbox flags every mode shares (a one-shot run, the REPL, `eryx serve`), turned into the
+// objects that make sandboxes. Built once per process from the parsed flags.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eryx/eryx.hpp"
+
+namespace eryx::cli {
+
+// Where a sandbox's output goes, streamed as the guest writes it. Empty: kept in the result only.
+struct OutputSinks {
+  std::function<void(std::string_view)> on_stdout;
+  std::function<void(std::string_view)> on_stderr;
+};
+
+class SandboxSetup {
+ public:
+  // `options` holds what the flags set (limits, network, secrets, volumes, packages, callbacks);
+  // `imports` (--import) and `factory_file` (--factory) make sandboxes start from a factory.
+  explicit SandboxSetup(SandboxOptions options, std::vector<std::string> imports = {},
+                        std::optional<std::filesystem::path> factory_file = {});
+
+  // A fresh sandbox / session with the flags' options plus `sinks`. Throws eryx errors.
+  Sandbox make_sandbox(const OutputSinks& sinks = {}) const;
+  Session make_session(const OutputSinks& sinks = {}) const;
+
+  const SandboxOptions& options() const { return options_; }
+
+ private:
+  SandboxOptions with_sinks(const OutputSinks& sinks) const;
+
+  SandboxOptions options_;
+  std::vector<std::string> imports_;
+  std::optional<std::filesystem::path> factory_file_;
+};
+
+}  // namespace eryx::cli
