@@ -4,6 +4,7 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include "bytes_like.h"
 #include "execution.h"
 #include "packages.h"
 #include "py_types.h"
@@ -63,8 +64,7 @@ void init_factory(nb::module_& m) {
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
           nb::arg("network").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
           nb::arg("packages").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
-          ERYX_PY_SECRET_KWARGS,
-          "A Sandbox whose every execution starts from the factory's state.")
+          ERYX_PY_SECRET_KWARGS, "A Sandbox whose every execution starts from the factory's state.")
       .def_prop_ro("size_bytes", &SandboxFactory::size_bytes)
       .def("to_bytes",
            [](const SandboxFactory& factory) {
@@ -87,10 +87,10 @@ void init_factory(nb::module_& m) {
           nb::arg("path"))
       .def_static(
           "from_bytes",
-          [](const nb::bytes& data) {
-            std::string copy(static_cast<const char*>(data.data()), data.size());
+          [](const BytesLike& data) {
+            std::string_view bytes = data.view();  // the buffer is held until the call returns
             GilRelease release;
-            return SandboxFactory::from_bytes(copy);
+            return SandboxFactory::from_bytes(bytes);
           },
           nb::arg("data"));
 }

@@ -68,6 +68,39 @@ void def_limit(nb::class_<PyResourceLimits>& cls, const char* name) {
       nb::arg("value").none());
 }
 
+// The limits from Python values, each checked and named; the order of __init__'s keywords, which
+// is also the pickled state's.
+ResourceLimits limits_from(nb::handle execution_timeout_ms, nb::handle callback_timeout_ms,
+                           nb::handle max_memory_bytes, nb::handle max_callback_invocations,
+                           nb::handle max_fuel, nb::handle max_vfs_bytes,
+                           nb::handle max_output_bytes, nb::handle max_callback_payload_bytes) {
+  ResourceLimits core;
+  core.execution_timeout_ms =
+      to_limit(execution_timeout_ms, "execution_timeout_ms", true, Zero::kRefused);
+  core.callback_timeout_ms =
+      to_limit(callback_timeout_ms, "callback_timeout_ms", true, Zero::kRefused);
+  core.max_memory_bytes = to_limit(max_memory_bytes, "max_memory_bytes", true);
+  core.max_callback_invocations =
+      to_limit(max_callback_invocations, "max_callback_invocations", true);
+  core.max_fuel = to_limit(max_fuel, "max_fuel", true);
+  core.max_vfs_bytes = to_limit(max_vfs_bytes, "max_vfs_bytes", true);
+  core.max_output_bytes = *to_limit(max_output_bytes, "max_output_bytes", false);
+  core.max_callback_payload_bytes =
+      *to_limit(max_callback_payload_bytes, "max_callback_payload_bytes", false);
+  return core;
+}
+
+nb::object optional_int(const std::optional<uint64_t>& value) {
+  return value ? nb::cast(*value) : nb::none();
+}
+
+nb::tuple state_of(const ResourceLimits& l) {
+  return nb::make_tuple(optional_int(l.execution_timeout_ms), optional_int(l.callback_timeout_ms),
+                        optional_int(l.max_memory_bytes), optional_int(l.max_callback_invocations),
+                        optional_int(l.max_fuel), optional_int(l.max_vfs_bytes), l.max_output_bytes,
+                        l.max_callback_payload_bytes);
+}
+
 }  // namespace
 
 std::optional<uint64_t> timeout_argument(nb::handle value, const char* field) {
@@ -82,20 +115,10 @@ void init_limits(nb::module_& m) {
             nb::handle max_memory_bytes, nb::handle max_callback_invocations, nb::handle max_fuel,
             nb::handle max_vfs_bytes, nb::handle max_output_bytes,
             nb::handle max_callback_payload_bytes) {
-           ResourceLimits core;
-           core.execution_timeout_ms =
-               to_limit(execution_timeout_ms, "execution_timeout_ms", true, Zero::kRefused);
-           core.callback_timeout_ms =
-               to_limit(callback_timeout_ms, "callback_timeout_ms", true, Zero::kRefused);
-           core.max_memory_bytes = to_limit(max_memory_bytes, "max_memory_bytes", true);
-           core.max_callback_invocations =
-               to_limit(max_callback_invocations, "max_callback_invocations", true);
-           core.max_fuel = to_limit(max_fuel, "max_fuel", true);
-           core.max_vfs_bytes = to_limit(max_vfs_bytes, "max_vfs_bytes", true);
-           core.max_output_bytes = *to_limit(max_output_bytes, "max_output_bytes", false);
-           core.max_callback_payload_bytes =
-               *to_limit(max_callback_payload_bytes, "max_callback_payload_bytes", false);
-           new (self) PyResourceLimits{core};
+           new (self) PyResourceLimits{limits_from(execution_timeout_ms, callback_timeout_ms,
+                                                   max_memory_bytes, max_callback_invocations,
+                                                   max_fuel, max_vfs_bytes, max_output_bytes,
+                                                   max_callback_payload_bytes)};
          },
          nb::arg("execution_timeout_ms").none() = 30000,
          nb::arg("callback_timeout_ms").none() = 10000,
@@ -118,6 +141,28 @@ void init_limits(nb::module_& m) {
   def_limit<&ResourceLimits::max_fuel, true>(cls, "max_fuel");
   def_limit<&ResourceLimits::max_vfs_bytes, true>(cls, "max_vfs_bytes");
   def_limit<&ResourceLimits::max_output_bytes, false>(cls, "max_output_bytes");
+  // A value, like a dataclass: equal by fields, copyable, picklable (the state is checked again
+  // on unpickling), and unhashable since it is mutable.
+  cls.def(
+         "__eq__",
+         [](const PyResourceLimits& a, nb::handle b) -> nb::object {
+           if (!nb::isinstance<PyResourceLimits>(b)) return nb::borrow(Py_NotImplemented);
+           return nb::bool_(
+               state_of(a.core).equal(state_of(nb::cast<const PyResourceLimits&>(b).core)));
+         },
+         nb::arg("other").none())
+      .def("__copy__", [](const PyResourceLimits& l) { return l; })
+      .def(
+          "__deepcopy__", [](const PyResourceLimits& l, nb::handle) { return l; }, nb::arg("memo"))
+      .def("__getstate__", [](const PyResourceLimits& l) { return state_of(l.core); })
+      .def("__setstate__", [](PyResourceLimits& l, nb::handle state) {
+        if (!PyTuple_Check(state.ptr()) || PyTuple_GET_SIZE(state.ptr()) != 8) {
+          throw nb::type_error("ResourceLimits.__setstate__ takes a tuple of 8 limits");
+        }
+        nb::tuple s = nb::borrow<nb::tuple>(state);
+        new (&l) PyResourceLimits{limits_from(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7])};
+      });
+  cls.attr("__hash__") = nb::none();
   cls.def("__repr__", [](const PyResourceLimits& l) {
     auto field = [](const std::optional<uint64_t>& v) {
       return v ? std::to_string(*v) : std::string("None");

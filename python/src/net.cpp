@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "bytes_like.h"
 #include "limits.h"
 
 namespace eryx::python {
@@ -29,10 +30,7 @@ std::string certificate_bytes(nb::handle value) {
     return std::string(static_cast<const char*>(bytes.data()), bytes.size());
   }
   if (nb::isinstance<nb::str>(value)) return nb::cast<std::string>(value);
-  if (PyByteArray_Check(value.ptr()) || PyMemoryView_Check(value.ptr())) {
-    nb::bytes bytes = nb::steal<nb::bytes>(PyBytes_FromObject(value.ptr()));
-    return std::string(static_cast<const char*>(bytes.data()), bytes.size());
-  }
+  if (BytesLike buffer; buffer.acquire(value.ptr())) return std::string(buffer.view());
   throw nb::type_error("with_root_cert takes the certificate as bytes (DER or PEM) or str (PEM)");
 }
 

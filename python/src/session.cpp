@@ -5,6 +5,7 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include "bytes_like.h"
 #include "execution.h"
 #include "packages.h"
 #include "py_types.h"
@@ -21,7 +22,7 @@ void set_vfs(SandboxOptions& options, std::shared_ptr<VfsStorage> vfs,
 
 // Session.from_snapshot(data, *, ...): a classmethod, so that eryx.Session.from_snapshot (the
 // Python subclass with execute_async) returns an eryx.Session, as fork() keeps the caller's class.
-nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
+nb::object session_from_snapshot(nb::type_object cls, const BytesLike& data,
                                  std::optional<PyResourceLimits> resource_limits,
                                  nb::object on_stdout, nb::object on_stderr,
                                  std::optional<std::string> result_variable, nb::handle callbacks,
@@ -45,10 +46,10 @@ nb::object session_from_snapshot(nb::type_object cls, const nb::bytes& data,
   set_vfs(built.options, vfs, vfs_mount_path);
   set_packages(built.options, std::move(packages), std::move(site_packages));
   std::string mount_path = built.options.vfs_mount_path;  // the options move into the session
-  std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+  std::string_view bytes = data.view();
   std::unique_ptr<Session> session;
   {
-    // `data` stays referenced by the caller's frame while the GIL is released.
+    // The buffer stays held (and a bytearray unresizable) while the GIL is released.
     GilRelease release;
     session = std::make_unique<Session>(Session::from_snapshot(bytes, std::move(built.options)));
   }
@@ -69,18 +70,25 @@ void init_session(nb::module_& m) {
           [](PySession* self, std::optional<PyResourceLimits> resource_limits, nb::object on_stdout,
              nb::object on_stderr, std::optional<std::string> result_variable, nb::handle callbacks,
              const PyNetConfig* network, std::shared_ptr<VfsStorage> vfs,
-             std::optional<std::string> vfs_mount_path, nb::handle volumes,
-             std::optional<std::vector<std::filesystem::path>> packages,
+             std::optional<std::string> vfs_mount_path, nb::handle execution_timeout_ms,
+             nb::handle volumes, std::optional<std::vector<std::filesystem::path>> packages,
              std::optional<std::filesystem::path> site_packages, nb::handle secrets,
              std::optional<bool> scrub_stdout, std::optional<bool> scrub_stderr,
              std::optional<bool> scrub_result, std::optional<bool> scrub_files,
              std::optional<bool> scrub_callback_args) {
+            // pyeryx's Session(execution_timeout_ms=...): overrides resource_limits' timeout;
+            // None leaves it as the limits say.
+            std::optional<uint64_t> timeout;
+            if (!execution_timeout_ms.is_none()) {
+              timeout = timeout_argument(execution_timeout_ms, "execution_timeout_ms");
+            }
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
                                       std::move(result_variable), callbacks, network, volumes,
                                       {secrets, scrub_stdout, scrub_stderr, scrub_result,
                                        scrub_files, scrub_callback_args});
             set_vfs(built.options, vfs, vfs_mount_path);
             set_packages(built.options, std::move(packages), std::move(site_packages));
+            if (timeout) built.options.limits.execution_timeout_ms = timeout;
             std::string mount_path = built.options.vfs_mount_path;
             std::unique_ptr<Session> session;
             {
@@ -96,9 +104,10 @@ void init_session(nb::module_& m) {
           nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
           nb::arg("network").none() = nb::none(), nb::arg("vfs").none() = nb::none(),
-          nb::arg("vfs_mount_path").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
-          nb::arg("packages").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
-          ERYX_PY_SECRET_KWARGS)
+          nb::arg("vfs_mount_path").none() = nb::none(),
+          nb::arg("execution_timeout_ms").none() = nb::none(),
+          nb::arg("volumes").none() = nb::none(), nb::arg("packages").none() = nb::none(),
+          nb::arg("site_packages").none() = nb::none(), ERYX_PY_SECRET_KWARGS)
       .def(
           "execute",
           [](PySession& self, const nb::str& code) {
@@ -176,8 +185,8 @@ void init_session(nb::module_& m) {
           "Serialises the user's globals (pickle) to bytes.")
       .def(
           "restore_state",
-          [](PySession& self, const nb::bytes& blob) {
-            std::string data(static_cast<const char*>(blob.data()), blob.size());
+          [](PySession& self, const BytesLike& blob) {
+            std::string_view data = blob.view();  // held until the call returns
             run_cancellable(self.in_flight, CancellationToken(), [&](const CancellationToken& t) {
               self.live().restore_state(data, t);
               return true;

@@ -4,16 +4,9 @@
 #include <nanobind/stl/vector.h>
 
 #include "bindings.h"
+#include "bytes_like.h"
 
 namespace eryx::python {
-namespace {
-
-std::string_view view_of(const nb::bytes& data) {
-  return {static_cast<const char*>(data.data()), data.size()};
-}
-
-}  // namespace
-
 void init_vfs_storage(nb::module_& m) {
   // Held by shared_ptr: sessions share it with the Python object, and it outlives either.
   nb::class_<VfsStorage>(m, "VfsStorage",
@@ -23,8 +16,8 @@ void init_vfs_storage(nb::module_& m) {
            nb::kw_only(), nb::arg("max_bytes") = VfsStorage::kDefaultMaxBytes)
       .def(
           "write_file",
-          [](VfsStorage& self, const std::string& path, const nb::bytes& data) {
-            std::string_view bytes = view_of(data);  // `data` stays alive in the caller's frame
+          [](VfsStorage& self, const std::string& path, const BytesLike& data) {
+            std::string_view bytes = data.view();  // the buffer is held until the call returns
             GilRelease release;
             self.write_file(path, bytes);
           },
@@ -70,8 +63,8 @@ void init_vfs_storage(nb::module_& m) {
           "The whole tree as bytes (versioned, checksummed) for restore().")
       .def(
           "restore",
-          [](VfsStorage& self, const nb::bytes& data) {
-            std::string_view bytes = view_of(data);
+          [](VfsStorage& self, const BytesLike& data) {
+            std::string_view bytes = data.view();
             GilRelease release;
             self.restore(bytes);
           },

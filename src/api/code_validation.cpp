@@ -1,5 +1,6 @@
 #include "api/code_validation.h"
 
+#include <cctype>
 #include <string>
 
 #include "eryx/errors.hpp"
@@ -41,6 +42,17 @@ bool is_valid_utf8(std::string_view text) {
 void validate_name(std::string_view name, std::string_view what) {
   if (name.find('\0') != std::string_view::npos || !is_valid_utf8(name)) {
     throw InvalidArgumentError("eryx: " + std::string(what) + " must be UTF-8 without NUL bytes");
+  }
+}
+
+void validate_result_variable(std::string_view name) {
+  validate_name(name, "result_variable");
+  auto word = [](unsigned char c) { return c >= 0x80 || c == '_' || std::isalnum(c) != 0; };
+  bool ok = name.empty() || !std::isdigit(static_cast<unsigned char>(name.front()));
+  for (char c : name) ok = ok && word(static_cast<unsigned char>(c));
+  if (!ok) {
+    throw InvalidArgumentError("eryx: result_variable '" + std::string(name) +
+                               "' is not a Python identifier");
   }
 }
 

@@ -13,6 +13,12 @@ void validate_code(std::string_view code);
 // is not UTF-8; `what` names the option in the message.
 void validate_name(std::string_view name, std::string_view what);
 
+// Throws InvalidArgumentError unless `name` is empty (no result is captured) or a Python
+// identifier: ASCII letters, digits and '_' not starting with a digit; characters past ASCII are
+// let through (Python's own rules for them need Unicode tables; the guest simply never finds a
+// name that is not an identifier).
+void validate_result_variable(std::string_view name);
+
 // True when `text` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view text);
 

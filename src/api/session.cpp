@@ -29,7 +29,7 @@ class SessionCore {
         services_(SandboxServices::compile(options_)),
         mounts_(mounts_of(options_)),
         timeout_ms_(options_.limits.execution_timeout_ms) {
-    validate_name(options_.result_variable, "result_variable");
+    validate_result_variable(options_.result_variable);
     start_fresh();
   }
 
@@ -93,7 +93,7 @@ class SessionCore {
 
   static std::unique_ptr<SessionCore> from_snapshot(std::string_view bytes, SandboxOptions options,
                                                     std::shared_ptr<Runtime> runtime) {
-    validate_name(options.result_variable, "result_variable");
+    validate_result_variable(options.result_variable);
     const auto& variant = runtime->core().variant_for(options.limits);
     auto services = SandboxServices::compile(options);
     auto core = std::unique_ptr<SessionCore>(

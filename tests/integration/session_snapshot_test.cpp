@@ -91,13 +91,13 @@ TEST(SessionSnapshot, RoundTripKeepsTheLiveInterpreter) {
   EXPECT_EQ(restored.execute("import sys\nprint('re' in sys.modules)").stdout_text, "True\n");
 }
 
-TEST(SessionSnapshot, KeepsTheExecutionCountAndResultVariable) {
+TEST(SessionSnapshot, KeepsTheExecutionCountAndVariables) {
   Session source;
-  source.execute("result = 1");
-  source.execute("result += 1");
+  source.execute("x = 1");
+  source.execute("x += 1");
   auto restored = Session::from_snapshot(source.snapshot());
   EXPECT_EQ(restored.execution_count(), 2u);
-  EXPECT_EQ(restored.execute("result += 1").result_json, "3");
+  EXPECT_EQ(restored.execute("x += 1\nresult = x").result_json, "3");
   EXPECT_EQ(restored.execution_count(), 3u);
 }
 

@@ -105,10 +105,13 @@ TEST(Session, ClearStateDropsGlobalsButKeepsModulesImported) {
       "False False True\n");
 }
 
-TEST(Session, ResultVariableIsCapturedEachExecute) {
+// As in pyeryx: each execution reports only the result it set; the variable is consumed.
+TEST(Session, ResultVariableIsConsumedByEachExecute) {
   eryx::Session session;
   EXPECT_EQ(session.execute("result = 1").result_json, "1");
-  EXPECT_EQ(session.execute("result += 1").result_json, "2");
+  EXPECT_EQ(session.execute("pass").result_json, std::nullopt);
+  EXPECT_EQ(session.execute("print('result' in globals())").stdout_text, "False\n");
+  EXPECT_EQ(session.execute("result = 2").result_json, "2");
 }
 
 }  // namespace
