@@ -13,6 +13,8 @@ from eryx.errors import (
 )
 
 OutputHandler = Callable[[str], object]
+# bytes, bytearray, memoryview, array.array...: any contiguous buffer.
+BytesLike = Union[bytes, bytearray, memoryview]
 
 class _SecretRequired(TypedDict):
     value: str
@@ -98,7 +100,7 @@ class NetConfig:
         """Lets names matching `pattern` resolve into blocked networks."""
     def allow_localhost(self) -> NetConfig:
         """Allows the name localhost, 127.0.0.0/8 and ::1."""
-    def with_root_cert(self, cert: bytes | str) -> NetConfig:
+    def with_root_cert(self, cert: BytesLike | str) -> NetConfig:
         """Trusts a root certificate (DER or PEM bytes, or a PEM str; a PEM may hold several)."""
     def map_host(self, name: str, addresses: Sequence[str]) -> NetConfig:
         """Resolves `name` to `addresses` (like curl --resolve); still checked by the policy."""
@@ -131,6 +133,10 @@ class ExecuteResult:
     def stdout(self) -> str: ...
     @property
     def stderr(self) -> str: ...
+    @property
+    def stdout_text(self) -> str: ...
+    @property
+    def stderr_text(self) -> str: ...
     @property
     def duration_ms(self) -> float: ...
     @property
@@ -181,7 +187,7 @@ class VfsStorage:
     """In-memory files several Sessions mount at once (at /data by default)."""
 
     def __init__(self, *, max_bytes: int = 67108864) -> None: ...
-    def write_file(self, path: str, data: bytes) -> None: ...
+    def write_file(self, path: str, data: BytesLike) -> None: ...
     def read_file(self, path: str) -> bytes: ...
     def list(self, path: str = "/") -> list[str]: ...
     def remove(self, path: str) -> None: ...
@@ -190,7 +196,7 @@ class VfsStorage:
     @property
     def max_bytes(self) -> int: ...
     def snapshot(self) -> bytes: ...
-    def restore(self, data: bytes) -> None: ...
+    def restore(self, data: BytesLike) -> None: ...
 
 class Session:
     execution_timeout_ms: Optional[int]
@@ -207,6 +213,7 @@ class Session:
         site_packages: Optional[str | os.PathLike[str]] = None,
         vfs: Optional[VfsStorage] = None,
         vfs_mount_path: Optional[str] = None,
+        execution_timeout_ms: Optional[int] = None,
         volumes: Optional[Sequence[Volume]] = None,
         secrets: Optional[Mapping[str, SecretSpec]] = None,
         scrub_stdout: Optional[bool] = None,
@@ -224,7 +231,7 @@ class Session:
     @classmethod
     def from_snapshot(
         cls,
-        data: bytes,
+        data: BytesLike,
         *,
         resource_limits: Optional[ResourceLimits] = None,
         on_stdout: Optional[OutputHandler] = None,
@@ -245,7 +252,7 @@ class Session:
         scrub_callback_args: Optional[bool] = None,
     ) -> Session: ...
     def snapshot_state(self) -> bytes: ...
-    def restore_state(self, state: bytes) -> None: ...
+    def restore_state(self, state: BytesLike) -> None: ...
     def cancel(self) -> None:
         """Stops every running execution at once (CancelledError)."""
     def interrupt(self) -> None:
@@ -292,4 +299,4 @@ class SandboxFactory:
     @staticmethod
     def load(path: str | os.PathLike[str]) -> SandboxFactory: ...
     @staticmethod
-    def from_bytes(data: bytes) -> SandboxFactory: ...
+    def from_bytes(data: BytesLike) -> SandboxFactory: ...
