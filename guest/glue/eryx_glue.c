@@ -141,6 +141,26 @@ static const char kRuntimeSetup[] =
     "        import asyncio\n"
     "        return asyncio.run(coroutine)\n"
     "    @staticmethod\n"
+    "    def format_exception(exc, filename):\n"
+    "        # The user's view: drop the frames before the first of the user's code (asyncio.run\n"
+    "        # and this runtime, for top-level await) and the callback proxies' frames.\n"
+    "        seen = set()\n"
+    "        def trim(e):\n"
+    "            while e is not None and id(e) not in seen:\n"
+    "                seen.add(id(e))\n"
+    "                tbs, t = [], e.__traceback__\n"
+    "                while t is not None: tbs.append(t); t = t.tb_next\n"
+    "                names = [t.tb_frame.f_code.co_filename for t in tbs]\n"
+    "                start = names.index(filename) if filename in names else 0\n"
+    "                keep = [t for t, n in zip(tbs[start:], names[start:]) if n != '<eryx callbacks>']\n"
+    "                for a, b in zip(keep, keep[1:] + [None]): a.tb_next = b\n"
+    "                e.__traceback__ = keep[0] if keep else None\n"
+    "                trim(e.__cause__)\n"
+    "                e = e.__context__\n"
+    "        trim(exc)\n"
+    "        import traceback\n"
+    "        return ''.join(traceback.format_exception(exc))\n"
+    "    @staticmethod\n"
     "    def capture_result(name):\n"
     "        import __main__\n"
     "        if name not in __main__.__dict__: return (2, '')\n"
@@ -324,8 +344,20 @@ static PyObject* qualified_type_name(PyObject* exc) {
   return out;
 }
 
-/* "".join(traceback.format_exception(exc)). New ref. */
+/* The traceback text as the user should see it (_eryx_runtime.format_exception); failing that,
+ * "".join(traceback.format_exception(exc)). New ref. */
 static PyObject* format_traceback(PyObject* exc) {
+  PyObject* runtime = loaded_module(&name_runtime, "_eryx_runtime");
+  PyObject* filename = cached_name(&name_exec_filename, ERYX_FILENAME); /* borrowed */
+  if (runtime && filename) {
+    PyObject* text = PyObject_CallMethod(runtime, "format_exception", "OO", exc, filename);
+    Py_DECREF(runtime);
+    if (text && PyUnicode_Check(text)) return text;
+    Py_XDECREF(text);
+  } else {
+    Py_XDECREF(runtime);
+  }
+  PyErr_Clear();
   PyObject* traceback = PyImport_ImportModule("traceback");
   if (!traceback) return NULL;
   PyObject* parts = PyObject_CallMethod(traceback, "format_exception", "O", exc);

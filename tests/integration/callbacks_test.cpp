@@ -4,7 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "eryx/eryx.hpp"
@@ -47,6 +49,46 @@ TEST(Callbacks, SyncCallbackIsAwaitableGlobal) {
   auto result = Sandbox(with_callbacks(arithmetic())).execute("print(await add(2, 3))");
   EXPECT_EQ(result.stdout_text, "5\n");
   EXPECT_EQ(result.stats.callback_invocations, 1u);
+}
+
+// The traceback a user reads starts at their code: no frames of asyncio.run, the runtime that
+// runs top-level await, or the callback proxies.
+std::string traceback_of(const Sandbox& sandbox, std::string_view code) {
+  try {
+    sandbox.execute(code);
+  } catch (const eryx::ExecutionError& e) {
+    return e.traceback();
+  }
+  ADD_FAILURE() << "no exception";
+  return {};
+}
+
+TEST(Callbacks, TracebackOfAFailedCallbackShowsOnlyTheUsersFrames) {
+  CallbackRegistry registry;
+  registry.add(eryx::make_callback("fail", "raises", {},
+                                   []() -> int { throw std::runtime_error("host side"); }));
+  auto traceback = traceback_of(Sandbox(with_callbacks(std::move(registry))),
+                                "async def g():\n    return await fail()\nawait g()");
+  EXPECT_EQ(traceback.rfind("Traceback (most recent call last):\n  File \"<exec>\", line 3", 0),
+            0u)
+      << traceback;
+  EXPECT_NE(traceback.find("line 2, in g"), std::string::npos) << traceback;
+  EXPECT_EQ(traceback.find("<eryx callbacks>"), std::string::npos) << traceback;
+  EXPECT_EQ(traceback.find("asyncio"), std::string::npos) << traceback;
+}
+
+TEST(Callbacks, TracebackOfTopLevelAwaitStartsAtTheUsersCodeInEveryChainedException) {
+  auto traceback = traceback_of(Sandbox(), R"(import asyncio
+async def f():
+    raise KeyError(1)
+try:
+    await f()
+except KeyError as e:
+    raise ValueError(3) from e)");
+  EXPECT_EQ(traceback.find("run_coroutine"), std::string::npos) << traceback;
+  EXPECT_EQ(traceback.find("runners.py"), std::string::npos) << traceback;
+  EXPECT_NE(traceback.find("raise KeyError(1)"), std::string::npos) << traceback;
+  EXPECT_NE(traceback.find("ValueError: 3"), std::string::npos) << traceback;
 }
 
 TEST(Callbacks, KeywordArgumentsMapByName) {
