@@ -155,6 +155,37 @@ add_custom_command(
   COMMENT "Linking guest reactor eryx-guest.wasm"
   VERBATIM)
 
+# The IANA time-zone database as Python packages it (PyPI's pure-Python `tzdata`), packed into the
+# stdlib zip so that zoneinfo works: the guest cannot see the host's /usr/share/zoneinfo. Pinned by
+# version and sha256, fetched once into the cache shared by every build of the machine.
+set(ERYX_TZDATA_WHEEL_NAME "tzdata-2026.6-py2.py3-none-any.whl")
+set(ERYX_TZDATA_WHEEL_SHA256 "0a10eec6e13ef16b627fabed9a5f2ba61a62b1c67f327305f4e7e412a70b4aec")
+set(ERYX_TZDATA_WHEEL_URL "https://files.pythonhosted.org/packages/0a/66/9a06c2227fedfd4919f0eaaa8b94377d9730882a7e4f95823c9a331ab5e1/${ERYX_TZDATA_WHEEL_NAME}")
+if(DEFINED ENV{ERYX_CACHE_ROOT})
+  set(_cache_root "$ENV{ERYX_CACHE_ROOT}")
+else()
+  set(_cache_root "$ENV{HOME}/.cache/eryx")
+endif()
+string(SUBSTRING "${ERYX_TZDATA_WHEEL_SHA256}" 0 16 _tz_key)
+set(ERYX_TZDATA_WHEEL "${_cache_root}/tzdata-${_tz_key}/${ERYX_TZDATA_WHEEL_NAME}")
+set(_tz_ok FALSE)
+if(EXISTS "${ERYX_TZDATA_WHEEL}")
+  file(SHA256 "${ERYX_TZDATA_WHEEL}" _tz_sum)
+  if(_tz_sum STREQUAL ERYX_TZDATA_WHEEL_SHA256)
+    set(_tz_ok TRUE)
+  endif()
+endif()
+if(NOT _tz_ok)
+  message(STATUS "[eryx] fetching ${ERYX_TZDATA_WHEEL_NAME} (350 KB) from PyPI")
+  file(DOWNLOAD "${ERYX_TZDATA_WHEEL_URL}" "${ERYX_TZDATA_WHEEL}.part"
+       EXPECTED_HASH SHA256=${ERYX_TZDATA_WHEEL_SHA256} STATUS _tz_status TLS_VERIFY ON)
+  list(GET _tz_status 0 _tz_code)
+  if(NOT _tz_code EQUAL 0)
+    message(FATAL_ERROR "fetching ${ERYX_TZDATA_WHEEL_URL} failed: ${_tz_status}")
+  endif()
+  file(RENAME "${ERYX_TZDATA_WHEEL}.part" "${ERYX_TZDATA_WHEEL}")
+endif()
+
 # Stdlib zip: pruned, byte-compiled by the native build Python of the same version, deterministic.
 set(_pack_flags "")
 if(NOT ERYX_GUEST_STDLIB_SOURCES)
@@ -169,8 +200,8 @@ add_custom_command(
   OUTPUT "${ERYX_GUEST_STDLIB_ZIP}"
   COMMAND "${ERYX_NATIVE_PYTHON}" -I "${_pack}" --stdlib "${ERYX_GUEST_STDLIB_DIR}"
           --archive-path "${ERYX_GUEST_STDLIB_GUEST_PATH}" --out "${ERYX_GUEST_STDLIB_ZIP}"
-          --list "${_gdir}/stdlib-modules.txt" ${_pack_flags}
-  DEPENDS "${_pack}" "${ERYX_GUEST_DEPS_DIR}/guest-deps.cmake"
+          --list "${_gdir}/stdlib-modules.txt" --wheel "${ERYX_TZDATA_WHEEL}" ${_pack_flags}
+  DEPENDS "${_pack}" "${ERYX_GUEST_DEPS_DIR}/guest-deps.cmake" "${ERYX_TZDATA_WHEEL}"
   COMMENT "Packing the guest stdlib python${ERYX_PYTHON_VERSION_NODOT}.zip"
   VERBATIM)
 

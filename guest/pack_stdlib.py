@@ -79,6 +79,8 @@ def main():
     ap.add_argument("--no-sources", action="store_true", help="pack .pyc only (smaller, no source lines in tracebacks)")
     ap.add_argument("--stored", action="store_true", help="do not deflate entries")
     ap.add_argument("--list", help="also write the sorted list of packed modules here")
+    ap.add_argument("--wheel", action="append", default=[],
+                    help="also pack this pure-Python wheel's files (e.g. tzdata); repeatable")
     args = ap.parse_args()
 
     m = re.search(r"python(\d+)\.zip$", args.archive_path)
@@ -97,11 +99,22 @@ def main():
                 files.append("/".join(parts + (fn,)))
     files.sort()
 
-    entries = {}  # name -> bytes (None for directories)
-    modules = []
+    sources = []  # (name in the zip, bytes)
     for rel in files:
         with open(os.path.join(stdlib, rel), "rb") as f:
-            data = f.read()
+            sources.append((rel, f.read()))
+    for wheel in args.wheel:
+        with zipfile.ZipFile(wheel) as wz:
+            for info in sorted(wz.infolist(), key=lambda i: i.filename):
+                if info.is_dir() or info.filename.endswith(PRUNE_SUFFIXES):
+                    continue
+                if any(name == info.filename for name, _ in sources):
+                    sys.exit(f"pack_stdlib: {wheel}: {info.filename} is already in the stdlib")
+                sources.append((info.filename, wz.read(info)))
+
+    entries = {}  # name -> bytes (None for directories)
+    modules = []
+    for rel, data in sources:
         if rel.endswith(".py"):
             entries[rel + "c"] = compile_pyc(data, f"{args.archive_path}/{rel}")
             if not args.no_sources:

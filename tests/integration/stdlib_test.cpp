@@ -68,6 +68,12 @@ INSTANTIATE_TEST_SUITE_P(
                    "c.execute('create table t(x)'); c.execute('insert into t values (41)')\n"
                    "print(c.execute('select x + 1 from t').fetchone()[0])",
                    "42\n"},
+        // The time-zone database is packed into the stdlib zip (PyPI's tzdata).
+        StdlibCase{"zoneinfo",
+                   "import zoneinfo, datetime as d\nz = zoneinfo.ZoneInfo('America/New_York')\n"
+                   "print(d.datetime(2026, 1, 15, 12, tzinfo=z).utcoffset(),"
+                   " d.datetime(2026, 7, 15, 12, tzinfo=z).tzname())",
+                   "-1 day, 19:00:00 EDT\n"},
         StdlibCase{
             "tempfile_in_vfs",
             "import tempfile, os\nwith tempfile.NamedTemporaryFile('w+', delete=False) as f:\n"
