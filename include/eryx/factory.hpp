@@ -30,6 +30,10 @@ struct FactoryOptions {
   std::vector<std::filesystem::path> packages = {};
   // Modules imported once, at factory build time.
   std::vector<std::string> imports = {};
+  // Python run once after the imports, in __main__: the objects it makes (say a template
+  // environment) are in every sandbox's globals from the start, each sandbox with its own copy.
+  // Empty: none. A failure raises InitializationError with the traceback.
+  std::string setup_code = {};
   // A host directory of pure-Python packages, read into the sandbox's read-only filesystem.
   std::optional<std::filesystem::path> site_packages = {};
   // Time all guest code of the build (the imports) may take; TimeoutError past it. nullopt: no

@@ -272,6 +272,7 @@ class SandboxFactory:
         imports: Optional[Sequence[str]] = None,
         site_packages: Optional[str | os.PathLike[str]] = None,
         build_timeout_ms: Optional[int] = 60000,
+        setup_code: Optional[str] = None,
     ) -> None: ...
     def create_sandbox(
         self,

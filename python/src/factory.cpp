@@ -17,8 +17,10 @@ void init_factory(nb::module_& m) {
           "__init__",
           [](SandboxFactory* self, std::optional<std::vector<std::filesystem::path>> packages,
              std::optional<std::vector<std::string>> imports,
-             std::optional<std::filesystem::path> site_packages, nb::handle build_timeout_ms) {
+             std::optional<std::filesystem::path> site_packages, nb::handle build_timeout_ms,
+             std::optional<std::string> setup_code) {
             FactoryOptions options;
+            options.setup_code = setup_code.value_or("");
             options.packages = packages.value_or(std::vector<std::filesystem::path>{});
             options.imports = imports.value_or(std::vector<std::string>{});
             options.site_packages = std::move(site_packages);
@@ -33,7 +35,7 @@ void init_factory(nb::module_& m) {
           },
           nb::kw_only(), nb::arg("packages").none() = nb::none(),
           nb::arg("imports").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
-          nb::arg("build_timeout_ms").none() = 60000)
+          nb::arg("build_timeout_ms").none() = 60000, nb::arg("setup_code").none() = nb::none())
       .def(
           "create_sandbox",
           [](const SandboxFactory& factory, std::optional<PyResourceLimits> resource_limits,

@@ -64,3 +64,20 @@ def test_corrupt_factory_file_raises_eryx_error(tmp_path):
 def test_failing_import_raises_initialization_error():
     with pytest.raises(eryx.InitializationError):
         eryx.SandboxFactory(imports=["does_not_exist_anywhere"])
+
+
+def test_setup_code_objects_are_in_every_sandboxs_globals():
+    factory = eryx.SandboxFactory(setup_code="counter = [0]\n")
+    sandbox = factory.create_sandbox()
+    assert sandbox.execute("counter[0] += 1\nprint(counter)").stdout == "[1]\n"
+    assert sandbox.execute("print(counter)").stdout == "[0]\n"  # each run from the factory's state
+
+
+def test_failing_setup_code_raises_initialization_error_with_its_traceback():
+    with pytest.raises(eryx.InitializationError, match="(?s)setup_code failed.*ZeroDivisionError"):
+        eryx.SandboxFactory(setup_code="1 / 0")
+
+
+def test_setup_code_must_be_a_str():
+    with pytest.raises(TypeError):
+        eryx.SandboxFactory(setup_code=b"x = 1")

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "api/code_validation.h"
 #include "api/factory_data.h"
 #include "engine/factory_builder.h"
 #include "engine/runtime_core.h"
@@ -52,6 +53,8 @@ engine::FactorySpec make_spec(const FactoryOptions& options) {
     throw InvalidArgumentError("eryx: build_timeout_ms must be positive (or unset: no limit)");
   }
   spec.build_timeout_ms = options.build_timeout_ms;
+  detail::validate_code(options.setup_code);
+  spec.setup_code = options.setup_code;
   spec.cancel = options.cancel;
   for (const auto& name : options.imports) {
     if (!is_module_name(name)) {

@@ -1,5 +1,7 @@
 #include "engine/factory_builder.h"
 
+#include <algorithm>
+#include <chrono>
 #include <string_view>
 
 #include "engine/execution.h"
@@ -76,8 +78,29 @@ snapshot::FactoryImage build_factory_image(const EngineVariant& variant, Factory
     throw TimeoutError("eryx: building the SandboxFactory took longer than build_timeout_ms (" +
                        std::to_string(spec.build_timeout_ms.value_or(0)) + " ms)");
   }
+  try {
+    // The setup code runs as an execution of its own, so its traceback has its own line numbers,
+    // and its globals stay in __main__ for every sandbox. It has what is left of the build's time.
+    if (!spec.setup_code.empty()) {
+      if (deadline) {
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline -
+                                                                 std::chrono::steady_clock::now());
+        options.limits.execution_timeout_ms =
+            static_cast<uint64_t>(std::max<int64_t>(1, left.count()));
+      }
+      run_execution(
+          *instance, spec.setup_code, options,
+          {.ticker = variant.ticker(), .metered = variant.metered(), .stop = spec.cancel.state()});
+    }
+  } catch (const ExecutionError& e) {
+    throw InitializationError("eryx: SandboxFactory setup_code failed:\n" + std::string(e.what()));
+  } catch (const TimeoutError&) {
+    throw TimeoutError("eryx: building the SandboxFactory took longer than build_timeout_ms (" +
+                       std::to_string(spec.build_timeout_ms.value_or(0)) + " ms)");
+  }
   if (!instance->state().wasi->only_initial_fds_open()) {
-    throw InitializationError("eryx: SandboxFactory imports left files open; cannot capture them");
+    throw InitializationError(
+        "eryx: SandboxFactory imports or setup_code left files open; cannot capture them");
   }
   // The imported modules become part of the image: freeze them like the built-in snapshot's.
   run_guest_call(*instance, variant.ticker(), {.deadline = deadline, .stop = spec.cancel.state()},

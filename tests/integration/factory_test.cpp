@@ -53,6 +53,37 @@ TEST(SandboxFactory, FailingImportRaisesInitializationErrorWithTheTraceback) {
   }
 }
 
+TEST(SandboxFactory, SetupCodeObjectsAreInEverySandboxsGlobals) {
+  eryx::SandboxFactory factory(
+      {.imports = {"json"}, .setup_code = "import json\ntable = {'k': json.dumps([1])}\n"});
+  auto sandbox = factory.create_sandbox();
+  EXPECT_EQ(sandbox.execute("table['k'] += '!'\nprint(table['k'])").stdout_text, "[1]!\n");
+  // Each execution starts from the factory's state: its own copy, unchanged by the last one.
+  EXPECT_EQ(sandbox.execute("print(table['k'])").stdout_text, "[1]\n");
+}
+
+TEST(SandboxFactory, FailingSetupCodeRaisesInitializationErrorWithItsTraceback) {
+  try {
+    eryx::SandboxFactory factory({.setup_code = "x = 1\nraise ValueError('bad setup')"});
+    FAIL() << "expected InitializationError";
+  } catch (const eryx::InitializationError& e) {
+    std::string text = e.what();
+    EXPECT_NE(text.find("setup_code failed"), std::string::npos) << text;
+    EXPECT_NE(text.find("line 2"), std::string::npos) << text;
+    EXPECT_NE(text.find("ValueError: bad setup"), std::string::npos) << text;
+  }
+}
+
+TEST(SandboxFactory, SetupCodeThatNeverEndsHitsTheBuildTimeout) {
+  EXPECT_THROW(eryx::SandboxFactory({.setup_code = "while True: pass", .build_timeout_ms = 200}),
+               eryx::TimeoutError);
+}
+
+TEST(SandboxFactory, SetupCodeIsValidatedLikeAnyCode) {
+  EXPECT_THROW(eryx::SandboxFactory({.setup_code = std::string("x = 1\0", 6)}),
+               eryx::InvalidArgumentError);
+}
+
 TEST(SandboxFactory, ImportNamesAreValidated) {
   EXPECT_THROW(eryx::SandboxFactory({.imports = {"os; import sys"}}), eryx::InvalidArgumentError);
   EXPECT_THROW(eryx::SandboxFactory({.packages = {"/tmp/not-a-package.rar"}}),
