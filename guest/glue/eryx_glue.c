@@ -141,26 +141,6 @@ static const char kRuntimeSetup[] =
     "        import asyncio\n"
     "        return asyncio.run(coroutine)\n"
     "    @staticmethod\n"
-    "    def format_exception(exc, filename):\n"
-    "        # The user's view: drop the frames before the first of the user's code (asyncio.run\n"
-    "        # and this runtime, for top-level await) and the callback proxies' frames.\n"
-    "        seen = set()\n"
-    "        def trim(e):\n"
-    "            while e is not None and id(e) not in seen:\n"
-    "                seen.add(id(e))\n"
-    "                tbs, t = [], e.__traceback__\n"
-    "                while t is not None: tbs.append(t); t = t.tb_next\n"
-    "                names = [t.tb_frame.f_code.co_filename for t in tbs]\n"
-    "                start = names.index(filename) if filename in names else 0\n"
-    "                keep = [t for t, n in zip(tbs[start:], names[start:]) if n != '<eryx callbacks>']\n"
-    "                for a, b in zip(keep, keep[1:] + [None]): a.tb_next = b\n"
-    "                e.__traceback__ = keep[0] if keep else None\n"
-    "                trim(e.__cause__)\n"
-    "                e = e.__context__\n"
-    "        trim(exc)\n"
-    "        import traceback\n"
-    "        return ''.join(traceback.format_exception(exc))\n"
-    "    @staticmethod\n"
     "    def capture_result(name):\n"
     "        import __main__\n"
     "        if name not in __main__.__dict__: return (2, '')\n"
@@ -344,20 +324,54 @@ static PyObject* qualified_type_name(PyObject* exc) {
   return out;
 }
 
-/* The traceback text as the user should see it (_eryx_runtime.format_exception); failing that,
- * "".join(traceback.format_exception(exc)). New ref. */
-static PyObject* format_traceback(PyObject* exc) {
-  PyObject* runtime = loaded_module(&name_runtime, "_eryx_runtime");
-  PyObject* filename = cached_name(&name_exec_filename, ERYX_FILENAME); /* borrowed */
-  if (runtime && filename) {
-    PyObject* text = PyObject_CallMethod(runtime, "format_exception", "OO", exc, filename);
-    Py_DECREF(runtime);
-    if (text && PyUnicode_Check(text)) return text;
-    Py_XDECREF(text);
-  } else {
-    Py_XDECREF(runtime);
+/* The file name of the frame a traceback entry is in (borrowed from the frame's code), or NULL. */
+static PyObject* entry_filename(PyTracebackObject* tb) {
+  PyCodeObject* code = PyFrame_GetCode(tb->tb_frame);
+  PyObject* name = code->co_filename;
+  Py_DECREF(code); /* the frame keeps its code, so `name` stays alive */
+  return name;
+}
+
+static int is_named(PyObject* name, const char* text) {
+  return name && PyUnicode_Check(name) && PyUnicode_EqualToUTF8(name, text);
+}
+
+/* Trims the traceback of `exc` to the user's view: the entries before the first one in the user's
+ * code (asyncio.run and the runtime's run_coroutine, for top-level await) and those of the callback
+ * proxies go. Done in C over the linked entries, without allocating: a MemoryError after deep
+ * recursion has ~10^5 of them, and the guest is out of memory then. Follows __cause__ and
+ * __context__ (bounded: a chain built by hand may loop). */
+static void trim_traceback(PyObject* exc, int depth) {
+  if (!exc || depth > 64 || !PyExceptionInstance_Check(exc)) return;
+  PyObject* tb = PyException_GetTraceback(exc);
+  if (tb && PyTraceBack_Check(tb)) {
+    PyTracebackObject* first = (PyTracebackObject*)tb;
+    for (PyTracebackObject* t = first; t; t = t->tb_next) {
+      if (is_named(entry_filename(t), ERYX_FILENAME)) {
+        first = t;
+        break;
+      }
+    }
+    while (first && is_named(entry_filename(first), "<eryx callbacks>")) first = first->tb_next;
+    for (PyTracebackObject* t = first; t; t = t->tb_next) {
+      PyTracebackObject* next = t->tb_next;
+      while (next && is_named(entry_filename(next), "<eryx callbacks>")) next = next->tb_next;
+      if (next != t->tb_next) Py_XSETREF(t->tb_next, (PyTracebackObject*)Py_XNewRef(next));
+    }
+    if ((PyObject*)first != tb) PyException_SetTraceback(exc, first ? (PyObject*)first : Py_None);
   }
-  PyErr_Clear();
+  Py_XDECREF(tb);
+  PyObject* cause = PyException_GetCause(exc);
+  trim_traceback(cause, depth + 1);
+  Py_XDECREF(cause);
+  PyObject* context = PyException_GetContext(exc);
+  trim_traceback(context, depth + 1);
+  Py_XDECREF(context);
+}
+
+/* "".join(traceback.format_exception(exc)), after trim_traceback(). New ref. */
+static PyObject* format_traceback(PyObject* exc) {
+  trim_traceback(exc, 0);
   PyObject* traceback = PyImport_ImportModule("traceback");
   if (!traceback) return NULL;
   PyObject* parts = PyObject_CallMethod(traceback, "format_exception", "O", exc);

@@ -59,6 +59,55 @@ async def _execute_async(self, code):
         raise
 
 
+def _keywords_of(function):
+    """The keyword names a nanobind function accepts, read from its signature."""
+    import re
+
+    names = set()
+    for signature, *_ in function.__nb_signature__:
+        params = signature[signature.index("(") + 1 : signature.rindex(")")]
+        names.update(re.findall(r"(?:^|, )\*?(\w+)(?=:|$|,)", params))
+    return names - {"self", "cls"}
+
+
+def _name_bad_arguments(qualname):
+    """Wraps a nanobind function so that a call with an unknown keyword or a positional argument
+    where only keywords are taken says so as Python's own functions do, naming the argument,
+    instead of nanobind's list of supported signatures."""
+
+    def wrap(function):
+        import functools
+
+        @functools.wraps(function)
+        def checked(self, *args, **kwargs):
+            try:
+                return function(self, *args, **kwargs)
+            except TypeError as error:
+                if "incompatible function arguments" not in str(error):
+                    raise
+                accepted = _keywords_of(function)
+                unknown = sorted(set(kwargs) - accepted)
+                if unknown:
+                    message = (f"{qualname}() got an unexpected keyword argument {unknown[0]!r} "
+                               f"(it takes: {', '.join(sorted(accepted))})")
+                elif args and "*" in function.__nb_signature__[0][0]:
+                    message = f"{qualname}() takes keyword arguments only, not {len(args)} positional"
+                else:
+                    raise
+                raise TypeError(message) from None
+
+        return checked
+
+    return wrap
+
+
+for _cls, _method in [(_eryx.Sandbox, "__init__"), (_eryx.Session, "__init__"),
+                      (_eryx.SandboxFactory, "__init__"), (_eryx.SandboxFactory, "create_sandbox"),
+                      (_eryx.ResourceLimits, "__init__"), (_eryx.NetConfig, "__init__")]:
+    _qualname = _cls.__name__ + ("" if _method == "__init__" else "." + _method)
+    setattr(_cls, _method, _name_bad_arguments(_qualname)(getattr(_cls, _method)))
+
+
 class Sandbox(_eryx.Sandbox):
     """An isolated Python environment; each execute() starts from a fresh interpreter."""
 

@@ -1,6 +1,6 @@
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Optional, TypedDict, Union
+from typing import Any, Optional, TypedDict, TypeVar, Union, overload
 
 from eryx.errors import (
     CancelledError as CancelledError,
@@ -30,22 +30,30 @@ class CallbackDict(TypedDict, total=False):
     description: str
     schema: dict[str, Any]
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 class CallbackRegistry:
+    """Host functions the sandboxed code can await (docs/guide/callbacks.md)."""
     def __init__(self) -> None: ...
+    # Bare: @registry.callback
+    @overload
+    def callback(self, name: _F, /) -> _F: ...
+    # With arguments: @registry.callback(name=..., description=..., schema=...)
+    @overload
     def callback(
         self,
         name: Optional[str] = None,
         description: Optional[str] = None,
         schema: Optional[dict[str, Any]] = None,
-    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]: ...
+    ) -> Callable[[_F], _F]: ...
     def add(
         self,
-        fn: Callable[..., Any],
+        fn: _F,
         *,
         name: Optional[str] = None,
         description: Optional[str] = None,
         schema: Optional[dict[str, Any]] = None,
-    ) -> Callable[..., Any]: ...
+    ) -> _F: ...
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[CallbackDict]: ...
     def __contains__(self, name: object) -> bool: ...

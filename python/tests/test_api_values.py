@@ -166,3 +166,40 @@ def test_a_session_result_is_consumed_by_each_execution():
     assert session.execute("result = 1").result == 1
     assert session.execute("pass").result is None
     assert session.execute("result = 2").result == 2
+
+
+# ---- arguments named in errors -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: eryx.Sandbox(bogus=1), "Sandbox"),
+    (lambda: eryx.Session(bogus=1), "Session"),
+    (lambda: eryx.SandboxFactory(bogus=1), "SandboxFactory"),
+    (lambda: eryx.SandboxFactory().create_sandbox(bogus=1), "SandboxFactory.create_sandbox"),
+    (lambda: eryx.ResourceLimits(bogus=1), "ResourceLimits"),
+    (lambda: eryx.NetConfig(bogus=1), "NetConfig"),
+])
+def test_an_unknown_keyword_is_named_as_python_names_it(make, name):
+    with pytest.raises(TypeError, match=rf"^{name}\(\) got an unexpected keyword argument 'bogus' \(it takes: "):
+        make()
+
+
+def test_the_error_for_an_unknown_keyword_lists_what_is_accepted():
+    with pytest.raises(TypeError, match="execution_timeout_ms"):
+        eryx.ResourceLimits(timeout=1)
+
+
+def test_a_positional_argument_where_only_keywords_are_taken_says_so():
+    with pytest.raises(TypeError, match=r"Sandbox\(\) takes keyword arguments only"):
+        eryx.Sandbox(eryx.ResourceLimits())
+
+
+def test_a_non_callable_output_handler_is_named():
+    with pytest.raises(TypeError, match="on_stdout"):
+        eryx.Sandbox(on_stdout=3)
+
+
+def test_wrapped_constructors_still_make_instances_of_the_public_classes():
+    assert type(eryx.ResourceLimits()) is eryx.ResourceLimits
+    assert isinstance(eryx.Sandbox(), eryx.Sandbox) and isinstance(eryx.Session(), eryx.Session)
+    assert eryx.ResourceLimits.__init__.__name__ == "__init__"
