@@ -1,0 +1,99 @@
+#include "line_editor.h"
+
+#include <histedit.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <vector>
+
+namespace eryx::cli {
+
+namespace {
+constexpr int kHistorySize = 1000;
+}
+
+std::filesystem::path default_history_path() {
+  std::string home;
+  if (const char* env = std::getenv("HOME"); env != nullptr && *env != '\0') {
+    home = env;
+  } else {
+    std::vector<char> buffer(16384);
+    passwd entry{};
+    passwd* found = nullptr;
+    if (getpwuid_r(getuid(), &entry, buffer.data(), buffer.size(), &found) == 0 &&
+        found != nullptr && found->pw_dir != nullptr)
+      home = found->pw_dir;
+  }
+  if (home.empty()) return {};
+  return std::filesystem::path(home) / ".eryx_history";
+}
+
+LineEditor::LineEditor(std::filesystem::path history_path)
+    : history_path_(std::move(history_path)) {
+  el_ = el_init("eryx", stdin, stdout, stderr);
+  history_ = history_init();
+  HistEvent event;
+  history(history_, &event, H_SETSIZE, kHistorySize);
+  history(history_, &event, H_SETUNIQUE, 1);  // no run of the same line
+  el_set(el_, EL_CLIENTDATA, this);
+  el_set(el_, EL_PROMPT, &LineEditor::prompt_of);
+  el_set(el_, EL_EDITOR, "emacs");
+  // Off: its handlers re-send each signal to the whole process group. The REPL owns SIGINT.
+  el_set(el_, EL_SIGNAL, 0);
+  el_set(el_, EL_HIST, history, history_);
+  // Tab indents, as in python's REPL (there is no completion).
+  el_set(el_, EL_BIND, "^I", "ed-insert", nullptr);
+  el_source(el_, nullptr);  // the user's ~/.editrc, as every libedit program reads it
+
+  if (history_path_.empty()) return;
+  std::error_code ec;
+  if (!std::filesystem::exists(history_path_, ec)) return;  // the first run creates it
+  if (history(history_, &event, H_LOAD, history_path_.c_str()) < 0) {
+    std::cerr << "eryx: warning: cannot read the history file " << history_path_.string()
+              << "; earlier lines are not available\n";
+  }
+}
+
+LineEditor::~LineEditor() {
+  el_end(el_);  // restores the terminal's modes
+  history_end(history_);
+}
+
+char* LineEditor::prompt_of(editline* el) {
+  LineEditor* self = nullptr;
+  el_get(el, EL_CLIENTDATA, &self);
+  return self->prompt_.data();
+}
+
+LineEditor::Input LineEditor::read_line(const std::string& prompt) {
+  prompt_ = prompt;
+  int count = 0;
+  errno = 0;
+  const char* text = el_gets(el_, &count);
+  if (text == nullptr || count <= 0) {
+    if (count < 0 && errno == EINTR) return {Status::kInterrupted, {}};
+    return {Status::kEndOfInput, {}};
+  }
+  std::string line(text, static_cast<size_t>(count));
+  if (!line.empty() && line.back() == '\n') line.pop_back();
+  return {Status::kLine, std::move(line)};
+}
+
+void LineEditor::remember(const std::string& line) {
+  HistEvent event;
+  history(history_, &event, H_ENTER, line.c_str());
+  // Saved after every line: a closed terminal (SIGHUP) must not lose the session's lines.
+  if (history_path_.empty() || warned_) return;
+  if (history(history_, &event, H_SAVE, history_path_.c_str()) < 0) {
+    warned_ = true;
+    std::cerr << "eryx: warning: cannot write the history file " << history_path_.string()
+              << "; this session's lines are not saved\n";
+  }
+}
+
+}  // namespace eryx::cli

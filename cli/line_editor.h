@@ -1,0 +1,52 @@
+// Reading the REPL's lines from a terminal with libedit: emacs-style editing, ~/.editrc, and a
+// history file kept across runs.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+struct editline;
+struct history;
+
+namespace eryx::cli {
+
+// $HOME/.eryx_history (the home directory of the password database when $HOME is unset or empty);
+// empty when no home is known.
+std::filesystem::path default_history_path();
+
+class LineEditor {
+ public:
+  // Loads the history from `history_path` (empty: no history file). A file that exists but cannot
+  // be read, or later cannot be written, gets one warning on stderr; the editor works on.
+  explicit LineEditor(std::filesystem::path history_path);
+  ~LineEditor();
+  LineEditor(const LineEditor&) = delete;
+  LineEditor& operator=(const LineEditor&) = delete;
+
+  enum class Status {
+    kLine,         // `line` holds what was typed, without its newline
+    kEndOfInput,   // Ctrl-D on an empty line, or stdin closed
+    kInterrupted,  // a signal handler interrupted the read (Ctrl-C): the typed text is dropped
+  };
+  struct Input {
+    Status status = Status::kEndOfInput;
+    std::string line;
+  };
+  // Shows `prompt` and reads one line. Signal handlers must be installed without SA_RESTART for
+  // kInterrupted to be seen (libedit's own handlers are off: the caller owns SIGINT).
+  Input read_line(const std::string& prompt);
+
+  // Appends a line to the history (in memory and in the file).
+  void remember(const std::string& line);
+
+ private:
+  static char* prompt_of(struct editline* el);
+
+  struct editline* el_ = nullptr;
+  struct history* history_ = nullptr;
+  std::filesystem::path history_path_;
+  std::string prompt_;
+  bool warned_ = false;
+};
+
+}  // namespace eryx::cli
