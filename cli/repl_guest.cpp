@@ -41,6 +41,14 @@ class Quitter:
         raise SystemExit(code)
 
 
+# On a terminal python's stdout is line-buffered: each line shows as it is printed.
+for _stream in (sys.stdout, sys.stderr):
+    try:
+        _stream.reconfigure(line_buffering=True)
+    except (AttributeError, ValueError):  # replaced by the user's code, or closed
+        pass
+del _stream
+
 for _name in ('exit', 'quit'):
     if not hasattr(builtins, _name):
         setattr(builtins, _name, Quitter(_name))
