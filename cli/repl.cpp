@@ -187,6 +187,11 @@ int Repl::run() {
 ExecuteResult Repl::execute(const std::string& code) {
   token_.emplace();
   g_running.store(&*token_);
+  // Ctrl-C between Enter and here interrupts the code about to run, as in python.
+  if (g_interrupted_at_prompt) {
+    g_interrupted_at_prompt = 0;
+    token_->interrupt();
+  }
   struct Idle {
     ~Idle() { g_running.store(nullptr); }
   } idle;

@@ -17,7 +17,7 @@ CO_COROUTINE = 0x80  # inspect.CO_COROUTINE (inspect is slow to import)
 # Stateful like python's REPL: a `from __future__ import` stays in force for later blocks.
 compiler = codeop.CommandCompiler()
 compiler.compiler.flags |= 0x2000  # ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, as python -m asyncio does
-loop = None  # one event loop for the whole REPL: a task created by one block runs on in the next
+loop = None
 
 
 class More(BaseException):
@@ -84,11 +84,17 @@ def push(data):
 
 
 def event_loop():
+    # Also the current loop, as in python -m asyncio: asyncio.ensure_future() outside an await
+    # schedules on it, and the task runs while a later input awaits.
     global loop
     if loop is None or loop.is_closed():
         import asyncio
         loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
     return loop
+
+
+event_loop()
 
 
 def report(e, tb):

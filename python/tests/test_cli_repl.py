@@ -230,6 +230,13 @@ def test_top_level_await_runs_and_echoes_the_value(start):
     assert repl.enter("await asyncio.sleep(0); 42") == "42\n"
 
 
+def test_task_created_by_one_input_runs_while_a_later_one_awaits(start):
+    repl = start()
+    repl.enter("import asyncio")
+    repl.enter("task = asyncio.ensure_future(asyncio.sleep(0.1, 'done'))")
+    assert repl.enter("await asyncio.sleep(0.3); task.result()") == "'done'\n"
+
+
 def test_error_prints_the_guest_traceback_and_the_loop_continues(start):
     repl = start()
     repl.enter("def fail():", prompt=MORE)
@@ -268,13 +275,27 @@ def test_output_streams_while_the_code_runs(start):
 def test_ctrl_c_interrupts_running_code_and_keeps_the_state(start):
     repl = start()
     repl.enter("kept = 7")
-    repl.enter("while True: pass", prompt=MORE)
+    repl.enter("if True:", prompt=MORE)
+    repl.enter("    print('looping')", prompt=MORE)
+    repl.enter("    while True: pass", prompt=MORE)
     repl.send("\r")
-    time.sleep(0.5)  # the loop runs
+    repl.expect("looping\n")
     repl.send(CTRL_C)
     shown = repl.prompt()
     assert "Traceback (most recent call last):" in shown and shown.endswith("KeyboardInterrupt\n"), shown
     assert repl.enter("kept") == "7\n"
+
+
+def test_ctrl_c_ends_a_sleep_early(start):
+    repl = start()
+    repl.enter("import time")
+    repl.send("time.sleep(60)\r")
+    repl.expect("time.sleep(60)\n")
+    time.sleep(0.3)
+    began = time.monotonic()
+    repl.send(CTRL_C)
+    assert repl.prompt().endswith("KeyboardInterrupt\n")
+    assert time.monotonic() - began < 20
 
 
 def test_code_that_ignores_ctrl_c_is_stopped_and_the_repl_starts_afresh(start):
@@ -282,10 +303,11 @@ def test_code_that_ignores_ctrl_c_is_stopped_and_the_repl_starts_afresh(start):
     repl.enter("kept = 7")
     repl.enter("while True:", prompt=MORE)
     repl.enter("    try:", prompt=MORE)
+    repl.enter("        print('looping')", prompt=MORE)
     repl.enter("        while True: pass", prompt=MORE)
     repl.enter("    except KeyboardInterrupt: pass", prompt=MORE)
     repl.send("\r")
-    time.sleep(0.5)
+    repl.expect("looping\n")
     repl.send(CTRL_C)
     shown = repl.prompt()  # after the interrupt grace (2 s) the execution is stopped hard
     assert "did not stop" in shown and "state was lost" in shown, shown
