@@ -35,7 +35,9 @@ std::filesystem::path default_history_path() {
 
 LineEditor::LineEditor(std::filesystem::path history_path)
     : history_path_(std::move(history_path)) {
-  el_ = el_init("eryx", stdin, stdout, stderr);
+  // With stdout redirected the prompt and the editing go to the terminal on stderr, as python's.
+  out_ = isatty(STDOUT_FILENO) || !isatty(STDERR_FILENO) ? stdout : stderr;
+  el_ = el_init("eryx", stdin, out_, stderr);
   history_ = history_init();
   HistEvent event;
   history(history_, &event, H_SETSIZE, kHistorySize);
@@ -82,6 +84,13 @@ LineEditor::Input LineEditor::read_line(const std::string& prompt) {
   std::string line(text, static_cast<size_t>(count));
   if (!line.empty() && line.back() == '\n') line.pop_back();
   return {Status::kLine, std::move(line)};
+}
+
+void LineEditor::end_line() {
+  // Only on a terminal: piped input has no prompt line to end.
+  if (!isatty(STDIN_FILENO)) return;
+  std::fputc('\n', out_);
+  std::fflush(out_);
 }
 
 void LineEditor::remember(const std::string& line) {

@@ -2,6 +2,7 @@
 // history file kept across runs.
 #pragma once
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -36,12 +37,16 @@ class LineEditor {
   // kInterrupted to be seen (libedit's own handlers are off: the caller owns SIGINT).
   Input read_line(const std::string& prompt);
 
+  // Ends the prompt's line on the terminal (after Ctrl-D).
+  void end_line();
+
   // Appends a line to the history (in memory and in the file).
   void remember(const std::string& line);
 
  private:
   static char* prompt_of(struct editline* el);
 
+  std::FILE* out_ = nullptr;  // where prompts and editing go
   struct editline* el_ = nullptr;
   struct history* history_ = nullptr;
   std::filesystem::path history_path_;

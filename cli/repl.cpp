@@ -163,7 +163,7 @@ int Repl::run() {
     LineEditor::Input input = editor.read_line(block.empty() ? ">>> " : "... ");
     terminal_.line_entered();
     if (input.status == LineEditor::Status::kEndOfInput) {
-      terminal_.write(stdout, "\n");
+      editor.end_line();
       return 0;
     }
     if (input.status == LineEditor::Status::kInterrupted) {
