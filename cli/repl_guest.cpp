@@ -41,6 +41,9 @@ class Quitter:
         raise SystemExit(code)
 
 
+# As in python's interactive mode; libraries test for sys.ps1 to know they run interactively.
+sys.ps1, sys.ps2 = '>>> ', '... '
+
 # On a terminal python's stdout is line-buffered: each line shows as it is printed.
 for _stream in (sys.stdout, sys.stderr):
     try:

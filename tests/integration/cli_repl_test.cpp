@@ -70,6 +70,10 @@ TEST_F(ReplGuest, SourceWithQuotesBackslashesAndUnicodeArrivesIntact) {
   EXPECT_EQ(push("print('\\'\\\\\"\\n|', \"\"\"'''\"\"\", 'é✓')").stdout_text, "'\\\"\n| ''' é✓\n");
 }
 
+TEST_F(ReplGuest, MarksTheInterpreterInteractiveWithSysPs1) {
+  EXPECT_EQ(push("import sys; print(repr(sys.ps1), repr(sys.ps2))").stdout_text, "'>>> ' '... '\n");
+}
+
 TEST_F(ReplGuest, LeavesNoNamesInMain) {
   push("x = 1");
   push("2 + 2");
