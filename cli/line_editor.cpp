@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -48,8 +49,9 @@ LineEditor::LineEditor(std::filesystem::path history_path)
   // Off: its handlers re-send each signal to the whole process group. The REPL owns SIGINT.
   el_set(el_, EL_SIGNAL, 0);
   el_set(el_, EL_HIST, history, history_);
-  // Tab indents, as in python's REPL (there is no completion).
-  el_set(el_, EL_BIND, "^I", "ed-insert", nullptr);
+  el_set(el_, EL_ADDFN, "eryx-complete", "Complete the name before the cursor, or indent",
+         &LineEditor::on_tab);
+  el_set(el_, EL_BIND, "^I", "eryx-complete", nullptr);
   el_source(el_, nullptr);  // the user's ~/.editrc, as every libedit program reads it
 
   if (history_path_.empty()) return;
@@ -70,6 +72,42 @@ char* LineEditor::prompt_of(editline* el) {
   LineEditor* self = nullptr;
   el_get(el, EL_CLIENTDATA, &self);
   return self->prompt_.data();
+}
+
+unsigned char LineEditor::on_tab(editline* el, int) {
+  LineEditor* self = nullptr;
+  el_get(el, EL_CLIENTDATA, &self);
+  const LineInfo* line = el_line(el);
+  const std::string before(line->buffer, line->cursor);
+  size_t start = before.size();
+  while (start > 0 && (std::isalnum(static_cast<unsigned char>(before[start - 1])) ||
+                       before[start - 1] == '_' || before[start - 1] == '.'))
+    --start;
+  const std::string word = before.substr(start);
+  // As python's rlcompleter: with nothing to complete, Tab indents.
+  if (word.empty() || !self->completer_) {
+    el_insertstr(el, "\t");
+    return CC_REFRESH;
+  }
+  const std::vector<std::string> matches = self->completer_(word);
+  if (matches.empty()) return CC_ERROR;  // a beep
+  std::string common = matches.front();
+  for (const auto& match : matches) {
+    size_t n = 0;
+    while (n < common.size() && n < match.size() && common[n] == match[n]) ++n;
+    common.resize(n);
+  }
+  if (common.size() > word.size() && common.starts_with(word)) {
+    el_insertstr(el, common.c_str() + word.size());
+    return CC_REFRESH;
+  }
+  if (matches.size() == 1) return CC_NORM;
+  std::string listing = "\n";
+  for (const auto& match : matches) listing += match + "  ";
+  listing += "\n";
+  std::fputs(listing.c_str(), self->out_);
+  std::fflush(self->out_);
+  return CC_REDISPLAY;  // the prompt and the line again, below the list
 }
 
 LineEditor::Input LineEditor::read_line(const std::string& prompt) {

@@ -4,7 +4,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <vector>
 
 struct editline;
 struct history;
@@ -37,6 +39,12 @@ class LineEditor {
   // kInterrupted to be seen (libedit's own handlers are off: the caller owns SIGINT).
   Input read_line(const std::string& prompt);
 
+  // What Tab completes `word` (a dotted name ending at the cursor) to: every candidate, whole.
+  using Completer = std::function<std::vector<std::string>(const std::string& word)>;
+  // Tab then completes the name before the cursor (inserting what all candidates share, listing
+  // them when that is nothing); after only blanks, Tab inserts a tab, to indent.
+  void set_completer(Completer completer) { completer_ = std::move(completer); }
+
   // Ends the prompt's line on the terminal (after Ctrl-D).
   void end_line();
 
@@ -45,12 +53,14 @@ class LineEditor {
 
  private:
   static char* prompt_of(struct editline* el);
+  static unsigned char on_tab(struct editline* el, int key);
 
   std::FILE* out_ = nullptr;  // where prompts and editing go
   struct editline* el_ = nullptr;
   struct history* history_ = nullptr;
   std::filesystem::path history_path_;
   std::string prompt_;
+  Completer completer_;
   bool warned_ = false;
 };
 

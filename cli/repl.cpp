@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "line_editor.h"
 #include "repl_guest.h"
@@ -86,7 +87,7 @@ class LocaleScope {
 class Terminal {
  public:
   void write(std::FILE* stream, std::string_view text) {
-    if (text.empty()) return;
+    if (text.empty() || quiet_) return;
     std::fwrite(text.data(), 1, text.size(), stream);
     std::fflush(stream);
     at_line_start_ = text.back() == '\n';
@@ -98,9 +99,12 @@ class Terminal {
   }
   // The user ended a line: the cursor is at the start of the next one.
   void line_entered() { at_line_start_ = true; }
+  // While quiet, the guest's output is not shown (the REPL reads it from the result instead).
+  void set_quiet(bool quiet) { quiet_ = quiet; }
 
  private:
   std::atomic<bool> at_line_start_{true};
+  std::atomic<bool> quiet_{false};
 };
 
 // An eryx error's text for a message of the REPL's own, which says "eryx: " once.
@@ -127,6 +131,7 @@ class Repl {
   };
 
   Outcome push(const std::string& source, bool retry_install = true);
+  std::vector<std::string> complete(const std::string& word);
   ExecuteResult execute(const std::string& code);
   bool install_helper();
   bool recover();
@@ -157,6 +162,7 @@ int Repl::run() {
   }
 
   LineEditor editor(default_history_path());
+  editor.set_completer([this](const std::string& word) { return complete(word); });
   std::string block;  // the lines of an incomplete block so far
   for (;;) {
     g_interrupted_at_prompt = 0;
@@ -233,6 +239,31 @@ Repl::Outcome Repl::push(const std::string& source, bool retry_install) {
     terminal_.message("eryx: " + describe(e) + "\n");
   }
   return {recover() ? Step::kDone : Step::kBroken};
+}
+
+std::vector<std::string> Repl::complete(const std::string& word) {
+  std::string listed;
+  bool stopped = false;
+  terminal_.set_quiet(true);
+  try {
+    listed = execute(repl_guest::complete_code(word)).stdout_text;
+  } catch (const ExecutionError&) {
+    // no candidates (the helper is missing, or Ctrl-C)
+  } catch (const std::exception& e) {
+    stopped = true;  // e.g. a module's __getattr__ ran past --timeout-ms
+    terminal_.set_quiet(false);
+    terminal_.message("\neryx: completing '" + word + "': " + describe(e) + "\n");
+  }
+  terminal_.set_quiet(false);
+  if (stopped) recover();
+  std::vector<std::string> candidates;
+  for (size_t start = 0; start < listed.size();) {
+    size_t end = listed.find('\n', start);
+    if (end == std::string::npos) end = listed.size();
+    if (end > start) candidates.push_back(listed.substr(start, end - start));
+    start = end + 1;
+  }
+  return candidates;
 }
 
 bool Repl::install_helper() {

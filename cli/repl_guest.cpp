@@ -86,6 +86,19 @@ def push(data):
         report(e, tb)
 
 
+def complete(data):
+    # The candidates python's REPL offers for Tab (rlcompleter), one per line.
+    import rlcompleter
+    completer = rlcompleter.Completer(sys.modules['__main__'].__dict__)
+    text, found = data.decode('utf-8'), []
+    while len(found) < 1000:
+        match = completer.complete(text, len(found))
+        if match is None:
+            break
+        found.append(match)
+    print('\n'.join(dict.fromkeys(found)))
+
+
 def event_loop():
     # Also the current loop, as in python -m asyncio: asyncio.ensure_future() outside an await
     # schedules on it, and the task runs while a later input awaits.
@@ -155,6 +168,10 @@ std::string banner_code(std::string_view eryx_version) {
 
 std::string push_code(std::string_view source) {
   return std::string(kHelper) + ".push(" + bytes_literal(source) + ")\n";
+}
+
+std::string complete_code(std::string_view word) {
+  return std::string(kHelper) + ".complete(" + bytes_literal(word) + ")\n";
 }
 
 std::string probe_code() { return std::string(kHelper) + "\n"; }

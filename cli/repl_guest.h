@@ -23,6 +23,8 @@ std::string banner_code(std::string_view eryx_version);
 // mode (values echoed through sys.displayhook; top-level await awaited). Exceptions from the user's
 // code are printed as a traceback without the helper's frames; SystemExit becomes Exit.
 std::string push_code(std::string_view source);
+// Prints the completions of `word` (a dotted name) one per line, as python's REPL offers them.
+std::string complete_code(std::string_view word);
 // Raises KeyError when the helper is missing: the interpreter was replaced by a fresh one.
 std::string probe_code();
 

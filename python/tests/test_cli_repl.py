@@ -224,6 +224,36 @@ def test_tab_indents_a_block(start):
     assert repl.enter("five()") == "5\n"
 
 
+def test_tab_completes_a_name(start):
+    repl = start()
+    repl.enter("abcdef_value = 1")
+    repl.send("abcd\t")
+    repl.expect("ef_value")
+    repl.send("\r")
+    assert repl.prompt() == "\n1\n"
+
+
+def test_tab_completes_an_attribute(start):
+    repl = start()
+    repl.enter("import json")
+    repl.send("json.__na\t")
+    repl.expect("me__")
+    repl.send("\r")
+    assert repl.prompt() == "\n'json'\n"
+
+
+def test_tab_lists_the_candidates_when_they_share_no_more(start):
+    repl = start()
+    repl.enter("import json")
+    repl.send("json.dum\t")  # completes to json.dump, shared by dump( and dumps(
+    repl.expect("p")
+    repl.send("\t")
+    repl.expect("json.dump(  json.dumps(")
+    repl.expect(PROMPT + "json.dump")  # the line again, below the list
+    repl.send("s(2)\r")
+    assert repl.prompt() == "s(2)\n'2'\n"
+
+
 def test_top_level_await_runs_and_echoes_the_value(start):
     repl = start()
     repl.enter("import asyncio")

@@ -74,6 +74,13 @@ TEST_F(ReplGuest, MarksTheInterpreterInteractiveWithSysPs1) {
   EXPECT_EQ(push("import sys; print(repr(sys.ps1), repr(sys.ps2))").stdout_text, "'>>> ' '... '\n");
 }
 
+TEST_F(ReplGuest, CompletionListsTheCandidatesOnePerLine) {
+  push("x_one = 1");
+  push("x_two = 2");
+  EXPECT_EQ(session.execute(guest::complete_code("x_")).stdout_text, "x_one\nx_two\n");
+  EXPECT_EQ(session.execute(guest::complete_code("le")).stdout_text, "len(\n");
+}
+
 TEST_F(ReplGuest, LeavesNoNamesInMain) {
   push("x = 1");
   push("2 + 2");
