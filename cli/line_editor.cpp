@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <stdexcept>
 #include <vector>
 
 namespace eryx::cli {
@@ -40,6 +41,11 @@ LineEditor::LineEditor(std::filesystem::path history_path)
   out_ = isatty(STDOUT_FILENO) || !isatty(STDERR_FILENO) ? stdout : stderr;
   el_ = el_init("eryx", stdin, out_, stderr);
   history_ = history_init();
+  if (el_ == nullptr || history_ == nullptr) {
+    if (el_ != nullptr) el_end(el_);
+    if (history_ != nullptr) history_end(history_);
+    throw std::runtime_error("libedit cannot set up line editing");
+  }
   HistEvent event;
   history(history_, &event, H_SETSIZE, kHistorySize);
   history(history_, &event, H_SETUNIQUE, 1);  // no run of the same line

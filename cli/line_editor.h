@@ -20,7 +20,8 @@ std::filesystem::path default_history_path();
 class LineEditor {
  public:
   // Loads the history from `history_path` (empty: no history file). A file that exists but cannot
-  // be read, or later cannot be written, gets one warning on stderr; the editor works on.
+  // be read, or later cannot be written, gets one warning on stderr; the editor works on. Throws
+  // std::runtime_error when libedit cannot start (out of memory).
   explicit LineEditor(std::filesystem::path history_path);
   ~LineEditor();
   LineEditor(const LineEditor&) = delete;

@@ -161,7 +161,14 @@ int Repl::run() {
     terminal_.message("eryx: " + describe(e) + "\n");
   }
 
-  LineEditor editor(default_history_path());
+  std::optional<LineEditor> editor_storage;
+  try {
+    editor_storage.emplace(default_history_path());
+  } catch (const std::exception& e) {
+    terminal_.message("eryx: " + describe(e) + "\n");
+    return 1;
+  }
+  LineEditor& editor = *editor_storage;
   editor.set_completer([this](const std::string& word) { return complete(word); });
   std::string block;  // the lines of an incomplete block so far
   for (;;) {
