@@ -15,7 +15,10 @@
 #include <sstream>
 #include <string>
 
+#include <unistd.h>
+
 #include "eryx/eryx.hpp"
+#include "repl.h"
 
 namespace {
 
@@ -131,7 +134,10 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
-  if (command.has_value() == !script.empty()) {
+  // No code on a terminal: the REPL. No code from a pipe: the pipe is the script, as python does.
+  const bool repl = !command && script.empty() && isatty(STDIN_FILENO);
+  if (!command && script.empty() && !repl) script = "-";
+  if (!repl && command.has_value() == !script.empty()) {
     std::cerr << "eryx: give exactly one of -c CODE, a script path, or - for stdin\n" << app.help();
     return kExitUsage;
   }
@@ -139,6 +145,8 @@ int main(int argc, char** argv) {
   std::string code;
   if (command) {
     code = *command;
+  } else if (repl) {
+    // the REPL reads its own lines
   } else if (std::string why; auto source = read_source(script, why)) {
     code = std::move(*source);
   } else {
@@ -196,6 +204,7 @@ int main(int argc, char** argv) {
     }
     options.volumes.push_back(std::move(*volume));
   }
+  if (repl) return eryx::cli::run_repl(eryx::cli::SandboxSetup(std::move(options)));
   // Stream output as the guest writes it, so long-running scripts show progress.
   options.on_stdout = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
   options.on_stderr = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stderr); };
