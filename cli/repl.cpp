@@ -149,7 +149,7 @@ int Repl::run() {
   sinks.on_stdout = [this](std::string_view text) { terminal_.write(stdout, text); };
   sinks.on_stderr = [this](std::string_view text) { terminal_.write(stderr, text); };
   try {
-    session_.emplace(setup_.make_session(sinks));
+    session_.emplace(setup_.make_session(sinks, /*result_variable=*/""));
   } catch (const std::exception& e) {
     terminal_.message("eryx: cannot start the sandbox: " + describe(e) + "\n");
     return 1;

@@ -20,8 +20,11 @@ Sandbox SandboxSetup::make_sandbox(const OutputSinks& sinks) const {
   return Sandbox(with_sinks(sinks));
 }
 
-Session SandboxSetup::make_session(const OutputSinks& sinks) const {
-  return Session(with_sinks(sinks));
+Session SandboxSetup::make_session(const OutputSinks& sinks,
+                                   std::optional<std::string> result_variable) const {
+  SandboxOptions options = with_sinks(sinks);
+  if (result_variable) options.result_variable = std::move(*result_variable);
+  return Session(std::move(options));
 }
 
 }  // namespace eryx::cli

@@ -28,8 +28,11 @@ class SandboxSetup {
                         std::optional<std::filesystem::path> factory_file = {});
 
   // A fresh sandbox / session with the flags' options plus `sinks`. Throws eryx errors.
+  // `result_variable` replaces the options' one; "" captures no result (the REPL: each execution
+  // consumes the variable it reports, and a REPL user's `result` must stay a plain variable).
   Sandbox make_sandbox(const OutputSinks& sinks = {}) const;
-  Session make_session(const OutputSinks& sinks = {}) const;
+  Session make_session(const OutputSinks& sinks = {},
+                       std::optional<std::string> result_variable = std::nullopt) const;
 
   const SandboxOptions& options() const { return options_; }
 

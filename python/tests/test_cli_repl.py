@@ -177,6 +177,13 @@ def test_state_persists_between_inputs(start):
     assert repl.enter("json.dumps(data)") == "'{\"n\": 5}'\n"
 
 
+def test_a_variable_named_result_is_an_ordinary_variable(start):
+    # Sessions report and consume `result` in the API; the REPL captures no result.
+    repl = start()
+    repl.enter("result = 5")
+    assert repl.enter("result + 1") == "6\n"
+
+
 def test_def_block_continues_until_a_blank_line(start):
     repl = start()
     repl.enter("def double(x):", prompt=MORE)
