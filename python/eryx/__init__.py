@@ -33,6 +33,8 @@ if "ERYX_GUEST_DIR" not in _os.environ and _os.path.isfile(
 # a thread taking the GIL during finalization is ended by force, which would abort the process.
 _atexit.register(_eryx._shutdown)
 
+__version__ = _eryx.__version__
+
 ExecuteResult = _eryx.ExecuteResult
 ResourceLimits = _eryx.ResourceLimits
 NetConfig = _eryx.NetConfig

@@ -34,7 +34,8 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 class CallbackRegistry:
     """Host functions the sandboxed code can await (docs/guide/callbacks.md)."""
-    def __init__(self) -> None: ...
+    def __init__(self) -> None:
+        """An empty registry; add() or @callback fill it."""
     # Bare: @registry.callback
     @overload
     def callback(self, name: _F, /) -> _F: ...
@@ -53,9 +54,13 @@ class CallbackRegistry:
         name: Optional[str] = None,
         description: Optional[str] = None,
         schema: Optional[dict[str, Any]] = None,
-    ) -> _F: ...
+    ) -> _F:
+        """Registers `fn` (a function or an async function); returns it unchanged.  name defaults to
+        fn.__name__, description to the first line of its docstring, schema to the one inferred
+        from its signature."""
     def __len__(self) -> int: ...
-    def __iter__(self) -> Iterator[CallbackDict]: ...
+    def __iter__(self) -> Iterator[CallbackDict]:
+        """Each callback as a dict {"name", "fn", "description", "schema"}."""
     def __contains__(self, name: object) -> bool: ...
 
 Callbacks = Union[CallbackRegistry, Sequence[CallbackDict]]
@@ -95,13 +100,17 @@ class NetConfig:
         blocked_networks: Optional[Sequence[str]] = None,
         allowed_networks: Optional[Sequence[str]] = None,
         internal_hosts: Optional[Sequence[str]] = None,
-    ) -> None: ...
+    ) -> None:
+        """A policy: connection cap and timeouts, host patterns to allow or block, networks to allow
+        or block (CIDR), internal host names allowed to resolve to private addresses. Invalid
+        values raise InvalidArgumentError."""
     @staticmethod
     def permissive() -> NetConfig:
         """Everything reachable, loopback and private networks included."""
     def allow_host(self, pattern: str) -> NetConfig:
         """Allows names matching `pattern` and, from then on, only the allowed names."""
-    def block_host(self, pattern: str) -> NetConfig: ...
+    def block_host(self, pattern: str) -> NetConfig:
+        """Refuses hosts matching the pattern, even when otherwise allowed; returns self."""
     def allow_network(self, cidr: str) -> NetConfig:
         """Allows addresses in `cidr`, even inside blocked_networks."""
     def allow_internal_host(self, pattern: str) -> NetConfig:
@@ -114,6 +123,9 @@ class NetConfig:
         """Resolves `name` to `addresses` (like curl --resolve); still checked by the policy."""
 
 class ResourceLimits:
+    """Limits of each execution. None turns a limit off (max_vfs_bytes: None is the 64 MiB default).
+    Values are checked where they are given; a ValueError or TypeError names the field. Compares,
+    copies and pickles as a value."""
     execution_timeout_ms: Optional[int]
     callback_timeout_ms: Optional[int]
     max_memory_bytes: Optional[int]
@@ -132,11 +144,17 @@ class ResourceLimits:
         max_vfs_bytes: Optional[int] = None,
         max_output_bytes: int = 1048576,
         max_callback_payload_bytes: int = 4194304,
-    ) -> None: ...
+    ) -> None:
+        """Defaults: 30 s per execution, 10 s per callback, 128 MiB of guest memory, 1000 callback
+        calls, no fuel limit, 1 MiB of stdout and of stderr kept, 4 MiB per callback payload."""
     @staticmethod
-    def unlimited() -> ResourceLimits: ...
+    def unlimited() -> ResourceLimits:
+        """No time, memory or callback limits. The VFS, output and payload caps stay: they bound the
+        host's memory."""
 
 class ExecuteResult:
+    """What one successful execution produced: output, the result variable (as JSON and parsed), and
+    statistics."""
     @property
     def stdout(self) -> str: ...
     @property
@@ -165,6 +183,7 @@ class ExecuteResult:
     def stderr_truncated(self) -> bool: ...
 
 class Sandbox:
+    """An isolated Python environment; each execute() starts from a fresh interpreter."""
     def __init__(
         self,
         *,
@@ -184,7 +203,8 @@ class Sandbox:
         scrub_files: Optional[bool] = None,
         scrub_callback_args: Optional[bool] = None,
     ) -> None: ...
-    def execute(self, code: str) -> ExecuteResult: ...
+    def execute(self, code: str) -> ExecuteResult:
+        """Runs code in a fresh interpreter and returns an ExecuteResult."""
     async def execute_async(self, code: str) -> ExecuteResult: ...
     def cancel(self) -> None:
         """Stops every running execution at once (CancelledError)."""
@@ -194,19 +214,29 @@ class Sandbox:
 class VfsStorage:
     """In-memory files several Sessions mount at once (at /data by default)."""
 
-    def __init__(self, *, max_bytes: int = 67108864) -> None: ...
-    def write_file(self, path: str, data: BytesLike) -> None: ...
-    def read_file(self, path: str) -> bytes: ...
-    def list(self, path: str = "/") -> list[str]: ...
-    def remove(self, path: str) -> None: ...
+    def __init__(self, *, max_bytes: int = 67108864) -> None:
+        """Empty storage holding at most max_bytes of file data (ENOSPC in the guest past it)."""
+    def write_file(self, path: str, data: BytesLike) -> None:
+        """Creates or replaces the file (parents are created)."""
+    def read_file(self, path: str) -> bytes:
+        """The file's bytes."""
+    def list(self, path: str = "/") -> list[str]:
+        """The names in a directory, sorted."""
+    def remove(self, path: str) -> None:
+        """Removes a file, or a directory with everything in it."""
     @property
-    def size_bytes(self) -> int: ...
+    def size_bytes(self) -> int:
+        """Bytes of file data stored (what max_bytes limits)."""
     @property
     def max_bytes(self) -> int: ...
-    def snapshot(self) -> bytes: ...
-    def restore(self, data: BytesLike) -> None: ...
+    def snapshot(self) -> bytes:
+        """The whole tree as bytes (versioned, checksummed) for restore()."""
+    def restore(self, data: BytesLike) -> None:
+        """Replaces the contents with snapshot() bytes; corrupt bytes raise EryxError and change
+        nothing."""
 
 class Session:
+    """A live interpreter kept between executions: variables, functions and imports persist."""
     execution_timeout_ms: Optional[int]
     def __init__(
         self,
@@ -230,12 +260,18 @@ class Session:
         scrub_files: Optional[bool] = None,
         scrub_callback_args: Optional[bool] = None,
     ) -> None: ...
-    def execute(self, code: str) -> ExecuteResult: ...
+    def execute(self, code: str) -> ExecuteResult:
+        """Runs code in the session's interpreter; state persists."""
     async def execute_async(self, code: str) -> ExecuteResult: ...
-    def reset(self) -> None: ...
-    def clear_state(self) -> None: ...
-    def fork(self) -> Session: ...
-    def snapshot(self) -> bytes: ...
+    def reset(self) -> None:
+        """Replaces the interpreter with a fresh one."""
+    def clear_state(self) -> None:
+        """Drops the user's globals; imported modules stay warm."""
+    def fork(self) -> Session:
+        """A new, independent Session with this one's live state (variables, modules, generators,
+        files)."""
+    def snapshot(self) -> bytes:
+        """The live state fork() copies, as bytes for Session.from_snapshot()."""
     @classmethod
     def from_snapshot(
         cls,
@@ -258,9 +294,13 @@ class Session:
         scrub_result: Optional[bool] = None,
         scrub_files: Optional[bool] = None,
         scrub_callback_args: Optional[bool] = None,
-    ) -> Session: ...
-    def snapshot_state(self) -> bytes: ...
-    def restore_state(self, state: BytesLike) -> None: ...
+    ) -> Session:
+        """A new Session from snapshot() bytes; the options (packages too) and the VfsStorage are
+        not part of the bytes."""
+    def snapshot_state(self) -> bytes:
+        """Serialises the user's globals (pickle) to bytes."""
+    def restore_state(self, state: BytesLike) -> None:
+        """Loads globals from snapshot_state() bytes; a corrupt blob raises."""
     def cancel(self) -> None:
         """Stops every running execution at once (CancelledError)."""
     def interrupt(self) -> None:
@@ -268,11 +308,15 @@ class Session:
     @property
     def execution_count(self) -> int: ...
     @property
-    def vfs(self) -> Optional[VfsStorage]: ...
+    def vfs(self) -> Optional[VfsStorage]:
+        """The VfsStorage this session mounts, or None."""
     @property
-    def vfs_mount_path(self) -> Optional[str]: ...
+    def vfs_mount_path(self) -> Optional[str]:
+        """Where the VfsStorage is mounted (e.g. /data), or None without one."""
 
 class SandboxFactory:
+    """An interpreter pre-initialised once (imports, packages, setup code); its sandboxes start from
+    that state in about the time of a plain one (docs/guide/factories.md)."""
     def __init__(
         self,
         *,
@@ -281,7 +325,9 @@ class SandboxFactory:
         site_packages: Optional[str | os.PathLike[str]] = None,
         build_timeout_ms: Optional[int] = 60000,
         setup_code: Optional[str] = None,
-    ) -> None: ...
+    ) -> None:
+        """Builds the factory: loads the packages, imports the modules, runs setup_code. Ctrl-C
+        interrupts it; a failure raises InitializationError with the guest's traceback."""
     def create_sandbox(
         self,
         *,
@@ -300,12 +346,18 @@ class SandboxFactory:
         scrub_result: Optional[bool] = None,
         scrub_files: Optional[bool] = None,
         scrub_callback_args: Optional[bool] = None,
-    ) -> Sandbox: ...
+    ) -> Sandbox:
+        """A Sandbox whose every execution starts from the factory's state."""
     @property
-    def size_bytes(self) -> int: ...
-    def to_bytes(self) -> bytes: ...
-    def save(self, path: str | os.PathLike[str]) -> None: ...
+    def size_bytes(self) -> int:
+        """Bytes of state the factory holds (memory pages and package files)."""
+    def to_bytes(self) -> bytes:
+        """The factory as bytes (versioned, checksummed, tied to this eryx build's guest)."""
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Writes to_bytes() to a file, atomically."""
     @staticmethod
-    def load(path: str | os.PathLike[str]) -> SandboxFactory: ...
+    def load(path: str | os.PathLike[str]) -> SandboxFactory:
+        """A factory from a save()d file; a corrupt, truncated or foreign file raises EryxError."""
     @staticmethod
-    def from_bytes(data: BytesLike) -> SandboxFactory: ...
+    def from_bytes(data: BytesLike) -> SandboxFactory:
+        """A factory from to_bytes() data; bad data raises EryxError."""

@@ -131,6 +131,7 @@ class CallbackRegistry:
     """A set of callbacks for Sandbox(callbacks=...) and Session(callbacks=...)."""
 
     def __init__(self):
+        """An empty registry; add() or @callback fill it."""
         self._callbacks = {}
 
     def add(self, fn, *, name=None, description=None, schema=None):

@@ -12,7 +12,10 @@
 namespace eryx::python {
 
 void init_factory(nb::module_& m) {
-  nb::class_<SandboxFactory>(m, "SandboxFactory")
+  nb::class_<SandboxFactory>(
+      m, "SandboxFactory",
+      "An interpreter pre-initialised once (imports, packages, setup code); its sandboxes start "
+      "from that state in about the time of a plain one (docs/guide/factories.md).")
       .def(
           "__init__",
           [](SandboxFactory* self, std::optional<std::vector<std::filesystem::path>> packages,
@@ -35,7 +38,9 @@ void init_factory(nb::module_& m) {
           },
           nb::kw_only(), nb::arg("packages").none() = nb::none(),
           nb::arg("imports").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
-          nb::arg("build_timeout_ms").none() = 60000, nb::arg("setup_code").none() = nb::none())
+          nb::arg("build_timeout_ms").none() = 60000, nb::arg("setup_code").none() = nb::none(),
+          "Builds the factory: loads the packages, imports the modules, runs setup_code. Ctrl-C "
+          "interrupts it; a failure raises InitializationError with the guest's traceback.")
       .def(
           "create_sandbox",
           [](const SandboxFactory& factory, std::optional<PyResourceLimits> resource_limits,
@@ -67,26 +72,30 @@ void init_factory(nb::module_& m) {
           nb::arg("network").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
           nb::arg("packages").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
           ERYX_PY_SECRET_KWARGS, "A Sandbox whose every execution starts from the factory's state.")
-      .def_prop_ro("size_bytes", &SandboxFactory::size_bytes)
-      .def("to_bytes",
-           [](const SandboxFactory& factory) {
-             auto bytes = factory.to_bytes();
-             return nb::bytes(bytes.data(), bytes.size());
-           })
+      .def_prop_ro("size_bytes", &SandboxFactory::size_bytes,
+                   "Bytes of state the factory holds (memory pages and package files).")
+      .def(
+          "to_bytes",
+          [](const SandboxFactory& factory) {
+            auto bytes = factory.to_bytes();
+            return nb::bytes(bytes.data(), bytes.size());
+          },
+          "The factory as bytes (versioned, checksummed, tied to this eryx build's guest).")
       .def(
           "save",
           [](const SandboxFactory& factory, const std::filesystem::path& path) {
             GilRelease release;
             factory.save(path);
           },
-          nb::arg("path"))
+          nb::arg("path"), "Writes to_bytes() to a file, atomically.")
       .def_static(
           "load",
           [](const std::filesystem::path& path) {
             GilRelease release;
             return SandboxFactory::load(path);
           },
-          nb::arg("path"))
+          nb::arg("path"),
+          "A factory from a save()d file; a corrupt, truncated or foreign file raises EryxError.")
       .def_static(
           "from_bytes",
           [](const BytesLike& data) {
@@ -94,7 +103,7 @@ void init_factory(nb::module_& m) {
             GilRelease release;
             return SandboxFactory::from_bytes(bytes);
           },
-          nb::arg("data"));
+          nb::arg("data"), "A factory from to_bytes() data; bad data raises EryxError.");
 }
 
 }  // namespace eryx::python

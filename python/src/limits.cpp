@@ -108,7 +108,11 @@ std::optional<uint64_t> timeout_argument(nb::handle value, const char* field) {
 }
 
 void init_limits(nb::module_& m) {
-  auto cls = nb::class_<PyResourceLimits>(m, "ResourceLimits");
+  auto cls = nb::class_<PyResourceLimits>(
+      m, "ResourceLimits",
+      "Limits of each execution. None turns a limit off (max_vfs_bytes: None is the 64 MiB "
+      "default). Values are checked where they are given; a ValueError or TypeError names the "
+      "field. Compares, copies and pickles as a value.");
   cls.def(
          "__init__",
          [](PyResourceLimits* self, nb::handle execution_timeout_ms, nb::handle callback_timeout_ms,
@@ -126,12 +130,18 @@ void init_limits(nb::module_& m) {
          nb::arg("max_callback_invocations").none() = 1000, nb::arg("max_fuel").none() = nb::none(),
          nb::arg("max_vfs_bytes").none() = nb::none(),
          nb::arg("max_output_bytes").none() = ResourceLimits{}.max_output_bytes,
-         nb::arg("max_callback_payload_bytes").none() = ResourceLimits{}.max_callback_payload_bytes)
-      .def_static("unlimited", [] {
-        PyResourceLimits limits;
-        limits.core = ResourceLimits::unlimited();
-        return limits;
-      });
+         nb::arg("max_callback_payload_bytes").none() = ResourceLimits{}.max_callback_payload_bytes,
+         "Defaults: 30 s per execution, 10 s per callback, 128 MiB of guest memory, 1000 callback "
+         "calls, no fuel limit, 1 MiB of stdout and of stderr kept, 4 MiB per callback payload.")
+      .def_static(
+          "unlimited",
+          [] {
+            PyResourceLimits limits;
+            limits.core = ResourceLimits::unlimited();
+            return limits;
+          },
+          "No time, memory or callback limits. The VFS, output and payload caps stay: they bound "
+          "the host's memory.");
   def_limit<&ResourceLimits::execution_timeout_ms, true, Zero::kRefused>(cls,
                                                                          "execution_timeout_ms");
   def_limit<&ResourceLimits::callback_timeout_ms, true, Zero::kRefused>(cls, "callback_timeout_ms");

@@ -7,6 +7,7 @@
 NB_MODULE(_eryx, m) {
   namespace nb = nanobind;
   m.doc() = "eryx: run untrusted Python in a WebAssembly sandbox (native core)";
+  m.attr("__version__") = ERYX_VERSION_STRING;
   eryx::python::init_errors(m);
   eryx::python::init_limits(m);
   eryx::python::init_net(m);

@@ -58,7 +58,11 @@ void def_list(nb::class_<PyNetConfig>& cls, const char* name) {
 }  // namespace
 
 void init_net(nb::module_& m) {
-  auto cls = nb::class_<PyNetConfig>(m, "NetConfig");
+  auto cls = nb::class_<PyNetConfig>(
+      m, "NetConfig",
+      "What a sandbox may reach over the network. Without one a sandbox has no network; with one, "
+      "public hosts are allowed unless allowed_hosts restricts them, private and loopback networks "
+      "stay blocked, and the host checks every resolved address (docs/guide/networking.md).");
   cls.def(
          "__init__",
          [](PyNetConfig* self, nb::handle max_connections, nb::handle connect_timeout_ms,
@@ -87,43 +91,53 @@ void init_net(nb::module_& m) {
          nb::arg("allowed_hosts").none() = nb::none(), nb::arg("blocked_hosts").none() = nb::none(),
          nb::arg("blocked_networks").none() = nb::none(),
          nb::arg("allowed_networks").none() = nb::none(),
-         nb::arg("internal_hosts").none() = nb::none())
-      .def_static("permissive", [] { return PyNetConfig{NetConfig::permissive()}; })
+         nb::arg("internal_hosts").none() = nb::none(),
+         "A policy: connection cap and timeouts, host patterns to allow or block, networks to "
+         "allow or block (CIDR), internal host names allowed to resolve to private addresses. "
+         "Invalid values raise InvalidArgumentError.")
+      .def_static(
+          "permissive", [] { return PyNetConfig{NetConfig::permissive()}; },
+          "Every host, private and loopback networks included (for trusted code and tests).")
       .def(
           "allow_host",
           [](PyNetConfig& c, std::string p) -> PyNetConfig& {
             c.core.allow_host(std::move(p));
             return validated(c);
           },
-          nb::arg("pattern"), nb::rv_policy::reference)
+          nb::arg("pattern"), nb::rv_policy::reference,
+          "Allows only hosts matching the pattern ('api.example.com', '*.example.com'); "
+          "repeatable; returns self.")
       .def(
           "block_host",
           [](PyNetConfig& c, std::string p) -> PyNetConfig& {
             c.core.block_host(std::move(p));
             return validated(c);
           },
-          nb::arg("pattern"), nb::rv_policy::reference)
+          nb::arg("pattern"), nb::rv_policy::reference,
+          "Refuses hosts matching the pattern, even when otherwise allowed; returns self.")
       .def(
           "allow_network",
           [](PyNetConfig& c, std::string cidr) -> PyNetConfig& {
             c.core.allow_network(std::move(cidr));
             return validated(c);
           },
-          nb::arg("cidr"), nb::rv_policy::reference)
+          nb::arg("cidr"), nb::rv_policy::reference,
+          "Allows a network (CIDR, e.g. '10.1.0.0/16'), also a private one; returns self.")
       .def(
           "allow_internal_host",
           [](PyNetConfig& c, std::string p) -> PyNetConfig& {
             c.core.allow_internal_host(std::move(p));
             return validated(c);
           },
-          nb::arg("pattern"), nb::rv_policy::reference)
+          nb::arg("pattern"), nb::rv_policy::reference,
+          "Lets a name matching the pattern resolve to private addresses; returns self.")
       .def(
           "allow_localhost",
           [](PyNetConfig& c) -> PyNetConfig& {
             c.core.allow_localhost();
             return validated(c);
           },
-          nb::rv_policy::reference)
+          nb::rv_policy::reference, "Also allows localhost, 127.0.0.0/8 and ::1; returns self.")
       .def(
           "with_root_cert",
           [](PyNetConfig& c, nb::handle cert) -> PyNetConfig& {
@@ -136,7 +150,9 @@ void init_net(nb::module_& m) {
             }
             return c;
           },
-          nb::arg("cert"), nb::rv_policy::reference)
+          nb::arg("cert"), nb::rv_policy::reference,
+          "Trusts a root certificate besides the system's (DER or PEM bytes-like, or PEM str; a "
+          "PEM may hold several); returns self.")
       .def(
           "map_host",
           [](PyNetConfig& c, std::string name, std::vector<std::string> addresses) -> PyNetConfig& {

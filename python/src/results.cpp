@@ -46,7 +46,9 @@ ExecuteResult result_of(const ResultState& s) {
 }  // namespace
 
 void init_results(nb::module_& m) {
-  nb::class_<ExecuteResult>(m, "ExecuteResult")
+  nb::class_<ExecuteResult>(m, "ExecuteResult",
+                            "What one successful execution produced: output, the result "
+                            "variable (as JSON and parsed), and statistics.")
       .def_prop_ro("stdout", [](const ExecuteResult& r) { return to_str(r.stdout_text); })
       .def_prop_ro("stderr", [](const ExecuteResult& r) { return to_str(r.stderr_text); })
       // pyeryx 0.11's names for the decoded text (its stdout/stderr are bytes; ours are already

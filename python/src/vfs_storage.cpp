@@ -13,7 +13,8 @@ void init_vfs_storage(nb::module_& m) {
                          "In-memory files several Sessions mount at once (at /data by default); "
                          "they outlive the sessions' resets, snapshots and the sessions.")
       .def(nb::new_([](uint64_t max_bytes) { return VfsStorage::create(max_bytes); }),
-           nb::kw_only(), nb::arg("max_bytes") = VfsStorage::kDefaultMaxBytes)
+           nb::kw_only(), nb::arg("max_bytes") = VfsStorage::kDefaultMaxBytes,
+           "Empty storage holding at most max_bytes of file data (ENOSPC in the guest past it).")
       .def(
           "write_file",
           [](VfsStorage& self, const std::string& path, const BytesLike& data) {

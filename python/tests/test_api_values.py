@@ -203,3 +203,32 @@ def test_wrapped_constructors_still_make_instances_of_the_public_classes():
     assert type(eryx.ResourceLimits()) is eryx.ResourceLimits
     assert isinstance(eryx.Sandbox(), eryx.Sandbox) and isinstance(eryx.Session(), eryx.Session)
     assert eryx.ResourceLimits.__init__.__name__ == "__init__"
+
+
+def test_the_version_is_the_installed_distributions():
+    import importlib.metadata
+
+    assert eryx.__version__ == importlib.metadata.version("eryx")
+    assert eryx.__version__.count(".") == 2
+
+
+def test_every_public_class_and_method_has_a_docstring():
+    import inspect
+
+    missing = []
+    for name in eryx.__all__:
+        cls = getattr(eryx, name)
+        if not inspect.isclass(cls) or issubclass(cls, BaseException):
+            continue
+        if not (cls.__doc__ or "").strip():
+            missing.append(name)
+        for attr, value in vars(cls).items():
+            if (attr.startswith("_") and attr != "__init__") or isinstance(value, property):
+                continue
+            if isinstance(value, (staticmethod, classmethod)):
+                value = value.__func__
+            text = [line for line in (getattr(value, "__doc__", None) or "").splitlines()
+                    if line.strip() and not line.startswith((attr + "(", "def ", "("))]
+            if not text and callable(value):
+                missing.append(f"{name}.{attr}")
+    assert not missing, missing
