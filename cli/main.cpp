@@ -16,6 +16,8 @@
 #include <string>
 
 #include "eryx/eryx.hpp"
+#include "sandbox_setup.h"
+#include "serve.h"
 
 namespace {
 
@@ -123,6 +125,8 @@ int main(int argc, char** argv) {
                  "Show host path SRC (a directory or one file) to the code at DST; read-only "
                  "unless :rw (repeatable)")
       ->type_name("SRC:DST[:ro|:rw]");
+  eryx::cli::ServeOptions serve_options;
+  CLI::App* serve = eryx::cli::add_serve_command(app, serve_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -131,13 +135,14 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
-  if (command.has_value() == !script.empty()) {
+  if (!serve->parsed() && command.has_value() == !script.empty()) {
     std::cerr << "eryx: give exactly one of -c CODE, a script path, or - for stdin\n" << app.help();
     return kExitUsage;
   }
 
   std::string code;
-  if (command) {
+  if (serve->parsed()) {
+  } else if (command) {
     code = *command;
   } else if (std::string why; auto source = read_source(script, why)) {
     code = std::move(*source);
@@ -196,6 +201,8 @@ int main(int argc, char** argv) {
     }
     options.volumes.push_back(std::move(*volume));
   }
+  if (serve->parsed())
+    return eryx::cli::run_serve(eryx::cli::SandboxSetup(std::move(options)), serve_options);
   // Stream output as the guest writes it, so long-running scripts show progress.
   options.on_stdout = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
   options.on_stderr = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stderr); };
