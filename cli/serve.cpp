@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <iostream>
 #include <thread>
 
@@ -117,16 +119,22 @@ int run_serve(const SandboxSetup& setup, const ServeOptions& options) {
 
   mcp::server::Server server(make_maker(setup), limits, ERYX_VERSION_STRING);
   mcp::server::HttpTransport transport(server, *http, std::cerr);
+  std::atomic<bool> finished{false};
   std::thread waiter([&] {
     int signal = 0;
     sigwait(&stop_signals, &signal);
-    transport.stop();
+    // A stop before the listening loop has started is lost: repeat it until run() returns.
+    while (!finished) {
+      transport.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   });
   const int status = transport.run([&](int port) {
     std::cerr << "eryx serve: listening on http://"
               << (http->host.find(':') != std::string::npos ? "[" + http->host + "]" : http->host)
               << ":" << port << http->path << std::endl;
   });
+  finished = true;
   pthread_kill(waiter.native_handle(), SIGTERM);  // ends the sigwait when run() ended by itself
   waiter.join();
   return status;
