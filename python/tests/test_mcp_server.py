@@ -268,6 +268,59 @@ def test_cancelling_a_running_call_keeps_the_session_variables(cli):
     assert out["result"] == 42
 
 
+def test_calls_run_concurrently(cli):
+    async def body():
+        async with stdio_session(cli, "--max-concurrent-calls", "4") as s:
+            results = []
+
+            async def one():
+                results.append(await run_python(s, "import time\ntime.sleep(1.5)\nresult = 1"))
+
+            start = time.monotonic()
+            async with anyio.create_task_group() as group:
+                for _ in range(3):
+                    group.start_soon(one)
+            return results, time.monotonic() - start
+
+    results, elapsed = run(body)
+    assert [out["result"] for _, out in results] == [1, 1, 1]
+    assert elapsed < 4.0  # three 1.5 s calls one after another would take 4.5 s
+
+
+def test_output_past_the_cap_is_truncated_and_flagged(cli):
+    async def body():
+        async with stdio_session(cli) as s:
+            return await run_python(s, "print('x' * (3 * 1024 * 1024))")
+
+    is_error, out = run(body)
+    assert not is_error
+    assert out["stdout_truncated"] is True
+    assert len(out["stdout"]) == 1024 * 1024
+
+
+def test_a_call_that_swallows_the_interrupt_is_stopped_hard(cli):
+    code = "while True:\n    try:\n        while True: pass\n    except KeyboardInterrupt:\n        pass"
+
+    async def body():
+        async with stdio_session(cli, "--timeout-ms", "120000") as s:
+            sid = await new_session(s)
+            await session_run(s, sid, "x = 1")
+            with pytest.raises(MCPError):
+                await s.call_tool("session_run", {"session_id": sid, "code": code}, read_timeout_seconds=1)
+            start = time.monotonic()
+            for _ in range(150):
+                is_error, out = await session_run(s, sid, "result = 'alive'")
+                if not (is_error and out["error"]["kind"] == "session_busy"):
+                    break
+                await anyio.sleep(0.1)
+            return is_error, out, time.monotonic() - start
+
+    is_error, out, elapsed = run(body)
+    # The hard stop costs the interpreter (the session starts afresh) but not the session.
+    assert not is_error and out["result"] == "alive"
+    assert elapsed < 10
+
+
 def test_sandbox_flags_apply_to_the_tools(cli, tmp_path):
     (tmp_path / "data.txt").write_text("from the host")
 
@@ -334,6 +387,29 @@ def test_http_server_stops_on_sigterm(cli):
     with http_server(cli) as (_, _, proc):
         proc.terminate()
         assert proc.wait(timeout=15) == 0
+
+
+def test_http_sigterm_cancels_running_calls_and_exits(cli):
+    with http_server(cli, "--timeout-ms", "600000") as (_, port, proc):
+        session = http_initialize(port)
+        body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                "params": {"name": "run_python", "arguments": {"code": "while True: pass"}}}
+        # A JSON (not SSE) reply: nothing notices a closed connection, only the stop can end it.
+        threading.Thread(target=lambda: _ignore_errors(post, port, body,
+                                                       {"Mcp-Session-Id": session, "Accept": "application/json"}),
+                         daemon=True).start()
+        time.sleep(1)
+        start = time.monotonic()
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
+        assert time.monotonic() - start < 10
+
+
+def _ignore_errors(function, *args):
+    try:
+        function(*args)
+    except OSError:
+        pass
 
 
 def test_http_refuses_a_non_loopback_address_without_the_explicit_flag(cli):

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -114,6 +115,7 @@ struct HttpTransport::Impl {
   httplib::Server http;
   std::mutex mutex;
   std::map<std::string, McpSession> sessions;
+  std::atomic<bool> stopping{false};
 
   bool origin_allowed(const httplib::Request& req) const {
     if (!req.has_header("Origin")) return true;  // not a browser: nothing to rebind
@@ -179,11 +181,12 @@ struct HttpTransport::Impl {
       std::lock_guard lock(mutex);
       if (is_initialize) {
         expire_idle_locked();
-        if (sessions.size() >= options.max_mcp_sessions) {
+        if (stopping || sessions.size() >= options.max_mcp_sessions) {
           res.status = 503;
-          res.set_content(
-              error_body(error_code::kInternalError, "too many MCP sessions; end one with DELETE"),
-              "application/json");
+          res.set_content(error_body(error_code::kInternalError,
+                                     stopping ? "the server is stopping"
+                                              : "too many MCP sessions; end one with DELETE"),
+                          "application/json");
           return;
         }
         session_id = random_session_id();
@@ -302,7 +305,19 @@ HttpTransport::~HttpTransport() {
   impl_->sessions.clear();
 }
 
-void HttpTransport::stop() { impl_->http.stop(); }
+void HttpTransport::stop() {
+  // Cancel the calls first: cpp-httplib's stop() waits for every handler, and one waiting for a
+  // call's JSON reply would otherwise wait for the whole call.
+  if (!impl_->stopping.exchange(true)) {
+    std::map<std::string, Impl::McpSession> sessions;
+    {
+      std::lock_guard lock(impl_->mutex);
+      sessions.swap(impl_->sessions);
+    }
+    for (auto& [id, session] : sessions) impl_->server.close(session.connection);
+  }
+  impl_->http.stop();
+}
 
 int HttpTransport::run(const std::function<void(int port)>& on_listening) {
   auto& o = impl_->options;

@@ -45,7 +45,8 @@ std::optional<HttpOptions> parse_http_address(const std::string& text, std::stri
 // 127.0.0.0/8, ::1 or "localhost".
 bool is_loopback_host(const std::string& host);
 
-// Listens and serves until `stop` is called from another thread (or the listening fails).
+// Listens and serves until `stop` is called from another thread (or the listening fails); stop()
+// cancels every call (their replies are dropped) and ends every MCP session.
 // `on_listening` receives the port actually bound. Returns 0, or 2 when the address is refused or
 // cannot be bound (the reason goes to `log`).
 class HttpTransport {
