@@ -198,6 +198,29 @@ def test_session_close_ends_the_session(cli):
     assert is_error and out["error"]["kind"] == "unknown_session"
 
 
+def test_closing_a_session_interrupts_its_running_call(cli):
+    async def body():
+        async with stdio_session(cli, "--timeout-ms", "120000") as s:
+            sid = await new_session(s)
+            outcome = {}
+
+            async def endless():
+                outcome["run"] = await session_run(s, sid, "while True: pass")
+
+            start = time.monotonic()
+            async with anyio.create_task_group() as group:
+                group.start_soon(endless)
+                await anyio.sleep(1)
+                outcome["close"] = await call(s, "session_close", session_id=sid)
+            return outcome, time.monotonic() - start
+
+    outcome, elapsed = run(body)
+    assert not outcome["close"].is_error
+    is_error, out = outcome["run"]
+    assert is_error and out["error"].get("type") == "KeyboardInterrupt"
+    assert elapsed < 10
+
+
 def test_live_sessions_are_capped(cli):
     async def body():
         async with stdio_session(cli, "--max-sessions", "2") as s:

@@ -152,7 +152,8 @@ struct LiveSession {
   std::optional<Session> session;
   std::atomic<bool> busy{false};
   std::mutex capture_mutex;
-  Capture* capture = nullptr;  // the running call's
+  Capture* capture = nullptr;                // the running call's
+  std::optional<CancellationToken> running;  // the running call's, to stop it on session_close
   std::atomic<Clock::rep> last_used{Clock::now().time_since_epoch().count()};
   void touch() { last_used = Clock::now().time_since_epoch().count(); }
 };
@@ -250,7 +251,7 @@ struct Server::Impl {
                                              "created (session_create makes one)");
   }
 
-  Json run(const Connection& connection, const Call& call, const ToolCall& tool) {
+  Json run(Connection& connection, const Call& call, const ToolCall& tool) {
     if (auto* c = std::get_if<RunPython>(&tool)) {
       Capture capture(maker.max_output_bytes);
       return execution_result(capture, [&] {
@@ -272,6 +273,7 @@ struct Server::Impl {
       {
         std::lock_guard lock(s->capture_mutex);
         s->capture = &capture;
+        s->running = call.token;
       }
       Json result = execution_result(capture, [&] {
         s->session->set_execution_timeout_ms(effective_timeout(maker.timeout_ms, c->timeout_ms));
@@ -280,6 +282,7 @@ struct Server::Impl {
       {
         std::lock_guard lock(s->capture_mutex);
         s->capture = nullptr;
+        s->running.reset();
       }
       s->touch();
       s->busy = false;
@@ -312,13 +315,17 @@ struct Server::Impl {
         }
       }
       if (!closed) return unknown_session(c->session_id);
-      // A call still running in it keeps it alive until that call ends.
+      // A call still running in it is interrupted; it keeps the session alive until it ends.
+      {
+        std::lock_guard lock(closed->capture_mutex);
+        if (closed->running) closed->running->interrupt(limits.interrupt_grace);
+      }
       return tool_result({{"session_id", c->session_id}, {"closed", true}}, false);
     }
     return tool_error("error", "unhandled tool");
   }
 
-  Json create_session(const Connection& connection) {
+  Json create_session(Connection& connection) {
     {
       std::lock_guard lock(sessions_mutex);
       if (sessions.size() + sessions_starting >= limits.max_sessions)
@@ -348,6 +355,12 @@ struct Server::Impl {
     std::lock_guard lock(sessions_mutex);
     --sessions_starting;
     if (!error.is_null()) return error;
+    bool gone;
+    {  // under sessions_mutex, which close() takes after marking the connection closed
+      std::lock_guard connection_lock(connection.mutex);
+      gone = connection.closed;
+    }
+    if (gone) return tool_error("cancelled", "the client left");  // nobody could use the session
     std::string id = random_id();
     s->touch();
     sessions.emplace(id, std::move(s));

@@ -10,6 +10,7 @@
 //   is refused with a tool error, never queued without bound. Other requests are answered on the
 //   caller's thread at once.
 // - A session runs one execution at a time; a second session_run while one runs is refused.
+//   session_close interrupts the call running in it.
 // - notifications/cancelled interrupts the call (KeyboardInterrupt in the guest, a hard stop when
 //   the code does not end within a grace period) and its reply is not sent. A session keeps its
 //   variables across an interrupt.
