@@ -123,11 +123,11 @@ int run_serve(const SandboxSetup& setup, const ServeOptions& options) {
   std::thread waiter([&] {
     int signal = 0;
     sigwait(&stop_signals, &signal);
-    // A stop before the listening loop has started is lost: repeat it until run() returns.
-    while (!finished) {
-      transport.stop();
+    // cpp-httplib ignores a stop before its listening loop has started: wait for the loop (or
+    // for run() to have ended without one).
+    while (!finished && !transport.listening())
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    transport.stop();
   });
   const int status = transport.run([&](int port) {
     std::cerr << "eryx serve: listening on http://"

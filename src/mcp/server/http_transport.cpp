@@ -305,6 +305,8 @@ HttpTransport::~HttpTransport() {
   impl_->sessions.clear();
 }
 
+bool HttpTransport::listening() const { return impl_->http.is_running(); }
+
 void HttpTransport::stop() {
   // Cancel the calls first: cpp-httplib's stop() waits for every handler, and one waiting for a
   // call's JSON reply would otherwise wait for the whole call.

@@ -55,6 +55,8 @@ class HttpTransport {
   ~HttpTransport();
   int run(const std::function<void(int port)>& on_listening);
   void stop();
+  // True while the listening loop runs (a stop() before it starts is ignored by cpp-httplib).
+  bool listening() const;
 
  private:
   struct Impl;
