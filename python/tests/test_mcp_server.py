@@ -112,6 +112,17 @@ def test_initialize_negotiates_the_sdk_version_and_lists_the_tools(cli):
     assert tools["session_run"].input_schema["properties"]["timeout_ms"]["type"] == "integer"
 
 
+def test_the_sdk_high_level_client_falls_back_from_discover_to_initialize(cli):
+    # mcp.Client's default mode probes the 2026-07-28 `server/discover` first; the server answers
+    # -32601 and the client uses the initialize handshake.
+    async def body():
+        async with mcp.Client(StdioServerParameters(command=cli, args=["serve"])) as client:
+            return await client.call_tool("run_python", {"code": "result = 'auto'"})
+
+    result = run(body)
+    assert result.structured_content["result"] == "auto"
+
+
 def test_run_python_returns_stdout_stderr_and_result(cli):
     async def body():
         async with stdio_session(cli) as s:
@@ -404,6 +415,16 @@ def test_http_client_runs_python_and_keeps_session_state(cli):
     assert tools == TOOLS
     assert not ran_error and ran["stdout"] == "over http\n" and ran["result"] == 42
     assert not kept_error and kept["result"] == "kept"
+
+
+def test_http_the_sdk_high_level_client_connects_by_url(cli):
+    with http_server(cli) as (url, _, _):
+        async def body():
+            async with mcp.Client(url) as client:
+                return await client.call_tool("run_python", {"code": "result = 'by url'"})
+
+        result = run(body)
+    assert result.structured_content["result"] == "by url"
 
 
 def test_http_server_stops_on_sigterm(cli):
