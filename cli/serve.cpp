@@ -120,12 +120,15 @@ int run_serve(const SandboxSetup& setup, const ServeOptions& options) {
   mcp::server::Server server(make_maker(setup), limits, ERYX_VERSION_STRING);
   mcp::server::HttpTransport transport(server, *http, std::cerr);
   std::atomic<bool> finished{false};
+  // Set once the socket is bound: orders the bind before the stop for ThreadSanitizer, which does
+  // not see cpp-httplib's own flag (the library is not instrumented).
+  std::atomic<bool> bound{false};
   std::thread waiter([&] {
     int signal = 0;
     sigwait(&stop_signals, &signal);
     // cpp-httplib ignores a stop before its listening loop has started: wait for the loop (or
     // for run() to have ended without one).
-    while (!finished && !transport.listening())
+    while (!finished && !(bound && transport.listening()))
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     transport.stop();
   });
@@ -133,6 +136,7 @@ int run_serve(const SandboxSetup& setup, const ServeOptions& options) {
     std::cerr << "eryx serve: listening on http://"
               << (http->host.find(':') != std::string::npos ? "[" + http->host + "]" : http->host)
               << ":" << port << http->path << std::endl;
+    bound = true;
   });
   finished = true;
   pthread_kill(waiter.native_handle(), SIGTERM);  // ends the sigwait when run() ended by itself

@@ -170,8 +170,8 @@ struct Server::Impl {
   std::condition_variable queue_cv;
   mutable std::condition_variable idle_cv;
   std::deque<std::function<void()>> queue;
-  size_t in_flight = 0;  // queued + running
-  bool stopping = false;
+  size_t in_flight = 0;               // queued + running
+  std::atomic<bool> stopping{false};  // set under queue_mutex; read by the reaper too
   std::vector<std::thread> workers;
 
   mutable std::mutex sessions_mutex;
