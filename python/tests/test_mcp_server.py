@@ -611,6 +611,31 @@ def test_a_client_that_leaves_mid_execution_has_its_calls_cancelled(raw):
     assert server.lines.get(timeout=5) is None  # and no reply was written for the cancelled calls
 
 
+def sleep_call(id, seconds):
+    return {"jsonrpc": "2.0", "id": id, "method": "tools/call",
+            "params": {"name": "run_python", "arguments": {"code": f"import time\ntime.sleep({seconds})"}}}
+
+
+def test_calls_past_the_bounded_queue_are_refused_at_once(raw):
+    server = raw("--max-concurrent-calls", "1")  # one running, 16 queued
+    server.initialize()
+    for id in range(1, 21):
+        server.send(sleep_call(id, 30))
+    refused = [server.recv(timeout=10) for _ in range(3)]
+    assert sorted(r["id"] for r in refused) == [18, 19, 20]
+    assert all(r["result"]["isError"] and r["result"]["structuredContent"]["error"]["kind"] == "server_busy"
+               for r in refused)
+
+
+def test_a_request_id_still_in_progress_cannot_be_reused(raw):
+    server = raw()
+    server.initialize()
+    server.send(sleep_call(7, 30))
+    server.send(sleep_call(7, 0))
+    reply = server.recv(timeout=10)
+    assert reply["id"] == 7 and reply["error"]["code"] == -32600
+
+
 def test_notifications_cancelled_stops_the_call_without_a_reply(raw):
     server = raw("--timeout-ms", "600000")
     server.initialize()
