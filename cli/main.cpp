@@ -135,6 +135,10 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
+  if (serve->parsed() && (command || !script.empty())) {
+    std::cerr << "eryx serve: runs the code its MCP clients send; it takes no -c CODE or script\n";
+    return kExitUsage;
+  }
   if (!serve->parsed() && command.has_value() == !script.empty()) {
     std::cerr << "eryx: give exactly one of -c CODE, a script path, or - for stdin\n" << app.help();
     return kExitUsage;

@@ -20,7 +20,8 @@ CLI::App* add_serve_command(CLI::App& app, ServeOptions& options) {
       "serve",
       "Serve the sandbox to AI agents over the Model Context Protocol: stdio by default, "
       "Streamable HTTP with --http. Tools: run_python, session_create, session_run, "
-      "session_reset, session_close; every sandbox flag applies to each of them");
+      "session_reset, session_close. Every sandbox flag of eryx (eryx --help) applies to each "
+      "of them, written before or after `serve`");
   // Sandbox flags written after `serve` belong to the parent command.
   serve->fallthrough();
   serve

@@ -462,6 +462,12 @@ def test_http_refuses_a_non_loopback_address_without_the_explicit_flag(cli):
     assert "--http-allow-remote" in done.stderr
 
 
+def test_serve_takes_no_code_of_its_own(cli):
+    done = subprocess.run([cli, "serve", "-c", "print(1)"], capture_output=True, text=True, timeout=30,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and "takes no -c" in done.stderr
+
+
 # ---------------------------------------------------------------------------------------------
 # Raw bytes over stdio
 # ---------------------------------------------------------------------------------------------
