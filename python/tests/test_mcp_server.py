@@ -592,10 +592,17 @@ def test_a_huge_message_gets_an_error_without_being_held_in_memory(raw):
     server.initialize()
     before = _rss_kib(server.proc.pid)
     chunk = b"x" * (1 << 20)
-    server.send(b'{"jsonrpc": "2.0", "id": 9, "method": "ping", "params": {"pad": "')
-    for _ in range(64):  # 64 MiB in one line
-        server.send(chunk)
-    server.send(b'"}}\n')
+
+    def send_huge():
+        server.send(b'{"jsonrpc": "2.0", "id": 9, "method": "ping", "params": {"pad": "')
+        for _ in range(64):  # 64 MiB in one line
+            server.send(chunk)
+        server.send(b'"}}\n')
+
+    writer = threading.Thread(target=send_huge, daemon=True)
+    writer.start()
+    writer.join(timeout=60)  # a server that stopped reading would block the pipe
+    assert not writer.is_alive()
     reply = server.recv()
     assert reply["error"]["code"] == -32600 and "larger than" in reply["error"]["message"]
     assert _rss_kib(server.proc.pid) - before < 16 * 1024
