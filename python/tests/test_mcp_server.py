@@ -632,7 +632,9 @@ def sleep_call(id, seconds):
 def test_calls_past_the_bounded_queue_are_refused_at_once(raw):
     server = raw("--max-concurrent-calls", "1")  # one running, 16 queued
     server.initialize()
-    for id in range(1, 21):
+    server.send(sleep_call(1, 30))
+    time.sleep(1)  # running: out of the queue
+    for id in range(2, 21):
         server.send(sleep_call(id, 30))
     refused = [server.recv(timeout=10) for _ in range(3)]
     assert sorted(r["id"] for r in refused) == [18, 19, 20]
