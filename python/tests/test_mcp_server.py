@@ -580,6 +580,10 @@ def test_bad_params_are_invalid_params(raw):
     assert server.request(3, "tools/call", ["run_python"])["error"]["code"] == -32602
 
 
+def _open_fds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
 def _rss_kib(pid):
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -607,6 +611,31 @@ def test_a_huge_message_gets_an_error_without_being_held_in_memory(raw):
     assert reply["error"]["code"] == -32600 and "larger than" in reply["error"]["message"]
     assert _rss_kib(server.proc.pid) - before < 16 * 1024
     assert server.request(10, "ping")["result"] == {}
+
+
+def test_sessions_and_calls_leave_nothing_behind(raw):
+    server = raw()
+    server.initialize()
+    ids = iter(range(1, 10**6))
+
+    def tool(name, **arguments):
+        reply = server.request(next(ids), "tools/call", {"name": name, "arguments": arguments})
+        assert not reply["result"].get("isError"), reply
+        return reply["result"]["structuredContent"]
+
+    def cycle():
+        sid = tool("session_create")["session_id"]
+        tool("session_run", session_id=sid, code="x = list(range(10000))")
+        tool("session_close", session_id=sid)
+        tool("run_python", code="print('a' * 1000)")
+
+    for _ in range(100):  # warm-up: pools and caches reach their size
+        cycle()
+    before, fds = _rss_kib(server.proc.pid), _open_fds(server.proc.pid)
+    for _ in range(500):
+        cycle()
+    assert _rss_kib(server.proc.pid) - before < 8 * 1024
+    assert _open_fds(server.proc.pid) <= fds
 
 
 def test_a_client_that_leaves_mid_execution_has_its_calls_cancelled(raw):
@@ -691,6 +720,26 @@ def http_initialize(port):
     assert post(port, {"jsonrpc": "2.0", "method": "notifications/initialized"},
                 {"Mcp-Session-Id": session})[0] == 202
     return session
+
+
+def test_http_mcp_sessions_leave_nothing_behind(cli):
+    def cycle(port):
+        session = http_initialize(port)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("DELETE", "/mcp", headers={"Mcp-Session-Id": session})
+        assert connection.getresponse().status == 204
+        connection.close()
+
+    with http_server(cli) as (_, port, proc):
+        for _ in range(100):
+            cycle(port)
+        before, fds = _rss_kib(proc.pid), _open_fds(proc.pid)
+        for _ in range(300):
+            cycle(port)
+        time.sleep(0.5)  # the server closes its side of the last connections
+        grown, fds_after = _rss_kib(proc.pid) - before, _open_fds(proc.pid)
+    assert grown < 8 * 1024
+    assert fds_after <= fds + 2
 
 
 def test_http_malformed_json_is_400_with_a_parse_error(cli):
