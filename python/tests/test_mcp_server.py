@@ -417,6 +417,28 @@ def test_http_client_runs_python_and_keeps_session_state(cli):
     assert not kept_error and kept["result"] == "kept"
 
 
+def test_http_cancelling_a_running_call_keeps_the_session_variables(cli):
+    with http_server(cli, "--timeout-ms", "120000") as (url, _, _):
+        async def body():
+            async with streamable_http_client(url) as (read, write):
+                async with ClientSession(read, write) as s:
+                    await s.initialize()
+                    sid = await new_session(s)
+                    await session_run(s, sid, "x = 41")
+                    with pytest.raises(MCPError):
+                        await s.call_tool("session_run", {"session_id": sid, "code": "while True: pass"},
+                                          read_timeout_seconds=1)
+                    for _ in range(100):
+                        is_error, out = await session_run(s, sid, "result = x + 1")
+                        if not (is_error and out["error"]["kind"] == "session_busy"):
+                            break
+                        await anyio.sleep(0.1)
+                    return is_error, out
+
+        is_error, out = run(body)
+    assert not is_error and out["result"] == 42
+
+
 def test_http_the_sdk_high_level_client_connects_by_url(cli):
     with http_server(cli) as (url, _, _):
         async def body():
