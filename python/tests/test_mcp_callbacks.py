@@ -323,3 +323,81 @@ def test_a_crashed_server_is_reaped_without_close(broken):
     while not gone(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert gone(pid)
+
+
+# ---- the CLI: --mcp-config --------------------------------------------------------------------
+
+def _cli():
+    import shutil
+
+    cli = os.environ.get("ERYX_CLI") or os.path.join(ROOT, "build", "eryx")
+    if not (os.path.isfile(cli) and os.access(cli, os.X_OK)):
+        cli = shutil.which("eryx") or ""
+    if not cli:
+        loud_skip("no eryx CLI at build/eryx (or $ERYX_CLI): build it with `make build`")
+    help_text = subprocess.run([cli, "--help"], capture_output=True, text=True, timeout=30).stdout
+    if "--mcp-config" not in help_text:
+        loud_skip(f"{cli} has no --mcp-config option yet")
+    return cli
+
+
+def _config(tmp_path, servers):
+    path = tmp_path / "mcp.json"
+    path.write_text(json.dumps({"mcpServers": servers}))
+    return str(path)
+
+
+def test_cli_mcp_config_exposes_the_tools_as_callbacks(tmp_path):
+    config = _config(tmp_path, {
+        "tools": {"command": sys.executable, "args": [TOOLS_SERVER], "env": {"GIVEN": "cfg"}},
+        "off": {"command": "/nonexistent", "disabled": True},
+    })
+    code = (
+        "print(await mcp.tools.add(2, 3), await invoke('mcp.tools.getenv', name='GIVEN'))\n"
+        "print('mcp.tools.echo' in [c['name'] for c in list_callbacks()])"
+    )
+    run_cli = subprocess.run([_cli(), "--mcp-config", config, "-c", code],
+                             capture_output=True, text=True, timeout=60)
+    assert (run_cli.returncode, run_cli.stdout) == (0, "5 cfg\nTrue\n"), run_cli.stderr
+
+
+def test_cli_mcp_config_takes_several_files(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = _config(tmp_path / "a", {"one": {"command": sys.executable, "args": [TOOLS_SERVER]}})
+    second = _config(tmp_path / "b", {"two": {"command": sys.executable, "args": [TOOLS_SERVER]}})
+    run_cli = subprocess.run(
+        [_cli(), "--mcp-config", first, "--mcp-config", second, "-c",
+         "print(await mcp.one.add(1, 1), await mcp.two.add(2, 2))"],
+        capture_output=True, text=True, timeout=60)
+    assert (run_cli.returncode, run_cli.stdout) == (0, "2 4\n"), run_cli.stderr
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "cannot read the file"),
+        ("{not json", "not valid JSON"),
+        ('{"servers": {}}', 'expected {"mcpServers"'),
+        ('{"mcpServers": {"x": {"args": []}}}', "server 'x' has no \"command\""),
+        ('{"mcpServers": {"x": {"url": "http://localhost:1/mcp"}}}', "only stdio servers"),
+        ('{"mcpServers": {"x": {"command": "py", "args": "a b"}}}', "must be a list of strings"),
+    ],
+)
+def test_cli_mcp_config_refuses_a_bad_file_with_usage_status(tmp_path, content, message):
+    path = tmp_path / "mcp.json"
+    if content is not None:
+        path.write_text(content)
+    run_cli = subprocess.run([_cli(), "--mcp-config", str(path), "-c", "pass"],
+                             capture_output=True, text=True, timeout=60)
+    assert run_cli.returncode == 2
+    assert f"--mcp-config {path}" in run_cli.stderr
+    assert message in run_cli.stderr
+
+
+def test_cli_mcp_config_reports_a_server_that_fails_to_start(tmp_path):
+    config = _config(tmp_path, {"gone": {"command": "/nonexistent/mcp-server"}})
+    run_cli = subprocess.run([_cli(), "--mcp-config", config, "-c", "pass"],
+                             capture_output=True, text=True, timeout=60)
+    assert run_cli.returncode == 1
+    assert "MCP server 'gone'" in run_cli.stderr and "command not found" in run_cli.stderr
