@@ -16,6 +16,7 @@
 #include <string>
 
 #include "eryx/eryx.hpp"
+#include "mcp_config.h"
 #include "sandbox_setup.h"
 #include "serve.h"
 
@@ -89,6 +90,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> root_cert_files;
   std::vector<std::string> secret_args;
   std::vector<std::string> volume_specs;
+  std::vector<std::filesystem::path> mcp_configs;
   app.add_option("-c", command, "Python code to run");
   app.add_option("script", script, "Python file to run, or - for standard input");
   // Bounded so that no arithmetic on them overflows (a MiB count times 2^20 fits in 64 bits); an
@@ -125,6 +127,10 @@ int main(int argc, char** argv) {
                  "Show host path SRC (a directory or one file) to the code at DST; read-only "
                  "unless :rw (repeatable)")
       ->type_name("SRC:DST[:ro|:rw]");
+  app.add_option("--mcp-config", mcp_configs,
+                 "Start the MCP servers of this file ({\"mcpServers\": {NAME: {command, args, "
+                 "env}}}) and expose their tools as callbacks mcp.NAME.TOOL (repeatable)")
+      ->type_name("PATH");
   eryx::cli::ServeOptions serve_options;
   CLI::App* serve = eryx::cli::add_serve_command(app, serve_options);
   try {
@@ -204,6 +210,17 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
     options.volumes.push_back(std::move(*volume));
+  }
+  // Declared before the sandbox: the servers outlive every call to them, and end with main.
+  eryx::McpManager mcp;
+  try {
+    eryx::cli::add_mcp_servers(mcp_configs, mcp, options);
+  } catch (const eryx::InvalidArgumentError& e) {
+    std::cerr << "eryx: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const eryx::McpError& e) {
+    std::cerr << "eryx: " << e.what() << "\n";
+    return kExitFailure;
   }
   if (serve->parsed())
     return eryx::cli::run_serve(eryx::cli::SandboxSetup(std::move(options)), serve_options);

@@ -15,6 +15,7 @@ from eryx.errors import (
     ExecutionError,
     InitializationError,
     InvalidArgumentError,
+    MCPError,
     ResourceLimitError,
     TimeoutError,
 )
@@ -38,6 +39,7 @@ ResourceLimits = _eryx.ResourceLimits
 NetConfig = _eryx.NetConfig
 SandboxFactory = _eryx.SandboxFactory
 VfsStorage = _eryx.VfsStorage
+MCPManager = _eryx.MCPManager
 
 
 async def _execute_async(self, code):
@@ -79,6 +81,8 @@ __all__ = [
     "ExecutionError",
     "InitializationError",
     "InvalidArgumentError",
+    "MCPError",
+    "MCPManager",
     "NetConfig",
     "ResourceLimitError",
     "ResourceLimits",

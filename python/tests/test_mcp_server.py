@@ -13,6 +13,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from contextlib import asynccontextmanager, contextmanager
@@ -369,6 +370,26 @@ def test_sandbox_flags_apply_to_the_tools(cli, tmp_path):
     assert not read_error and read["result"] == "from the host"
     # Past the --max-memory-mb cap: MemoryError in the guest, or the host's resource-limit stop.
     assert hog_error and (hog["error"].get("type") == "MemoryError" or hog["error"]["kind"] == "resource_limit")
+
+
+def test_mcp_config_tools_are_callbacks_of_the_served_code(cli, tmp_path):
+    # eryx serve in the middle: its own clients' code calls another MCP server's tools.
+    tools_server = Path(__file__).parent / "mcp_servers" / "tools_server.py"
+    if not tools_server.exists():
+        _skip("python/tests/mcp_servers/tools_server.py (the --mcp-config tests' server) is missing")
+    config = tmp_path / "mcp.json"
+    config.write_text(json.dumps({"mcpServers": {"tools": {"command": sys.executable, "args": [str(tools_server)]}}}))
+
+    async def body():
+        async with stdio_session(cli, "--mcp-config", str(config)) as s:
+            fresh = await run_python(s, "result = await mcp.tools.add(2, 3)")
+            sid = await new_session(s)
+            kept = await session_run(s, sid, "result = await mcp.tools.echo(text='via session')")
+            return fresh, kept
+
+    (fresh_error, fresh), (kept_error, kept) = run(body)
+    assert not fresh_error and fresh["result"] == 5, fresh
+    assert not kept_error and kept["result"] == "via session", kept
 
 
 # ---------------------------------------------------------------------------------------------
