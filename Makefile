@@ -21,8 +21,9 @@ CLANG_CMAKE := -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19
 
 VENV       ?= .venv
 # trustme makes the test-time CA of the networking tests (python/tests/net_servers.py); mypy
-# checks the guide examples against the stubs (python/tests/test_docs_types.py).
-PY_TOOLS   := nanobind==3.1.0 scikit-build-core==1.1.2 pytest==9.2.0 trustme==1.2.1 mypy==2.4.1
+# checks the guide examples against the stubs (python/tests/test_docs_types.py); mcp is the official
+# MCP SDK: the MCP tests build real servers with it, and test_mcp_server.py is its client.
+PY_TOOLS   := nanobind==3.1.0 scikit-build-core==1.1.2 pytest==9.2.0 trustme==1.2.1 mypy==2.4.1 mcp==2.3.0
 
 all: build
 

@@ -18,7 +18,10 @@
 #include <unistd.h>
 
 #include "eryx/eryx.hpp"
+#include "mcp_config.h"
 #include "repl.h"
+#include "sandbox_setup.h"
+#include "serve.h"
 
 namespace {
 
@@ -90,6 +93,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> root_cert_files;
   std::vector<std::string> secret_args;
   std::vector<std::string> volume_specs;
+  std::vector<std::filesystem::path> mcp_configs;
   app.add_option("-c", command, "Python code to run");
   app.add_option("script", script, "Python file to run, or - for standard input");
   // Bounded so that no arithmetic on them overflows (a MiB count times 2^20 fits in 64 bits); an
@@ -126,6 +130,12 @@ int main(int argc, char** argv) {
                  "Show host path SRC (a directory or one file) to the code at DST; read-only "
                  "unless :rw (repeatable)")
       ->type_name("SRC:DST[:ro|:rw]");
+  app.add_option("--mcp-config", mcp_configs,
+                 "Start the MCP servers of this file ({\"mcpServers\": {NAME: {command, args, "
+                 "env}}}) and expose their tools as callbacks mcp.NAME.TOOL (repeatable)")
+      ->type_name("PATH");
+  eryx::cli::ServeOptions serve_options;
+  CLI::App* serve = eryx::cli::add_serve_command(app, serve_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -134,19 +144,23 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
+  if (serve->parsed() && (command || !script.empty())) {
+    std::cerr << "eryx serve: runs the code its MCP clients send; it takes no -c CODE or script\n";
+    return kExitUsage;
+  }
   // No code on a terminal: the REPL. No code from a pipe: the pipe is the script, as python does.
-  const bool repl = !command && script.empty() && isatty(STDIN_FILENO);
-  if (!command && script.empty() && !repl) script = "-";
-  if (!repl && command.has_value() == !script.empty()) {
+  const bool repl = !serve->parsed() && !command && script.empty() && isatty(STDIN_FILENO);
+  if (!serve->parsed() && !command && script.empty() && !repl) script = "-";
+  if (!serve->parsed() && !repl && command.has_value() == !script.empty()) {
     std::cerr << "eryx: give exactly one of -c CODE, a script path, or - for stdin\n" << app.help();
     return kExitUsage;
   }
 
   std::string code;
-  if (command) {
+  if (serve->parsed() || repl) {
+    // the server's clients send the code; the REPL reads its own lines
+  } else if (command) {
     code = *command;
-  } else if (repl) {
-    // the REPL reads its own lines
   } else if (std::string why; auto source = read_source(script, why)) {
     code = std::move(*source);
   } else {
@@ -204,6 +218,19 @@ int main(int argc, char** argv) {
     }
     options.volumes.push_back(std::move(*volume));
   }
+  // Declared before the sandbox: the servers outlive every call to them, and end with main.
+  eryx::McpManager mcp;
+  try {
+    eryx::cli::add_mcp_servers(mcp_configs, mcp, options);
+  } catch (const eryx::InvalidArgumentError& e) {
+    std::cerr << "eryx: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const eryx::McpError& e) {
+    std::cerr << "eryx: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  if (serve->parsed())
+    return eryx::cli::run_serve(eryx::cli::SandboxSetup(std::move(options)), serve_options);
   if (repl) return eryx::cli::run_repl(eryx::cli::SandboxSetup(std::move(options)));
   // Stream output as the guest writes it, so long-running scripts show progress.
   options.on_stdout = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };

@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ make pkg-config python3 xz-utils dpkg-dev
   clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 libclang-rt-19-dev wabt
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libssl-dev libre2-dev
-  libarchive-dev libedit-dev
+  libarchive-dev libedit-dev libcpp-httplib-dev
   python3-venv python3-dev ca-certificates openssl
 )
 missing=()

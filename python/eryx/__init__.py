@@ -15,6 +15,7 @@ from eryx.errors import (
     ExecutionError,
     InitializationError,
     InvalidArgumentError,
+    MCPError,
     ResourceLimitError,
     TimeoutError,
 )
@@ -40,6 +41,7 @@ ResourceLimits = _eryx.ResourceLimits
 NetConfig = _eryx.NetConfig
 SandboxFactory = _eryx.SandboxFactory
 VfsStorage = _eryx.VfsStorage
+MCPManager = _eryx.MCPManager
 
 
 async def _execute_async(self, code):
@@ -130,6 +132,8 @@ __all__ = [
     "ExecutionError",
     "InitializationError",
     "InvalidArgumentError",
+    "MCPError",
+    "MCPManager",
     "NetConfig",
     "ResourceLimitError",
     "ResourceLimits",

@@ -8,6 +8,7 @@ from eryx.errors import (
     ExecutionError as ExecutionError,
     InitializationError as InitializationError,
     InvalidArgumentError as InvalidArgumentError,
+    MCPError as MCPError,
     ResourceLimitError as ResourceLimitError,
     TimeoutError as TimeoutError,
 )
@@ -63,7 +64,40 @@ class CallbackRegistry:
         """Each callback as a dict {"name", "fn", "description", "schema"}."""
     def __contains__(self, name: object) -> bool: ...
 
-Callbacks = Union[CallbackRegistry, Sequence[CallbackDict]]
+class MCPTool(TypedDict):
+    server: str
+    name: str
+    callback_name: str
+    title: str
+    description: str
+    input_schema: dict[str, Any]
+    output_schema: Optional[dict[str, Any]]
+
+class MCPManager:
+    """MCP servers (stdio) whose tools sandboxed code calls as callbacks mcp.<server>.<tool>
+    (docs/guide/mcp.md). Pass it as callbacks=, alone or in a list with CallbackRegistry objects."""
+
+    def __init__(self) -> None: ...
+    def connect(
+        self,
+        name: str,
+        command: str,
+        args: Sequence[str] = [],
+        env: Mapping[str, str] = {},
+        timeout_secs: float = 30.0,
+    ) -> None: ...
+    def list_tools(self) -> list[MCPTool]: ...
+    @property
+    def servers(self) -> list[str]: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> "MCPManager": ...
+    def __exit__(self, *args: object) -> None: ...
+
+Callbacks = Union[
+    CallbackRegistry,
+    MCPManager,
+    Sequence[Union[CallbackDict, CallbackRegistry, MCPManager]],
+]
 # A host directory or file shown to the code (docs/guide/files.md):
 # (host_path, guest_path[, read_only=True[, max_bytes=1 GiB]]).
 Volume = Union[

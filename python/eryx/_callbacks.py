@@ -288,16 +288,25 @@ def _async_invoker(name, fn):
 
 def normalize(callbacks):
     """(name, description, schema_json, invoker, is_async) for each callback of a
-    CallbackRegistry or a list of dicts {"name", "fn", "description", "schema"}."""
+    CallbackRegistry or a list of dicts {"name", "fn", "description", "schema"} and registries."""
     import json
 
     if isinstance(callbacks, CallbackRegistry):
         entries = list(callbacks)
     elif isinstance(callbacks, (list, tuple)):
+        # Items are dicts or whole registries (callbacks=[registry, mcp_manager]: the MCP managers
+        # are taken out in C++, python/src/mcp.cpp).
         registry = CallbackRegistry()
+        registries = []
         for item in callbacks:
+            if isinstance(item, CallbackRegistry):
+                registries.append(item)
+                continue
             if not isinstance(item, dict) or "fn" not in item:
-                raise TypeError('each callback must be a dict with at least "fn" (and "name")')
+                raise TypeError(
+                    'each callback must be a dict with at least "fn" (and "name"), '
+                    "a CallbackRegistry or an MCPManager"
+                )
             unknown = set(item) - {"name", "fn", "description", "schema"}
             if unknown:
                 raise TypeError(f"unknown callback keys: {', '.join(sorted(unknown))}")
@@ -308,8 +317,13 @@ def normalize(callbacks):
                 schema=item.get("schema"),
             )
         entries = list(registry)
+        for item in registries:
+            entries.extend(item)
     else:
-        raise TypeError("callbacks must be an eryx.CallbackRegistry or a list of dicts")
+        raise TypeError(
+            "callbacks must be an eryx.CallbackRegistry, an eryx.MCPManager or a list of them "
+            "and of dicts"
+        )
     specs = []
     for entry in entries:
         name, fn = entry["name"], entry["fn"]

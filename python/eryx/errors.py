@@ -37,3 +37,8 @@ class CancelledError(EryxError):
 
 class InvalidArgumentError(EryxError, ValueError):
     """The host passed something invalid, e.g. code that is not valid Unicode."""
+
+
+class MCPError(EryxError):
+    """An MCP server could not be started, did not complete the handshake, or failed a request
+    (eryx.MCPManager)."""

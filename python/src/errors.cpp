@@ -1,6 +1,7 @@
 // C++ errors become the Python exception classes of eryx.errors (defined in Python so that
 // TimeoutError can also subclass the built-in TimeoutError).
 #include "bindings.h"
+#include "eryx/mcp.hpp"
 
 namespace eryx::python {
 namespace {
@@ -34,6 +35,8 @@ void init_errors(nb::module_&) {
       raise("CancelledError", e);
     } catch (const InvalidArgumentError& e) {
       raise("InvalidArgumentError", e);
+    } catch (const McpError& e) {
+      raise("MCPError", e);
     } catch (const VfsError& e) {
       // A file operation on VfsStorage: OSError(errno, message, path), which Python turns into
       // FileNotFoundError, IsADirectoryError, ... by the errno.

@@ -1,6 +1,7 @@
 #include "execution.h"
 
 #include "callbacks.h"
+#include "mcp.h"
 
 namespace eryx::python {
 
@@ -15,9 +16,13 @@ PyOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object
           (std::string(name) + " must be a callable taking a str, or None").c_str());
     }
   }
-  nb::object specs = callbacks.is_none()
-                         ? nb::none()
-                         : nb::module_::import_("eryx._callbacks").attr("normalize")(callbacks);
+  // MCP managers' callbacks are C++ handlers: added to the registry below, not normalized.
+  std::vector<const McpManager*> mcp_managers;
+  nb::object python_callbacks = take_mcp_managers(callbacks, mcp_managers);
+  nb::object specs =
+      python_callbacks.is_none()
+          ? nb::none()
+          : nb::module_::import_("eryx._callbacks").attr("normalize")(python_callbacks);
   PyOptions built;
   built.refs = std::make_shared<PythonRefs>(nb::make_tuple(on_stdout, on_stderr, specs));
   SandboxOptions& options = built.options;
@@ -26,6 +31,7 @@ PyOptions make_options(const std::optional<PyResourceLimits>& limits, nb::object
   options.on_stdout = make_output_handler(built.refs, 0);
   options.on_stderr = make_output_handler(built.refs, 1);
   options.callbacks = make_registry(built.refs, 2);
+  for (const McpManager* manager : mcp_managers) manager->add_callbacks(options.callbacks);
   if (network != nullptr) options.network = network->core;
   apply_secrets(options, secrets);
   options.volumes = parse_volumes(volumes);
