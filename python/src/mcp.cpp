@@ -58,7 +58,7 @@ void init_mcp(nb::module_& m) {
       m, "MCPManager",
       "MCP servers (stdio) whose tools sandboxed code calls as callbacks mcp.<server>.<tool>.\n"
       "Pass the manager as callbacks= (alone, or in a list with CallbackRegistry objects).")
-      .def(nb::init<>())
+      .def(nb::init<>(), "A manager with no servers; connect() starts them.")
       .def(
           "connect",
           [](McpManager& self, const std::string& name, const std::string& command,
