@@ -16,6 +16,7 @@ NB_MODULE(_eryx, m) {
   eryx::python::init_session(m);
   eryx::python::init_factory(m);
   eryx::python::init_callbacks(m);
+  eryx::python::init_cli(m);
   m.def("_shutdown", &eryx::python::shutdown_gate_close,
         "atexit hook: stops threads from entering Python before the interpreter finalizes.");
   m.def(
