@@ -85,11 +85,11 @@ int main(const std::string& program, std::vector<std::string> args) {
   }
 
   if (version) {
-    std::cout << version_text();
     try {
-      std::cout << " (guest Python " << guest_python_version() << ")\n";
+      const std::string guest = guest_python_version();
+      std::cout << version_text() << " (guest Python " << guest << ")\n";
     } catch (const std::exception& e) {
-      std::cout << "\n" << std::flush;
+      std::cout << version_text() << "\n" << std::flush;
       std::cerr << program << ": the guest cannot start: " << without_prefix(e.what()) << "\n";
       return kExitFailure;
     }

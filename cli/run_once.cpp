@@ -97,9 +97,10 @@ int run_program(const SandboxSetup& setup, const Program& program, bool json) {
       append_capped(outcome.stderr_text, s, cap);
     };
   } else {
-    // Streamed as the guest writes, so long-running scripts show progress. Standard output is
-    // buffered as python's is (flushed at the end, and per line on a terminal).
-    sinks.on_stdout = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
+    // Streamed as the guest writes, so long-running scripts show progress. The guest buffers its
+    // own sys.stdout; what reaches the host was flushed there (a full buffer, print(flush=True)),
+    // so it goes on at once.
+    sinks.on_stdout = [](std::string_view s) { write_to(stdout, s); };
     sinks.on_stderr = [](std::string_view s) { write_to(stderr, s); };
   }
 

@@ -55,22 +55,27 @@ void add_sandbox_flags(CLI::App& app, SandboxFlags& flags) {
   flags.max_memory_mb = defaults.max_memory_bytes.value_or(0) / kMiB;
   // Bounded so that no arithmetic on them overflows (a MiB count times 2^20 fits in 64 bits); an
   // empty value is not 0.
+  // Validators without a description: --help shows the type name and the default only.
+  auto quiet = [](CLI::Validator validator) { return validator.description(""); };
   const CLI::Validator non_empty(
       [](std::string& value) { return value.empty() ? std::string("a number is required") : ""; },
       "", "NonEmpty");
   app.add_option("--timeout-ms", flags.timeout_ms, "Execution timeout in milliseconds (0: none)")
       ->check(non_empty)
-      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 62))
+      ->check(quiet(CLI::Range(uint64_t{0}, uint64_t{1} << 62)))
+      ->type_name("MS")
       ->capture_default_str();
   app.add_option("--max-memory-mb", flags.max_memory_mb, "Guest memory limit in MiB (0: none)")
       ->check(non_empty)
-      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40))
+      ->check(quiet(CLI::Range(uint64_t{0}, uint64_t{1} << 40)))
+      ->type_name("MIB")
       ->capture_default_str();
   app.add_option("--max-fuel", flags.max_fuel,
                  "Deterministic instruction budget (Wasmtime fuel; runs on the slower metering "
                  "engine); 0: none")
       ->check(non_empty)
-      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 62))
+      ->check(quiet(CLI::Range(uint64_t{0}, uint64_t{1} << 62)))
+      ->type_name("N")
       ->capture_default_str();
   app.add_flag("--net", flags.net,
                "Allow network access: public internet by default (private and loopback networks "
@@ -83,7 +88,7 @@ void add_sandbox_flags(CLI::App& app, SandboxFlags& flags) {
                "Also allow localhost, 127.0.0.0/8 and ::1 (implies --net)");
   app.add_option("--root-cert", flags.root_cert_files,
                  "Trust this root certificate (PEM or DER file; repeatable; implies --net)")
-      ->check(CLI::ExistingFile)
+      ->check(quiet(CLI::ExistingFile))
       ->type_name("FILE");
   app.add_option("-e,--secret", flags.secrets,
                  "A secret: os.environ[NAME] holds a placeholder that becomes VALUE (or the "
@@ -97,7 +102,7 @@ void add_sandbox_flags(CLI::App& app, SandboxFlags& flags) {
   app.add_option("--package", flags.packages,
                  "A pure-Python package the code can import: a wheel (.whl), a .tar.gz/.tgz "
                  "site-packages archive or a directory (repeatable)")
-      ->check(CLI::ExistingPath)
+      ->check(quiet(CLI::ExistingPath))
       ->type_name("PATH");
   app.add_option("--import", flags.imports,
                  "Import MOD once, before the code runs: sandboxes start from a factory with it "
@@ -105,12 +110,12 @@ void add_sandbox_flags(CLI::App& app, SandboxFlags& flags) {
       ->type_name("MOD");
   app.add_option("--factory", flags.factory_file,
                  "Start from a factory saved by SandboxFactory.save (its imports and packages)")
-      ->check(CLI::ExistingFile)
+      ->check(quiet(CLI::ExistingFile))
       ->type_name("FILE");
   app.add_option("--mcp-config", flags.mcp_configs,
                  "MCP servers whose tools the code can call, in the {\"mcpServers\": {...}} "
                  "format (repeatable)")
-      ->check(CLI::ExistingFile)
+      ->check(quiet(CLI::ExistingFile))
       ->type_name("PATH");
 }
 
