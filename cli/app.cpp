@@ -77,8 +77,12 @@ int main(const std::string& program, std::vector<std::string> args) {
     return kExitUsage;
   }
   std::vector<std::string> rest = app.remaining();
+  // "--" ends the options: before a script it is dropped; after -c CODE it stays in sys.argv, as
+  // python keeps it.
+  const bool options_ended = !rest.empty() && rest.front() == "--";
+  if (options_ended && !command) rest.erase(rest.begin());
   // prefix_command() leaves unknown options in `rest` too: before the script they are errors.
-  if (!rest.empty() && rest.front().size() > 1 && rest.front().front() == '-') {
+  if (!options_ended && !rest.empty() && rest.front().size() > 1 && rest.front().front() == '-') {
     std::cerr << program << ": unknown option " << rest.front()
               << "\nRun with --help for more information.\n";
     return kExitUsage;

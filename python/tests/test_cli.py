@@ -95,6 +95,15 @@ def test_dash_c_gives_sys_argv_starting_with_dash_c(eryx_cli):
     assert (proc.returncode, text(proc.stdout)) == (0, "['-c', 'x', 'y']\n"), proc.stderr
 
 
+def test_double_dash_ends_the_options(eryx_cli, tmp_path):
+    script = tmp_path / "args.py"
+    script.write_text("import sys\nprint(sys.argv)\n")
+    proc = eryx_cli("--", str(script), "-x")
+    assert (proc.returncode, text(proc.stdout)) == (0, repr([str(script), "-x"]) + "\n"), proc.stderr
+    proc = eryx_cli("-c", "import sys\nprint(sys.argv)", "--", "-x")
+    assert (proc.returncode, text(proc.stdout)) == (0, "['-c', '--', '-x']\n"), proc.stderr
+
+
 def test_stdin_gives_sys_argv_dash(eryx_cli):
     proc = eryx_cli("-", input=b"import sys\nprint(sys.argv)\n")
     assert (proc.returncode, text(proc.stdout)) == (0, "['-']\n"), proc.stderr
