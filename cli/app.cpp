@@ -130,7 +130,7 @@ int main(const std::string& program, std::vector<std::string> args) {
     return kExitUsage;
   } catch (const std::exception& e) {
     // Setting the sandboxes up failed (an --import that raises, a factory file of another build).
-    std::cerr << program << ": " << without_prefix(e.what()) << "\n";
+    std::cerr << program << ": " << without_prefix(in_flag_terms(e.what())) << "\n";
     return kExitFailure;
   }
 }

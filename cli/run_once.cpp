@@ -106,6 +106,10 @@ int run_program(const SandboxSetup& setup, const Program& program, bool json) {
 
   // Printed (streamed mode) or reported (--json) at the end.
   auto fail = [&](int exit_code, RunFailure failure, std::string printed) {
+    if (failure.type.empty()) {  // a host error: its message may name an API option
+      failure.message = in_flag_terms(std::move(failure.message));
+      printed = failure.message;
+    }
     outcome.exit_code = exit_code;
     outcome.error = std::move(failure);
     if (!json && !printed.empty()) {

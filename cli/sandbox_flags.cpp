@@ -47,7 +47,32 @@ void add_secret(SecretMap& secrets, const std::string& arg) {
   }
 }
 
+// Replaces every `from` in `text` by `to`.
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+}
+
+// Replaces "NetConfig.<field>[<n>]" by `flag`.
+void replace_indexed(std::string& text, std::string_view field, std::string_view flag) {
+  const std::string prefix = "NetConfig." + std::string(field) + "[";
+  for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at)) {
+    size_t close = text.find(']', at + prefix.size());
+    if (close == std::string::npos) break;
+    text.replace(at, close + 1 - at, flag);
+  }
+}
+
 }  // namespace
+
+std::string in_flag_terms(std::string message) {
+  replace_indexed(message, "allowed_hosts", "--allow-host");
+  replace_indexed(message, "root_certs", "--root-cert");
+  replace_all(message, "max_memory_bytes", "--max-memory-mb");
+  replace_all(message, "execution_timeout_ms", "--timeout-ms");
+  replace_all(message, "max_fuel", "--max-fuel");
+  return message;
+}
 
 void add_sandbox_flags(CLI::App& app, SandboxFlags& flags) {
   const ResourceLimits defaults;
@@ -159,6 +184,13 @@ SandboxSetup make_setup(const SandboxFlags& flags) {
         "--import cannot be combined with --factory: build the factory with those imports "
         "(SandboxFactory(imports=[...]).save(FILE))");
   }
+  // Everything a sandbox checks when it is made (host patterns, certificates, volumes, packages,
+  // secrets) is checked now, once, so every mode fails at start-up with the flag's name.
+  try {
+    Sandbox probe(options);
+  } catch (const InvalidArgumentError& e) {
+    throw UsageError(in_flag_terms(e.what()));
+  }
   std::optional<std::filesystem::path> factory_file;
   if (flags.factory_file) factory_file = *flags.factory_file;
   try {
@@ -169,7 +201,7 @@ SandboxSetup make_setup(const SandboxFlags& flags) {
     return setup;
   } catch (const InvalidArgumentError& e) {
     // A bad package, volume, host pattern or import name: the user's input.
-    throw UsageError(e.what());
+    throw UsageError(in_flag_terms(e.what()));
   }
 }
 

@@ -41,6 +41,10 @@ struct SandboxFlags {
 // Adds every sandbox flag to `app`, bound to `flags` (which must outlive the parse).
 void add_sandbox_flags(CLI::App& app, SandboxFlags& flags);
 
+// An eryx API message in the command line's terms: the options it names become the flags that set
+// them ("max_memory_bytes" -> "--max-memory-mb", "NetConfig.allowed_hosts[0]" -> "--allow-host").
+std::string in_flag_terms(std::string message);
+
 // The sandboxes the flags describe. Throws UsageError for a bad value (naming the flag), and eryx
 // errors from building a factory (--import: InitializationError when an import fails).
 SandboxSetup make_setup(const SandboxFlags& flags);

@@ -229,6 +229,12 @@ def test_messages_name_the_flag_not_the_api_field(eryx_cli):
     assert "--max-memory-mb" in text(proc.stderr) and "max_memory_bytes" not in text(proc.stderr)
 
 
+def test_a_memory_limit_below_the_interpreter_names_the_flag(eryx_cli):
+    proc = eryx_cli("--max-memory-mb", "10", "-c", "pass")
+    assert proc.returncode == 1
+    assert "--max-memory-mb" in text(proc.stderr) and "max_memory_bytes" not in text(proc.stderr)
+
+
 # ---- network -----------------------------------------------------------------------------------
 
 CONNECT = """
@@ -277,6 +283,19 @@ def test_root_cert_lets_the_code_trust_a_test_ca(eryx_cli, pki, https_server, tm
     assert (proc.returncode, proc.stdout) == (0, b"200\n"), proc.stderr
     proc = eryx_cli("--allow-localhost", "-c", code)
     assert proc.returncode == 1 and "CERTIFICATE_VERIFY_FAILED" in text(proc.stderr)
+
+
+def test_a_bad_host_pattern_is_a_usage_error_naming_the_flag(eryx_cli):
+    proc = eryx_cli("--allow-host", "bad pattern!", "-c", "pass")
+    assert proc.returncode == 2 and "--allow-host" in text(proc.stderr), proc.stderr
+    assert "NetConfig" not in text(proc.stderr)
+
+
+def test_a_root_cert_that_is_not_a_certificate_is_a_usage_error(eryx_cli, tmp_path):
+    path = tmp_path / "not.pem"
+    path.write_text("hello")
+    proc = eryx_cli("--root-cert", str(path), "-c", "pass")
+    assert proc.returncode == 2 and "--root-cert" in text(proc.stderr), proc.stderr
 
 
 def test_a_missing_root_cert_is_a_usage_error_naming_the_flag(eryx_cli, tmp_path):
