@@ -23,7 +23,10 @@ struct OutputSinks {
 class SandboxSetup {
  public:
   // `options` holds what the flags set (limits, network, secrets, volumes, packages, callbacks);
-  // `imports` (--import) and `factory_file` (--factory) make sandboxes start from a factory.
+  // `imports` (--import) and `factory_file` (--factory) make sandboxes start from a factory, built
+  // (with the imports and options.packages) or loaded here, once. Throws InvalidArgumentError (a
+  // bad import name or package), InitializationError (an import failed), Error (a factory file
+  // that is corrupt or of another eryx build); messages name the flag.
   explicit SandboxSetup(SandboxOptions options, std::vector<std::string> imports = {},
                         std::optional<std::filesystem::path> factory_file = {});
 
@@ -36,12 +39,20 @@ class SandboxSetup {
 
   const SandboxOptions& options() const { return options_; }
 
+  // --mcp-config files (loaded by the MCP client, src/mcp/client).
+  const std::vector<std::filesystem::path>& mcp_configs() const { return mcp_configs_; }
+  void set_mcp_configs(std::vector<std::filesystem::path> paths) {
+    mcp_configs_ = std::move(paths);
+  }
+
  private:
   SandboxOptions with_sinks(const OutputSinks& sinks) const;
 
   SandboxOptions options_;
   std::vector<std::string> imports_;
   std::optional<std::filesystem::path> factory_file_;
+  std::optional<SandboxFactory> factory_;  // from imports_ or factory_file_
+  std::vector<std::filesystem::path> mcp_configs_;
 };
 
 }  // namespace eryx::cli

@@ -1,8 +1,9 @@
 /*
  * eryx guest glue: the WASI reactor's exports over CPython's embedding API.
- * Implements docs/guest-abi.md (version 2).
+ * Implements docs/guest-abi.md (version 4).
  *
- * Exports: eryx_init, eryx_alloc, eryx_free, eryx_execute, eryx_capture_result, eryx_clear_state,
+ * Exports: eryx_init, eryx_alloc, eryx_free, eryx_set_filename, eryx_execute, eryx_capture_result,
+ * eryx_clear_state,
  * eryx_reseed, eryx_snapshot_state, eryx_restore_state (eryx_install_callbacks is in
  * eryx_callbacks.c, eryx_freeze_heap in eryx_heap.c), plus memory and _initialize from the
  * toolchain. Imports: eryx.report_exception, eryx.report_result (and the callback imports,
@@ -279,10 +280,10 @@ static void flush_std_streams(void) {
   PyErr_SetRaisedException(exc);
 }
 
-/* linecache.cache["<exec>"] = (len(src), None, src.splitlines(True), "<exec>"), so tracebacks show
- * the user's lines. mtime None keeps linecache.checkcache() from evicting it. Errors are cleared.
- */
-static void register_source(PyObject* src) {
+/* linecache.cache[filename] = (len(src), None, src.splitlines(True), filename), so tracebacks
+ * show the user's lines. mtime None keeps linecache.checkcache() from evicting it. Errors are
+ * cleared. */
+static void register_source(PyObject* src, PyObject* filename) {
   PyObject *linecache = NULL, *cache = NULL, *lines = NULL, *entry = NULL, *key = NULL;
   linecache = loaded_module(&name_linecache, "linecache");
   if (!linecache) goto done;
@@ -291,8 +292,7 @@ static void register_source(PyObject* src) {
   if (!cache) goto done;
   lines = PyUnicode_Splitlines(src, 1);
   if (!lines) goto done;
-  key = cached_name(&name_exec_filename, ERYX_FILENAME); /* borrowed */
-  if (!key) goto done;
+  key = filename; /* borrowed */
   entry = Py_BuildValue("(nOOO)", PyUnicode_GET_LENGTH(src), Py_None, lines, key);
   if (entry) (void)PyObject_SetItem(cache, key, entry);
 done:
@@ -462,6 +462,26 @@ static int is_clean_exit(PyObject* exc) {
 
 static PyObject* builtin_compile; /* builtins.compile, looked up once */
 
+/* The name the next eryx_execute compiles its code under (a script's path for its tracebacks), set
+ * by eryx_set_filename for that one execution only; NULL: ERYX_FILENAME. Owned. */
+static PyObject* next_filename;
+
+ERYX_EXPORT("eryx_set_filename") int32_t eryx_set_filename(const char* name, size_t name_len) {
+  if (!Py_IsInitialized() || name_len > (size_t)PY_SSIZE_T_MAX ||
+      (name == NULL && name_len != 0)) {
+    fd2("eryx_set_filename: bad name buffer", NULL);
+    return ERYX_EXEC_INTERNAL;
+  }
+  PyObject* filename = PyUnicode_DecodeUTF8(name ? name : "", (Py_ssize_t)name_len, "strict");
+  if (!filename) {
+    PyErr_Clear();
+    fd2("eryx_set_filename: the name is not UTF-8", NULL);
+    return ERYX_EXEC_INTERNAL;
+  }
+  Py_XSETREF(next_filename, filename);
+  return ERYX_EXEC_OK;
+}
+
 ERYX_EXPORT("eryx_execute") int32_t eryx_execute(const char* code, size_t code_len) {
   if (!Py_IsInitialized()) {
     fd2("eryx_execute called before a successful eryx_init", NULL);
@@ -475,6 +495,10 @@ ERYX_EXPORT("eryx_execute") int32_t eryx_execute(const char* code, size_t code_l
 
   int32_t status = ERYX_EXEC_OK;
   PyObject *src = NULL, *compiled = NULL, *result = NULL, *exc = NULL;
+  /* Taken now, so a name set for this execution never leaks into the next one. */
+  PyObject* filename = next_filename;
+  next_filename = NULL;
+  if (!filename) filename = Py_XNewRef(cached_name(&name_exec_filename, ERYX_FILENAME));
 
   PyObject* main = main_module();                           /* borrowed */
   PyObject* globals = main ? PyModule_GetDict(main) : NULL; /* borrowed */
@@ -493,10 +517,10 @@ ERYX_EXPORT("eryx_execute") int32_t eryx_execute(const char* code, size_t code_l
     goto out;
   }
 
-  src = PyUnicode_DecodeUTF8(code ? code : "", (Py_ssize_t)code_len, "strict");
+  src = filename ? PyUnicode_DecodeUTF8(code ? code : "", (Py_ssize_t)code_len, "strict") : NULL;
   if (src) {
-    register_source(src);
-    compiled = PyObject_CallFunction(builtin_compile, "Ossii", src, ERYX_FILENAME, "exec",
+    register_source(src, filename);
+    compiled = PyObject_CallFunction(builtin_compile, "OOsii", src, filename, "exec",
                                      PyCF_ALLOW_TOP_LEVEL_AWAIT, 1);
   }
   if (compiled) result = PyEval_EvalCode(compiled, globals, globals);
@@ -529,6 +553,7 @@ out:
   Py_XDECREF(result);
   Py_XDECREF(compiled);
   Py_XDECREF(src);
+  Py_XDECREF(filename);
   Py_XDECREF(exc); /* drops the traceback and its frames */
   flush_std_streams();
   PyErr_Clear();

@@ -16,6 +16,7 @@
 #include "eryx/options.hpp"
 #include "eryx/runtime.hpp"
 #include "eryx/sandbox.hpp"
+#include "eryx/session.hpp"
 
 namespace eryx {
 
@@ -55,6 +56,10 @@ class SandboxFactory {
 
   // A Sandbox whose every execution starts from the factory's state.
   Sandbox create_sandbox(SandboxOptions options = {}) const;
+
+  // A Session whose interpreter starts from the factory's state, and starts from it again after
+  // reset() or a hard stop. Throws as the Session constructor.
+  Session create_session(SandboxOptions options = {}) const;
 
   // Bytes of state the factory holds (memory pages and package files).
   size_t size_bytes() const;

@@ -90,6 +90,14 @@ struct SandboxOptions {
   std::vector<Volume> volumes;
 };
 
+// Options of one execution (the execute overloads of Sandbox and Session).
+struct ExecuteOptions {
+  // The name the code is compiled under: tracebacks (and linecache) show it in place of "<exec>",
+  // as a script runner shows the script's path. UTF-8 without NUL bytes (InvalidArgumentError
+  // otherwise); empty: "<exec>".
+  std::string filename;
+};
+
 // Where the runtime finds the guest artefacts. The defaults point at the build tree; an
 // installation passes its own directory.
 struct RuntimeOptions {

@@ -33,6 +33,9 @@ class Sandbox {
   // with a NUL byte or invalid UTF-8), CancelledError (`cancel` was cancelled), Error (anything
   // else).
   ExecuteResult execute(std::string_view code, const CancellationToken& cancel = {}) const;
+  // The same with per-execution options (e.g. the filename tracebacks show).
+  ExecuteResult execute(std::string_view code, const ExecuteOptions& execute_options,
+                        const CancellationToken& cancel = {}) const;
 
   const SandboxOptions& options() const { return *options_; }
 

@@ -33,6 +33,9 @@ class Session {
   // the state intact. When the host stops an execution (timeout, cancellation, fuel, a trap) the
   // interpreter is torn mid-way: the next execute starts over from a fresh interpreter.
   ExecuteResult execute(std::string_view code, const CancellationToken& cancel = {});
+  // The same with per-execution options (e.g. the filename tracebacks show).
+  ExecuteResult execute(std::string_view code, const ExecuteOptions& execute_options,
+                        const CancellationToken& cancel = {});
 
   // Replaces the interpreter with a fresh one. Shared storage (options.vfs) is not the
   // interpreter's: it stays mounted, files and all.
@@ -82,6 +85,7 @@ class Session {
   void set_execution_timeout_ms(std::optional<uint64_t> timeout_ms);
 
  private:
+  friend class SandboxFactory;  // create_session
   explicit Session(std::unique_ptr<detail::SessionCore> core);
   std::unique_ptr<detail::SessionCore> core_;
 };

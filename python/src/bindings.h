@@ -25,6 +25,7 @@ void init_vfs_storage(nb::module_& m);
 void init_factory(nb::module_& m);
 void init_callbacks(nb::module_& m);
 void init_mcp(nb::module_& m);
+void init_cli(nb::module_& m);
 
 // Decodes guest output for Python; bytes that are not UTF-8 (os.write of raw bytes) become U+FFFD.
 nb::str to_str(std::string_view text);

@@ -18,6 +18,7 @@ NB_MODULE(_eryx, m) {
   eryx::python::init_factory(m);
   eryx::python::init_callbacks(m);
   eryx::python::init_mcp(m);
+  eryx::python::init_cli(m);
   // eryx/__init__.py wraps these constructors so that a bad keyword is named as Python names it.
   // nanobind constructs its types through a vectorcall that calls the bound __init__ directly;
   // without it, construction goes through type.__call__ and finds the wrapper (as for subclasses).

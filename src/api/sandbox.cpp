@@ -2,8 +2,8 @@
 
 #include "api/code_validation.h"
 #include "api/factory_data.h"
-#include "api/sandbox_services.h"
 #include "api/mounts.h"
+#include "api/sandbox_services.h"
 #include "engine/runtime_core.h"
 
 namespace eryx {
@@ -25,11 +25,16 @@ Sandbox::Sandbox(SandboxOptions options, std::shared_ptr<Runtime> runtime,
 }
 
 ExecuteResult Sandbox::execute(std::string_view code, const CancellationToken& cancel) const {
+  return execute(code, ExecuteOptions{}, cancel);
+}
+
+ExecuteResult Sandbox::execute(std::string_view code, const ExecuteOptions& execute_options,
+                               const CancellationToken& cancel) const {
   detail::validate_code(code);
-  return runtime_->core().execute_fresh(code, *options_, cancel.state(),
-                                        factory_ ? &factory_->image : nullptr, services_->network,
-                                        services_->secrets,
-                                        *mounts_, services_->packages.get());
+  detail::validate_name(execute_options.filename, "filename");
+  return runtime_->core().execute_fresh(
+      code, *options_, cancel.state(), factory_ ? &factory_->image : nullptr, services_->network,
+      services_->secrets, *mounts_, services_->packages.get(), execute_options.filename);
 }
 
 }  // namespace eryx

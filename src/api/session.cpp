@@ -6,8 +6,9 @@
 #include <utility>
 
 #include "api/code_validation.h"
-#include "api/sandbox_services.h"
+#include "api/factory_data.h"
 #include "api/mounts.h"
+#include "api/sandbox_services.h"
 #include "engine/execution.h"
 #include "engine/guest_call.h"
 #include "engine/guest_module.h"
@@ -15,6 +16,7 @@
 #include "engine/runtime_core.h"
 #include "engine/session_image.h"
 #include "eryx/errors.hpp"
+#include "eryx/factory.hpp"
 
 namespace eryx {
 namespace detail {
@@ -22,8 +24,11 @@ namespace detail {
 // The live interpreter of a Session and the lock that serialises its executions.
 class SessionCore {
  public:
-  SessionCore(SandboxOptions options, std::shared_ptr<Runtime> runtime)
+  // `factory` (may be null): every fresh interpreter of the session starts from its state.
+  SessionCore(SandboxOptions options, std::shared_ptr<Runtime> runtime,
+              std::shared_ptr<const FactoryData> factory = nullptr)
       : runtime_(std::move(runtime)),
+        factory_(std::move(factory)),
         options_(std::move(options)),
         variant_(runtime_->core().variant_for(options_.limits)),
         services_(SandboxServices::compile(options_)),
@@ -33,8 +38,10 @@ class SessionCore {
     start_fresh();
   }
 
-  ExecuteResult execute(std::string_view code, const CancellationToken& cancel) {
+  ExecuteResult execute(std::string_view code, const CancellationToken& cancel,
+                        std::string_view filename) {
     validate_code(code);
+    validate_name(filename, "filename");
     auto lock = acquire();
     if (!instance_) start_fresh();
     ++execution_count_;
@@ -51,7 +58,8 @@ class SessionCore {
                                     .reseed = reseed,
                                     .callbacks_running = &callbacks_running_,
                                     .network = services_->network,
-                                    .secrets = services_->secrets});
+                                    .secrets = services_->secrets,
+                                    .filename = filename});
     } catch (const ExecutionError&) {
       throw;  // a Python exception leaves the interpreter intact
     } catch (...) {
@@ -72,6 +80,7 @@ class SessionCore {
     auto image = instance_->capture({});
     auto child =
         std::unique_ptr<SessionCore>(new SessionCore(options_, runtime_, variant_, services_));
+    child->factory_ = factory_;
     child->instance_ =
         variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes});
     child->instance_->restore(image);
@@ -229,11 +238,14 @@ class SessionCore {
   }
 
   void start_fresh() {
-    auto instance = variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes},
-                                            nullptr, services_->packages.get());
+    auto instance =
+        variant_.fresh_instance({.max_memory_bytes = options_.limits.max_memory_bytes},
+                                factory_ ? &factory_->image : nullptr, services_->packages.get());
     engine::add_mounts(*instance, mounts_);
     instance_ = std::move(instance);
     execution_count_ = 0;
+    // A factory's state is shared by all its sessions: each must not repeat the others' randoms.
+    if (factory_) reseed_pending_ = true;
     if (services_->packages) {
       try {
         engine::run_guest_call(*instance_, variant_.ticker(),
@@ -246,7 +258,8 @@ class SessionCore {
     }
   }
 
-  std::shared_ptr<Runtime> runtime_;  // keeps the engine variant alive
+  std::shared_ptr<Runtime> runtime_;            // keeps the engine variant alive
+  std::shared_ptr<const FactoryData> factory_;  // null: the runtime's fresh interpreter
   SandboxOptions options_;
   const engine::EngineVariant& variant_;
   std::shared_ptr<const SandboxServices> services_;  // network, secrets (a fork shares them)
@@ -267,6 +280,11 @@ Session::Session(SandboxOptions options, std::shared_ptr<Runtime> runtime)
     : core_(std::make_unique<detail::SessionCore>(
           std::move(options), runtime ? std::move(runtime) : Runtime::shared())) {}
 Session::Session(std::unique_ptr<detail::SessionCore> core) : core_(std::move(core)) {}
+
+// Here rather than in factory.cpp: it builds a SessionCore, which only this file knows.
+Session SandboxFactory::create_session(SandboxOptions options) const {
+  return Session(std::make_unique<detail::SessionCore>(std::move(options), runtime_, data_));
+}
 Session::~Session() = default;
 Session Session::fork() { return Session(core_->fork()); }
 std::string Session::snapshot() const { return core_->snapshot(); }
@@ -279,7 +297,11 @@ Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;
 
 ExecuteResult Session::execute(std::string_view code, const CancellationToken& cancel) {
-  return core_->execute(code, cancel);
+  return core_->execute(code, cancel, {});
+}
+ExecuteResult Session::execute(std::string_view code, const ExecuteOptions& execute_options,
+                               const CancellationToken& cancel) {
+  return core_->execute(code, cancel, execute_options.filename);
 }
 void Session::reset() { core_->reset(); }
 void Session::clear_state(const CancellationToken& cancel) { core_->clear_state(cancel); }

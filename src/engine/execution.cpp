@@ -122,7 +122,7 @@ ExecuteResult run_execution(GuestInstance& instance, std::string_view code,
         if (secrets) instance.install_environment(secrets, secrets->environment_code());
         if (!registry->entries.empty())
           instance.install_callbacks(registry.get(), registry->catalog_json);
-        auto status = instance.execute(code);
+        auto status = instance.execute(code, context.filename);
         result.stats.callback_invocations = broker.invocations();
         // Files leave the sandbox only between executions (the host reads them, or a snapshot
         // carries them), so they are scrubbed once the code is done with them.

@@ -33,6 +33,8 @@ struct ExecutionContext {
   // Put the sandbox's packages on sys.path first (engine/guest_packages.h): a fresh interpreter
   // whose filesystem holds them.
   bool activate_packages = false;
+  // The name the code is compiled under (tracebacks); empty: "<exec>".
+  std::string_view filename = {};
 };
 
 // Adds the mounts (shared storage, volumes) to a fresh instance's WASI context; the guest lists

@@ -293,8 +293,12 @@ void GuestInstance::restore_state(std::string_view blob) {
   }
 }
 
-ExecStatus GuestInstance::execute(std::string_view code) {
+ExecStatus GuestInstance::execute(std::string_view code, std::string_view filename) {
   state_->exception.reset();
+  if (!filename.empty() &&
+      call_with_text("eryx_set_filename", filename, "setting the filename") != ERYX_EXEC_OK) {
+    throw Error("eryx: the guest refused the filename");
+  }
   // KeyboardInterrupt may be raised only while the user's code runs (not in the glue around it).
   state_->accept_interrupts = true;
   struct Refuse {

@@ -42,9 +42,10 @@ class GuestInstance {
   // Throws InitializationError.
   void initialize();
 
-  // Runs `code` in the interpreter. Throws TimeoutError, CancelledError, ResourceLimitError or
-  // Error when the guest traps; returns the status otherwise.
-  ExecStatus execute(std::string_view code);
+  // Runs `code` in the interpreter, compiled under `filename` (empty: the guest's "<exec>").
+  // Throws TimeoutError, CancelledError, ResourceLimitError or Error when the guest traps (or
+  // does not take the filename); returns the status otherwise.
+  ExecStatus execute(std::string_view code, std::string_view filename = {});
 
   // Calls an export of type () -> i32 and returns its result or trap as is (for tests and tools).
   wasmtime::TrapResult<int32_t> call_export_i32(std::string_view name);

@@ -56,7 +56,8 @@ ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOpt
                                          std::shared_ptr<const net::SandboxNetwork> network,
                                          std::shared_ptr<const secrets::SandboxSecrets> secrets,
                                          const std::vector<wasi::MountPoint>& mounts,
-                                         const packages::PackageSet* packages) const {
+                                         const packages::PackageSet* packages,
+                                         std::string_view filename) const {
   const auto& variant = variant_for(options.limits);
   auto instance = variant.fresh_instance({.max_memory_bytes = options.limits.max_memory_bytes},
                                          factory, packages);
@@ -68,7 +69,8 @@ ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOpt
                                 .reseed = factory != nullptr,
                                 .network = std::move(network),
                                 .secrets = std::move(secrets),
-                                .activate_packages = packages != nullptr});
+                                .activate_packages = packages != nullptr,
+                                .filename = filename});
 }
 
 const std::string& RuntimeCore::factory_fingerprint() const {

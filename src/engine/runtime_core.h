@@ -47,7 +47,8 @@ class RuntimeCore {
                               std::shared_ptr<const net::SandboxNetwork> network = nullptr,
                               std::shared_ptr<const secrets::SandboxSecrets> secrets = nullptr,
                               const std::vector<wasi::MountPoint>& mounts = {},
-                              const packages::PackageSet* packages = nullptr) const;
+                              const packages::PackageSet* packages = nullptr,
+                              std::string_view filename = {}) const;
 
   // Identifies the interpreter state factories of this runtime are captured against; a factory
   // only loads into a runtime with the same fingerprint.

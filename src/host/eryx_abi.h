@@ -1,10 +1,10 @@
-/* The `eryx` import module's ABI (docs/guest-abi.md), version 2: the numbers that cross between the
+/* The `eryx` import module's ABI (docs/guest-abi.md), version 4: the numbers that cross between the
  * guest glue (C, wasm32) and the host (C++, src/host/). Both include this one header, so a status
  * cannot mean one thing on one side and another on the other. */
 #ifndef ERYX_ABI_H
 #define ERYX_ABI_H
 
-#define ERYX_ABI_VERSION 3
+#define ERYX_ABI_VERSION 4 /* 4: eryx_set_filename */
 
 /* eryx_execute (and the other status exports) */
 enum { ERYX_EXEC_OK = 0, ERYX_EXEC_RAISED = 1, ERYX_EXEC_INTERNAL = 2 };

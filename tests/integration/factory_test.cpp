@@ -84,6 +84,32 @@ TEST(SandboxFactory, SetupCodeIsValidatedLikeAnyCode) {
                eryx::InvalidArgumentError);
 }
 
+TEST(SandboxFactory, SessionsStartFromTheFactoryStateAndKeepTheirOwn) {
+  eryx::SandboxFactory factory({.imports = {"decimal"}});
+  auto session = factory.create_session();
+  EXPECT_EQ(session.execute("import sys\nprint('decimal' in sys.modules)").stdout_text, "True\n");
+  session.execute("x = 41");
+  EXPECT_EQ(session.execute("print(x + 1)").stdout_text, "42\n");
+  EXPECT_EQ(factory.create_session().execute("print('x' in globals())").stdout_text, "False\n");
+}
+
+TEST(SandboxFactory, SessionResetReturnsToTheFactoryState) {
+  eryx::SandboxFactory factory({.imports = {"decimal"}});
+  auto session = factory.create_session();
+  session.execute("x = 1");
+  session.reset();
+  EXPECT_EQ(
+      session.execute("import sys\nprint('decimal' in sys.modules, 'x' in globals())").stdout_text,
+      "True False\n");
+}
+
+TEST(SandboxFactory, SessionsOfOneFactoryDoNotRepeatEachOthersRandomNumbers) {
+  eryx::SandboxFactory factory({.imports = {"random"}});
+  const char* draw = "import random\nprint(random.getrandbits(64))";
+  EXPECT_NE(factory.create_session().execute(draw).stdout_text,
+            factory.create_session().execute(draw).stdout_text);
+}
+
 TEST(SandboxFactory, ImportNamesAreValidated) {
   EXPECT_THROW(eryx::SandboxFactory({.imports = {"os; import sys"}}), eryx::InvalidArgumentError);
   EXPECT_THROW(eryx::SandboxFactory({.packages = {"/tmp/not-a-package.rar"}}),

@@ -18,6 +18,39 @@ TEST(Sandbox, ReportsGuestPythonVersionAndPlatform) {
   EXPECT_EQ(result.stdout_text, "(3, 13) wasi\n");
 }
 
+TEST(Sandbox, TracebacksShowTheFilenameGiven) {
+  eryx::Sandbox sandbox;
+  try {
+    sandbox.execute("x = 1\nraise ValueError('boom')", eryx::ExecuteOptions{.filename = "job.py"});
+    FAIL() << "expected ExecutionError";
+  } catch (const eryx::ExecutionError& e) {
+    EXPECT_NE(
+        e.traceback().find("File \"job.py\", line 2, in <module>\n    raise ValueError('boom')"),
+        std::string::npos)
+        << e.traceback();
+  }
+}
+
+TEST(Sandbox, TheFilenameAppliesToOneExecutionOnly) {
+  eryx::Session session;
+  session.execute("def f():\n    raise KeyError(1)", eryx::ExecuteOptions{.filename = "lib.py"});
+  try {
+    session.execute("f()");
+    FAIL() << "expected ExecutionError";
+  } catch (const eryx::ExecutionError& e) {
+    // f keeps the name it was compiled under; the second execution is <exec> again.
+    EXPECT_NE(e.traceback().find("File \"<exec>\", line 1"), std::string::npos) << e.traceback();
+    EXPECT_NE(e.traceback().find("File \"lib.py\", line 2, in f"), std::string::npos)
+        << e.traceback();
+  }
+}
+
+TEST(Sandbox, AFilenameWithANulByteIsRefused) {
+  EXPECT_THROW(
+      eryx::Sandbox().execute("pass", eryx::ExecuteOptions{.filename = std::string("a\0b", 3)}),
+      eryx::InvalidArgumentError);
+}
+
 TEST(Sandbox, CapturesPrintOnStdout) {
   auto result = Sandbox().execute("print('Hello!')");
   EXPECT_EQ(result.stdout_text, "Hello!\n");
