@@ -73,6 +73,10 @@ TEST(McpNames, StripsTheLeadingUnderscoresOfADunderName) {
   EXPECT_EQ(eryx::mcp::identifier_for("__init__"), "init__");
 }
 
+TEST(McpNames, CutsLongNamesSoThatTheCallbackNameFitsTheRegistry) {
+  EXPECT_EQ(eryx::mcp::identifier_for(std::string(500, 'a')), std::string(100, 'a'));
+}
+
 TEST(McpResults, GivesTheTextOfTextContent) {
   Json result =
       eryx::parse_json(R"({"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]})");
