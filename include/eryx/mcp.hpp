@@ -10,7 +10,8 @@
 // Names. The server's name and each tool's name become identifiers: every character other than
 // an ASCII letter, digit or '_' becomes '_' ("read-file" -> "read_file", "files.read" ->
 // "files_read"); a leading digit gets a '_' in front; a Python keyword gets a '_' after ("import"
-// -> "import_"); a name of the form __x__ loses its leading underscores. Two tools of one server
+// -> "import_"); a name of the form __x__ loses its leading underscores; names are cut at 100
+// characters. Two tools of one server
 // that map to the same name get "_2", "_3", ... after the later ones. The call uses the tool's own
 // name. McpTool::callback_name tells the mapped name.
 //

@@ -401,3 +401,25 @@ def test_cli_mcp_config_reports_a_server_that_fails_to_start(tmp_path):
                              capture_output=True, text=True, timeout=60)
     assert run_cli.returncode == 1
     assert "MCP server 'gone'" in run_cli.stderr and "command not found" in run_cli.stderr
+
+
+def test_a_forked_child_cannot_use_the_parents_servers_and_leaves_them_running():
+    script = f"""
+import os, sys, eryx
+manager = eryx.MCPManager()
+manager.connect("t", sys.executable, [{TOOLS_SERVER!r}], timeout_secs=20)
+pid = os.fork()
+if pid == 0:
+    r = eryx.Sandbox(callbacks=manager).execute(
+        "try:\\n    await mcp.t.add(1, 2)\\nexcept CallbackError as e:\\n    print(e)")
+    print("child:", r.stdout.strip())
+    manager.close()
+    sys.exit(0)
+os.waitpid(pid, 0)
+print("parent:", eryx.Sandbox(callbacks=manager).execute("print(await mcp.t.add(1, 2))").stdout)
+manager.close()
+"""
+    run_script = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                timeout=60)
+    assert "child: MCP server 't' belongs to the parent process" in run_script.stdout, run_script.stderr
+    assert "parent: 3" in run_script.stdout, run_script.stderr

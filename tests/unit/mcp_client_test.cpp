@@ -7,8 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "eryx/mcp.hpp"
 #include "mcp/client/process.h"
@@ -68,6 +71,10 @@ TEST(McpNames, PrefixesALeadingDigitAndSuffixesKeywords) {
 
 TEST(McpNames, StripsTheLeadingUnderscoresOfADunderName) {
   EXPECT_EQ(eryx::mcp::identifier_for("__init__"), "init__");
+}
+
+TEST(McpNames, CutsLongNamesSoThatTheCallbackNameFitsTheRegistry) {
+  EXPECT_EQ(eryx::mcp::identifier_for(std::string(500, 'a')), std::string(100, 'a'));
 }
 
 TEST(McpResults, GivesTheTextOfTextContent) {
@@ -210,6 +217,50 @@ TEST(McpClient, RefusesTwoServersWithOneName) {
   McpManager manager;
   manager.connect("s", "sh", {"-c", script});
   EXPECT_THROW(manager.connect("s", "sh", {"-c", script}), eryx::InvalidArgumentError);
+}
+
+// A minimal JSON-RPC peer (python3 without the SDK): answers initialize, lists one tool "echo",
+// and answers each tools/call from a thread of its own after a short random delay, so replies
+// come back out of order.
+constexpr const char* kEchoPeer = R"(
+import json, random, sys, threading, time
+lock = threading.Lock()
+def send(message):
+    with lock:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+def answer(request):
+    time.sleep(random.random() * 0.01)
+    send({"jsonrpc": "2.0", "id": request["id"], "result": {"content": [
+        {"type": "text", "text": request["params"]["arguments"]["text"]}]}})
+for line in sys.stdin:
+    request = json.loads(line)
+    method = request.get("method")
+    if method == "initialize":
+        send({"jsonrpc": "2.0", "id": request["id"], "result": {"protocolVersion": "2025-11-25",
+              "capabilities": {"tools": {}}, "serverInfo": {"name": "echo", "version": "1"}}})
+    elif method == "tools/list":
+        send({"jsonrpc": "2.0", "id": request["id"], "result": {"tools": [{"name": "echo",
+              "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}}]}})
+    elif method == "tools/call":
+        threading.Thread(target=answer, args=(request,)).start()
+)";
+
+TEST(McpClient, MatchesConcurrentCallsToTheirRepliesById) {
+  McpManager manager;
+  manager.connect("echo", "python3", {"-c", kEchoPeer});
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        std::string text = std::to_string(t) + "-" + std::to_string(i);
+        if (manager.call_tool("echo", "echo", Json{{"text", text}}) != text) ++mismatches;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(mismatches, 0);
 }
 
 TEST(McpChildProcess, TerminateKillsAChildThatIgnoresSigtermAndReapsIt) {

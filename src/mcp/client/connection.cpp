@@ -93,7 +93,7 @@ Connection::Connection(ConnectionOptions options) : options_(std::move(options))
   }
   wake_read_ = fds[0];
   wake_write_ = fds[1];
-  reader_ = std::thread([this] { reader_loop(); });
+  reader_ = std::make_unique<std::thread>([this] { reader_loop(); });
   try {
     handshake();
   } catch (...) {
@@ -140,6 +140,9 @@ eryx::Json Connection::request(const std::string& method, Json params,
   const auto deadline = Clock::now() + timeout;
   const int64_t id = next_id_++;
   auto slot = std::make_shared<Slot>();
+  if (getpid() != owner_) {
+    throw McpError(prefix() + " belongs to the parent process (this is a fork of it)");
+  }
   {
     std::lock_guard lock(mutex_);
     if (failure_) throw McpError(*failure_);
@@ -388,11 +391,16 @@ void Connection::close() {
     closed_ = true;
   }
   fail(prefix() + " is closed");
-  if (reader_.joinable()) {
+  if (getpid() != owner_) {
+    (void)reader_.release();
+    process_->forget();
+    return;
+  }
+  if (reader_ && reader_->joinable()) {
     char byte = 1;
     while (::write(wake_write_, &byte, 1) < 0 && errno == EINTR) {
     }
-    reader_.join();
+    reader_->join();
   }
   // Writers hold write_mutex_ for at most their deadline; the process ends within two graces.
   std::lock_guard write_lock(write_mutex_);

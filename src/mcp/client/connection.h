@@ -26,6 +26,8 @@
 #include "mcp/client/process.h"
 #include "mcp/protocol/jsonrpc.h"
 
+#include <unistd.h>
+
 namespace eryx::mcp {
 
 // Protocol revisions eryx speaks over the initialize handshake, oldest to newest; it offers the
@@ -97,7 +99,10 @@ class Connection {
   std::unique_ptr<ChildProcess> process_;
   int wake_read_ = -1;
   int wake_write_ = -1;
-  std::thread reader_;
+  // In the child of a fork() the reader thread does not exist and the server belongs to the
+  // parent: the child neither joins the one nor ends the other (the thread object is leaked).
+  const pid_t owner_ = getpid();
+  std::unique_ptr<std::thread> reader_;
 
   std::mutex mutex_;  // guards what follows
   std::condition_variable replied_;

@@ -168,6 +168,12 @@ void ChildProcess::signal_group(int signal) {
   ::kill(pid_, signal);
 }
 
+void ChildProcess::forget() {
+  std::lock_guard lock(mutex_);
+  if (!status_) status_ = ExitStatus{false, -1};
+  close_fd(stdin_fd_);
+}
+
 void ChildProcess::close_stdin() {
   std::lock_guard lock(mutex_);
   close_fd(stdin_fd_);

@@ -57,6 +57,10 @@ class ChildProcess {
   // stdin open (another thread may be writing to it). Idempotent.
   ExitStatus end(std::chrono::milliseconds grace);
 
+  // Gives the child up without signalling or reaping it (in a fork of the process that started
+  // it, whose child it is not); closes our pipe ends.
+  void forget();
+
   // Closes the parent's end of the child's stdin (the child sees end of input). Idempotent.
   void close_stdin();
 

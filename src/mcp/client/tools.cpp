@@ -13,6 +13,8 @@ constexpr std::array<std::string_view, 35> kKeywords = {
     "from",  "global",   "if",    "import", "in",   "is",     "lambda", "nonlocal", "not",
     "or",    "pass",     "raise", "return", "try",  "while",  "with",   "yield"};
 
+constexpr size_t kMaxIdentifier = 100;
+
 bool is_ascii_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
@@ -48,6 +50,8 @@ std::string identifier_for(std::string_view name) {
   if (out.size() >= 4 && out.starts_with("__") && out.ends_with("__")) {
     out.erase(0, out.find_first_not_of('_'));
   }
+  // "mcp.<server>.<tool>" must fit the registry's 256 characters, with room for a "_N" suffix.
+  if (out.size() > kMaxIdentifier) out.resize(kMaxIdentifier);
   return out;
 }
 

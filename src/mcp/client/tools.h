@@ -9,7 +9,8 @@
 
 namespace eryx::mcp {
 
-// `name` as a Python identifier that is not a keyword nor of the form __x__.
+// `name` as a Python identifier that is not a keyword nor of the form __x__, of at most 100
+// characters.
 std::string identifier_for(std::string_view name);
 
 // What the guest's await returns for a tools/call result. Throws CallbackError when the result
