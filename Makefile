@@ -51,9 +51,12 @@ $(VENV)/.tools: Makefile
 	@$(VENV)/bin/pip install -q $(PY_TOOLS)
 	@touch $@
 
+# It takes the guest that `build` made (ERYX_PREBUILT_GUEST_DIR): one guest for the CLI and the
+# package, so a factory or session snapshot saved by one loads in the other (and it is not built twice).
 python: build $(VENV)/.tools
 	@echo "[eryx] installing the Python package into $(VENV)"
 	@$(VENV)/bin/pip install -q --no-build-isolation \
+	  -Ccmake.define.ERYX_PREBUILT_GUEST_DIR=$(CURDIR)/$(BUILD)/guest \
 	  -Ccmake.define.ERYX_WASMTIME_DIR=$$(sed -n 's/^set(ERYX_WASMTIME_DIR "\(.*\)" CACHE.*/\1/p' $(BUILD)/.deps.cmake) \
 	  -Ccmake.define.ERYX_GUEST_DEPS_DIR=$$(sed -n 's/^set(ERYX_GUEST_DEPS_DIR "\(.*\)" CACHE.*/\1/p' $(BUILD)/.deps.cmake) \
 	  -Ccmake.define.ERYX_JSONCONS_DIR=$$(sed -n 's/^set(ERYX_JSONCONS_DIR "\(.*\)" CACHE.*/\1/p' $(BUILD)/.deps.cmake) \

@@ -111,7 +111,10 @@ int main(const std::string& program, std::vector<std::string> args) {
   // The MCP servers of --mcp-config live as long as the command: every sandbox may call them.
   McpManager mcp;
   try {
-    if (serve->parsed()) return run_serve(make_setup(flags, &mcp), serve_options);
+    if (serve->parsed()) {
+      block_stop_signals(serve_options);
+      return run_serve(make_setup(flags, &mcp), serve_options);
+    }
     std::optional<Program> program_to_run;
     if (command) {
       program_to_run = program_from_command(*command, std::move(rest));

@@ -141,8 +141,7 @@ void add_sandbox_flags(CLI::App& app, SandboxFlags& flags) {
   app.add_option("--mcp-config", flags.mcp_configs,
                  "MCP servers whose tools the code can call, in the {\"mcpServers\": {...}} "
                  "format (repeatable)")
-      ->check(quiet(CLI::ExistingFile))
-      ->type_name("PATH");
+      ->type_name("PATH");  // a missing or bad file is reported by the loader, naming it
 }
 
 SandboxSetup make_setup(const SandboxFlags& flags, McpManager* mcp) {

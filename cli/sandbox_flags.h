@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "eryx/mcp.hpp"
 #include "sandbox_setup.h"
 
 namespace eryx::cli {

@@ -81,6 +81,24 @@ mcp::server::SandboxMaker make_maker(const SandboxSetup& setup) {
 
 }  // namespace
 
+namespace {
+
+sigset_t stop_signal_set() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  return signals;
+}
+
+}  // namespace
+
+void block_stop_signals(const ServeOptions& options) {
+  if (!options.http) return;
+  sigset_t signals = stop_signal_set();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
 int run_serve(const SandboxSetup& setup, const ServeOptions& options) {
   // A client that closes its end must not kill the server mid-reply.
   ::signal(SIGPIPE, SIG_IGN);
@@ -111,11 +129,9 @@ int run_serve(const SandboxSetup& setup, const ServeOptions& options) {
   http->threads = 2 * options.max_concurrent_calls + 8;
 
   // SIGINT/SIGTERM stop the server from a thread of their own: blocked everywhere else (threads
-  // started from here on inherit the mask), taken with sigwait.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
+  // started from here on inherit the mask; block_stop_signals blocked them before the earlier
+  // ones), taken with sigwait.
+  sigset_t stop_signals = stop_signal_set();
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   mcp::server::Server server(make_maker(setup), limits, ERYX_VERSION_STRING);

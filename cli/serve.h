@@ -31,4 +31,9 @@ CLI::App* add_serve_command(CLI::App& app, ServeOptions& options);
 // exit status: 0, or 2 for an address refused or not bound.
 int run_serve(const SandboxSetup& setup, const ServeOptions& options);
 
+// With --http, SIGINT and SIGTERM stop the server from a thread of run_serve's that takes them with
+// sigwait, so every other thread must have them blocked: call this before anything starts a thread
+// (making the sandboxes starts the runtime's), so that they all inherit the mask.
+void block_stop_signals(const ServeOptions& options);
+
 }  // namespace eryx::cli

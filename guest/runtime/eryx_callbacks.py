@@ -187,6 +187,15 @@ class _Namespace:
         children = sorted(k for k in vars(self) if not k.startswith("_"))
         return f"<callback namespace {self._path!r}: {', '.join(children)}>"
 
+    def __getitem__(self, key):
+        """mcp["fs"] as pyeryx spells it: the child named `key`, or the one the host named after it
+        (a name that is not an identifier has its other characters replaced by '_')."""
+        if isinstance(key, str) and not key.startswith("_"):
+            for name in (key, "".join(c if c.isalnum() or c == "_" else "_" for c in key)):
+                if name in vars(self):
+                    return vars(self)[name]
+        raise KeyError(key)
+
 
 async def invoke(name, /, *args, **kwargs):
     """Calls the callback `name` (any registered name, dotted or not)."""

@@ -112,15 +112,44 @@ for _cls, _method in [(_eryx.Sandbox, "__init__"), (_eryx.Session, "__init__"),
     setattr(_cls, _method, _name_bad_arguments(_qualname)(getattr(_cls, _method)))
 
 
+def _taking_mcp(init, doc):
+    """pyeryx's mcp= keyword: the MCPManager's tools join the callbacks (callbacks=manager, or
+    [registry, manager], says the same)."""
+
+    def __init__(self, *args, mcp=None, **kwargs):
+        if mcp is not None:
+            if not isinstance(mcp, MCPManager):
+                raise TypeError(f"mcp must be an eryx.MCPManager, not {type(mcp).__name__}")
+            given = kwargs.get("callbacks")
+            if given is None:
+                kwargs["callbacks"] = mcp
+            elif isinstance(given, (list, tuple)):
+                kwargs["callbacks"] = [*given, mcp]
+            else:
+                kwargs["callbacks"] = [given, mcp]
+        init(self, *args, **kwargs)
+
+    __init__.__doc__ = doc
+    return __init__
+
+
 class Sandbox(_eryx.Sandbox):
     """An isolated Python environment; each execute() starts from a fresh interpreter."""
 
+    __init__ = _taking_mcp(
+        _eryx.Sandbox.__init__,
+        "Makes the sandbox; every option is a keyword (docs/guide/sandboxes.md). mcp= adds an "
+        "MCPManager's tools to the callbacks.")
     execute_async = _execute_async
 
 
 class Session(_eryx.Session):
     """A live interpreter kept between executions: variables, functions and imports persist."""
 
+    __init__ = _taking_mcp(
+        _eryx.Session.__init__,
+        "Starts the session's interpreter; every option is a keyword (docs/guide/sessions.md). "
+        "mcp= adds an MCPManager's tools to the callbacks.")
     execute_async = _execute_async
 
 

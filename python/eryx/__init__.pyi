@@ -71,6 +71,7 @@ class MCPTool(TypedDict):
     title: str
     description: str
     input_schema: dict[str, Any]
+    schema: dict[str, Any]  # the same as input_schema (pyeryx's key)
     output_schema: Optional[dict[str, Any]]
 
 class MCPManager:
@@ -85,10 +86,14 @@ class MCPManager:
         args: Sequence[str] = [],
         env: Mapping[str, str] = {},
         timeout_secs: float = 30.0,
-    ) -> None: ...
+    ) -> int:
+        """Starts the server, performs the MCP handshake and lists its tools; returns how many it
+        has. Raises MCPError."""
     def list_tools(self) -> list[MCPTool]: ...
     @property
     def servers(self) -> list[str]: ...
+    @property
+    def server_names(self) -> list[str]: ...
     def close(self) -> None: ...
     def __enter__(self) -> "MCPManager": ...
     def __exit__(self, *args: object) -> None: ...
@@ -226,6 +231,7 @@ class Sandbox:
         on_stderr: Optional[OutputHandler] = None,
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
+        mcp: Optional[MCPManager] = None,
         network: Optional[NetConfig] = None,
         volumes: Optional[Sequence[Volume]] = None,
         packages: Optional[Sequence[str | os.PathLike[str]]] = None,
@@ -280,6 +286,7 @@ class Session:
         on_stderr: Optional[OutputHandler] = None,
         result_variable: Optional[str] = "result",
         callbacks: Optional[Callbacks] = None,
+        mcp: Optional[MCPManager] = None,
         network: Optional[NetConfig] = None,
         packages: Optional[Sequence[str | os.PathLike[str]]] = None,
         site_packages: Optional[str | os.PathLike[str]] = None,

@@ -25,6 +25,7 @@ nb::dict tool_dict(const McpTool& tool) {
   d["title"] = tool.title;
   d["description"] = tool.description;
   d["input_schema"] = to_python(tool.input_schema);
+  d["schema"] = d["input_schema"];  // pyeryx's key for it
   d["output_schema"] = to_python(tool.output_schema);
   return d;
 }
@@ -69,12 +70,19 @@ void init_mcp(nb::module_& m) {
             }
             auto timeout = std::chrono::milliseconds(
                 std::max<int64_t>(1, static_cast<int64_t>(std::llround(timeout_secs * 1000))));
-            nb::gil_scoped_release release;
-            self.connect(name, command, args, env, timeout);
+            {
+              nb::gil_scoped_release release;
+              self.connect(name, command, args, env, timeout);
+            }
+            // As pyeryx: the number of tools the server offers.
+            size_t tools = 0;
+            for (const auto& tool : self.list_tools()) tools += tool.server == name ? 1 : 0;
+            return tools;
           },
           nb::arg("name"), nb::arg("command"), nb::arg("args") = std::vector<std::string>{},
           nb::arg("env") = std::map<std::string, std::string>{}, nb::arg("timeout_secs") = 30.0,
-          "Starts the server, performs the MCP handshake and lists its tools. Raises MCPError.")
+          "Starts the server, performs the MCP handshake and lists its tools; returns how many it "
+          "has. Raises MCPError.")
       .def(
           "list_tools",
           [](const McpManager& self) {
@@ -83,8 +91,10 @@ void init_mcp(nb::module_& m) {
             return out;
           },
           "Every connected server's tools: dicts with server, name, callback_name, title,\n"
-          "description, input_schema and output_schema.")
+          "description, input_schema (also as schema, pyeryx's key) and output_schema.")
       .def_prop_ro("servers", &McpManager::servers, "Names of the connected servers.")
+      .def_prop_ro("server_names", &McpManager::servers,
+                   "Names of the connected servers (pyeryx's name for servers).")
       .def("close", &McpManager::close, nb::call_guard<nb::gil_scoped_release>(),
            "Ends every server process and reaps it. Idempotent.")
       .def("__enter__", [](nb::handle self) { return nb::borrow(self); })

@@ -397,11 +397,12 @@ def test_a_corrupt_factory_file_is_refused_naming_the_flag(eryx_cli, tmp_path):
     assert proc.returncode in (1, 2) and "--factory" in text(proc.stderr), proc.stderr
 
 
-def test_mcp_config_parses_but_says_it_is_not_available(eryx_cli, tmp_path):
+def test_an_mcp_config_without_servers_runs_the_code(eryx_cli, tmp_path):
+    # The servers and their tools: test_mcp_callbacks.py.
     config = tmp_path / "mcp.json"
     config.write_text('{"mcpServers": {}}')
-    proc = eryx_cli("--mcp-config", str(config), "-c", "pass")
-    assert proc.returncode == 2 and "--mcp-config" in text(proc.stderr), proc.stderr
+    proc = eryx_cli("--mcp-config", str(config), "-c", "print('ran')")
+    assert (proc.returncode, proc.stdout) == (0, b"ran\n"), proc.stderr
 
 
 # ---- --json ------------------------------------------------------------------------------------

@@ -70,6 +70,39 @@ def gone(pid):
     return False
 
 
+# ---- pyeryx's spellings ---------------------------------------------------------------------
+
+def test_connect_returns_how_many_tools_the_server_has():
+    with eryx.MCPManager() as manager:
+        count = manager.connect("tools", sys.executable, [TOOLS_SERVER], timeout_secs=20)
+        assert count == len(manager.list_tools()) and count >= 5
+        assert manager.server_names == manager.servers == ["tools"]
+
+
+def test_tools_carry_their_schema_under_pyeryx_s_key_too(tools):
+    tool = tools.list_tools()[0]
+    assert tool["schema"] == tool["input_schema"] and tool["schema"]["type"] == "object"
+
+
+def test_the_mcp_keyword_adds_the_managers_tools(tools):
+    registry = eryx.CallbackRegistry()
+    registry.add(lambda: 7, name="seven")
+    for make in (eryx.Sandbox, eryx.Session):
+        sandbox = make(mcp=tools, callbacks=registry, resource_limits=LIMITS)
+        assert sandbox.execute("print(await mcp.tools.add(a=1, b=2), await seven())").stdout == "3 7\n"
+
+
+def test_a_server_is_reachable_by_subscript_as_in_pyeryx(tools):
+    result = eryx.Sandbox(mcp=tools, resource_limits=LIMITS).execute(
+        "print(await mcp['tools'].add(a=2, b=3))\ntry:\n    mcp['nope']\nexcept KeyError as e:\n    print('KeyError', e)")
+    assert result.stdout == "5\nKeyError 'nope'\n"
+
+
+def test_the_mcp_keyword_takes_only_a_manager():
+    with pytest.raises(TypeError, match="mcp must be an eryx.MCPManager"):
+        eryx.Sandbox(mcp=[1])
+
+
 # ---- the tool list ----------------------------------------------------------------------------
 
 def test_connect_lists_every_tool_of_the_server(tools):
