@@ -90,12 +90,13 @@ struct SandboxOptions {
   std::vector<Volume> volumes;
 };
 
-// Where the runtime finds the guest artefacts. The defaults point at the build tree; an
-// installation passes its own directory.
+// Where the runtime finds the guest artefacts (docs/guide/installing.md).
 struct RuntimeOptions {
-  // Directory holding eryx-guest.wasm, the pre-compiled
-  // eryx-guest.cwasm / eryx-guest-metered.cwasm (compiled on load when absent or stale) and the
-  // stdlib zip.
+  // Directory holding eryx-guest.wasm, the pre-compiled eryx-guest.cwasm /
+  // eryx-guest-metered.cwasm (compiled on load when absent or stale), the pre-initialised
+  // eryx-snapshot.cwasm / eryx-snapshot-metered.cwasm / eryx-snapshot.id and the stdlib zip.
+  // Empty: the ERYX_GUEST_DIR environment variable, else share/eryx/guest of the installation
+  // liberyx.so belongs to, else (programs of the build tree) the build tree's guest.
   std::filesystem::path guest_dir;
 };
 
