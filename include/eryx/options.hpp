@@ -98,6 +98,12 @@ struct RuntimeOptions {
   // Empty: the ERYX_GUEST_DIR environment variable, else share/eryx/guest of the installation
   // liberyx.so belongs to, else (programs of the build tree) the build tree's guest.
   std::filesystem::path guest_dir;
+  // The snapshot files are required: a guest directory without them, with only some of them, or
+  // with a snapshot this Wasmtime cannot load, throws InitializationError naming the file, instead
+  // of quietly using the ~17x slower start of every execution from a copied interpreter state.
+  // false accepts a directory without snapshot files (e.g. assembled by hand from
+  // eryx-guest.wasm and the stdlib zip) and takes that slower path.
+  bool require_snapshot = true;
 };
 
 }  // namespace eryx
