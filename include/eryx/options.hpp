@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "eryx/callbacks.hpp"
+#include "eryx/callback_registry.hpp"
 #include "eryx/net.hpp"
 #include "eryx/secrets.hpp"
 #include "eryx/volume.hpp"
@@ -61,8 +61,8 @@ struct SandboxOptions {
   std::string result_variable = "result";
   OutputHandler on_stdout;
   OutputHandler on_stderr;
-  // Host functions the code can await (see eryx/callbacks.hpp). Empty: none, and no callback
-  // names are added to the guest's globals.
+  // Host functions the code can await (defined with eryx/callbacks.hpp). Empty: none, and no
+  // callback names are added to the guest's globals.
   CallbackRegistry callbacks;
   // What the code may reach over the network (eryx/net.hpp). nullopt: nothing; every socket
   // operation raises OSError in the guest saying that networking is disabled.
