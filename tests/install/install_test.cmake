@@ -1,5 +1,5 @@
 # Installs the build into a temporary prefix and builds and runs a consumer project against it.
-#   cmake -DMODE=install|find_package|pkg_config -DBUILD_DIR=<eryx build> -DWORK=<dir>
+#   cmake -DMODE=install|find_package|pkg_config|relocated -DBUILD_DIR=<eryx build> -DWORK=<dir>
 #         -DCONSUMER=<tests/install/consumer> -DCXX=<compiler> -DGENERATOR=<cmake generator>
 #         -P install_test.cmake
 set(prefix "${WORK}/prefix")
@@ -61,6 +61,22 @@ elseif(MODE STREQUAL "pkg_config")
   run("compiling the consumer" ${CXX} -std=c++20 -O1 "${CONSUMER}/main.cpp" -o "${WORK}/consumer-pc"
       ${flags} "-Wl,-rpath,${libdir}")
   run_consumer("${WORK}/consumer-pc")
+elseif(MODE STREQUAL "relocated")
+  # The installed tree moved elsewhere (hard links: no copy of the guest) still finds its own
+  # guest, and an incomplete one there fails naming the missing file.
+  set(moved "${WORK}/moved")
+  file(REMOVE_RECURSE "${moved}")
+  run("copying the prefix" cp -al "${prefix}" "${moved}")
+  file(REMOVE "${moved}/share/eryx/guest/eryx-snapshot.id")
+  execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=ERYX_GUEST_DIR
+                          "LD_LIBRARY_PATH=${moved}/lib" "${WORK}/consumer-pc"
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  file(REMOVE_RECURSE "${moved}")
+  set(expected "incomplete guest directory ${moved}/share/eryx/guest: eryx-snapshot.id is missing")
+  string(FIND "${err}" "${expected}" at)
+  if(rc EQUAL 0 OR at EQUAL -1)
+    message(FATAL_ERROR "expected a failure saying [${expected}]; exit ${rc}, stderr [${err}]")
+  endif()
 else()
   message(FATAL_ERROR "MODE=${MODE}?")
 endif()
