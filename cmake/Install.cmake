@@ -53,8 +53,11 @@ set(_stdlib_zip "${ERYX_GUEST_STDLIB_ZIP}")
 if(NOT _stdlib_zip)
   file(GLOB _stdlib_zip "${ERYX_GUEST_DIR}/python3*.zip")
 endif()
-install(FILES ${ERYX_GUEST_DIR}/eryx-guest.wasm ${ERYX_GUEST_DIR}/eryx-guest.cwasm
-              ${ERYX_GUEST_DIR}/eryx-guest-metered.cwasm ${ERYX_GUEST_DIR}/eryx-snapshot.cwasm
+# Only what a runtime loads: the snapshot modules (both engine flavours), their identity and the
+# stdlib. The plain guest (eryx-guest.wasm and its .cwasm files, 68 MB) serves only to build the
+# snapshot and the slow path without one, which an installed runtime refuses by default
+# (RuntimeOptions::require_snapshot).
+install(FILES ${ERYX_GUEST_DIR}/eryx-snapshot.cwasm
               ${ERYX_GUEST_DIR}/eryx-snapshot-metered.cwasm ${ERYX_GUEST_DIR}/eryx-snapshot.id
               ${_stdlib_zip}
         DESTINATION ${ERYX_INSTALL_GUEST_DIR} COMPONENT cpp)

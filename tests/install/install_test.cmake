@@ -15,7 +15,7 @@ endfunction()
 # The consumer must find the guest beside liberyx.so, not through the environment.
 function(run_consumer program)
   run("running ${program}" ${CMAKE_COMMAND} -E env --unset=ERYX_GUEST_DIR ${program})
-  if(NOT out STREQUAL "consumer wasi 42\nhost file hidden: 1\n")
+  if(NOT out STREQUAL "consumer wasi 42\nhost file hidden: 1\nmetered 42\n")
     message(FATAL_ERROR "${program} printed [${out}]")
   endif()
 endfunction()
@@ -25,7 +25,7 @@ if(MODE STREQUAL "install")
   run("cmake --install" ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}" --component cpp)
   foreach(f include/eryx/eryx.hpp include/eryx/callbacks.hpp lib/cmake/eryx/eryxConfig.cmake
             lib/cmake/eryx/eryxConfigVersion.cmake lib/pkgconfig/eryx.pc
-            share/eryx/guest/eryx-guest.wasm share/eryx/guest/eryx-snapshot.cwasm
+            share/eryx/guest/eryx-snapshot.cwasm
             share/eryx/guest/eryx-snapshot-metered.cwasm share/eryx/guest/eryx-snapshot.id)
     if(NOT EXISTS "${prefix}/${f}")
       message(FATAL_ERROR "not installed: ${f}")

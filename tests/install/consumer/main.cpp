@@ -1,5 +1,6 @@
 // A program of another project that uses the installed eryx: real Python in a sandbox, an
-// exception of the guest caught as eryx's type, and a typed callback (the JSON helpers).
+// exception of the guest caught as eryx's type, a typed callback (the JSON helpers) and the
+// fuel-metered engine.
 #include <iostream>
 #include <string>
 
@@ -22,6 +23,10 @@ int main() {
       std::cout << "host file hidden: "
                 << (std::string(e.what()).find("FileNotFoundError") != std::string::npos) << "\n";
     }
+    // The fuel-metered engine loads its own snapshot module.
+    eryx::SandboxOptions metered;
+    metered.limits.max_fuel = 1'000'000'000;
+    std::cout << eryx::Sandbox(metered).execute("print('metered', 6 * 7)").stdout_text;
     return 0;
   } catch (const eryx::Error& e) {
     std::cerr << "eryx error: " << e.what() << "\n";
