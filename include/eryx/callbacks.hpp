@@ -28,16 +28,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "eryx/callback_registry.hpp"
 #include "eryx/errors.hpp"
 
 namespace eryx {
-
-// JSON values exchanged with callbacks. Ordered, so that a schema's properties keep the order
-// that defines the positional parameters.
-using Json = nlohmann::ordered_json;
-
-// Deepest nesting of arrays and objects eryx accepts in callback arguments and results.
-inline constexpr size_t kMaxJsonDepth = 256;
 
 // Parses JSON text in time linear in its length (nlohmann's Json::parse into an ordered_json
 // searches an object's keys linearly for every key it adds: seconds for 100,000 keys). Never
@@ -45,13 +39,6 @@ inline constexpr size_t kMaxJsonDepth = 256;
 // (a validator and a handler could otherwise disagree on its value) or nesting deeper than
 // kMaxJsonDepth.
 Json parse_json(std::string_view text);
-
-// Thrown by a handler to fail the call with a message the guest sees (any other exception is
-// reported the same way, with its what()).
-class CallbackError : public Error {
- public:
-  using Error::Error;
-};
 
 namespace detail {
 struct ReplyState;
@@ -89,31 +76,6 @@ struct CallbackInfo {
   std::string name;
   std::string description;
   Json parameters_schema;
-};
-
-namespace detail {
-struct RegistryData;
-}
-
-// A set of callbacks, shared by copies (copying is cheap; add() on a copy that is shared with a
-// running sandbox makes a private copy first, so sandboxes never see a registry change under them).
-class CallbackRegistry {
- public:
-  CallbackRegistry();
-  // Throws InvalidArgumentError: bad or duplicate name (a segment of the form __x__ is reserved
-  // for Python), a schema that is not a valid object schema or has a pattern RE2 cannot run
-  // (backreferences, lookaround), no handler or both handlers.
-  CallbackRegistry& add(Callback callback);
-
-  size_t size() const;
-  bool empty() const { return size() == 0; }
-  std::vector<CallbackInfo> list() const;
-
-  // Engine-facing view (not part of the stable API).
-  const std::shared_ptr<const detail::RegistryData>& shared_data() const { return data_; }
-
- private:
-  std::shared_ptr<const detail::RegistryData> data_;
 };
 
 // ---- typed helper: schema and (de)serialisation from a C++ signature ---------------------------

@@ -1,4 +1,6 @@
-// eryx: run untrusted Python safely and fast. Umbrella header of the public C++ API.
+// eryx: run untrusted Python safely and fast. Umbrella header of the public C++ API. Callbacks
+// (make_callback, eryx::Json values) need eryx/callbacks.hpp as well: it brings nlohmann/json's
+// full header, which this one leaves out.
 #pragma once
 
 #include "eryx/cancellation.hpp"

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "eryx/callbacks.hpp"
+#include "eryx/callback_registry.hpp"
 #include "eryx/net.hpp"
 #include "eryx/secrets.hpp"
 #include "eryx/volume.hpp"
@@ -61,8 +61,8 @@ struct SandboxOptions {
   std::string result_variable = "result";
   OutputHandler on_stdout;
   OutputHandler on_stderr;
-  // Host functions the code can await (see eryx/callbacks.hpp). Empty: none, and no callback
-  // names are added to the guest's globals.
+  // Host functions the code can await (defined with eryx/callbacks.hpp). Empty: none, and no
+  // callback names are added to the guest's globals.
   CallbackRegistry callbacks;
   // What the code may reach over the network (eryx/net.hpp). nullopt: nothing; every socket
   // operation raises OSError in the guest saying that networking is disabled.
@@ -98,13 +98,20 @@ struct ExecuteOptions {
   std::string filename;
 };
 
-// Where the runtime finds the guest artefacts. The defaults point at the build tree; an
-// installation passes its own directory.
+// Where the runtime finds the guest artefacts (docs/guide/installing.md).
 struct RuntimeOptions {
-  // Directory holding eryx-guest.wasm, the pre-compiled
-  // eryx-guest.cwasm / eryx-guest-metered.cwasm (compiled on load when absent or stale) and the
-  // stdlib zip.
+  // Directory holding eryx-guest.wasm, the pre-compiled eryx-guest.cwasm /
+  // eryx-guest-metered.cwasm (compiled on load when absent or stale), the pre-initialised
+  // eryx-snapshot.cwasm / eryx-snapshot-metered.cwasm / eryx-snapshot.id and the stdlib zip.
+  // Empty: the ERYX_GUEST_DIR environment variable, else share/eryx/guest of the installation
+  // liberyx.so belongs to, else (programs of the build tree) the build tree's guest.
   std::filesystem::path guest_dir;
+  // The snapshot files are required: a guest directory without them, with only some of them, or
+  // with a snapshot this Wasmtime cannot load, throws InitializationError naming the file, instead
+  // of quietly using the ~17x slower start of every execution from a copied interpreter state.
+  // false accepts a directory without snapshot files (e.g. assembled by hand from
+  // eryx-guest.wasm and the stdlib zip) and takes that slower path.
+  bool require_snapshot = true;
 };
 
 }  // namespace eryx

@@ -15,11 +15,12 @@ class RuntimeCore;
 
 class Runtime {
  public:
-  // Loads the guest from options.guest_dir. Throws InitializationError.
+  // Loads the guest from options.guest_dir (when empty: see RuntimeOptions::guest_dir). Throws
+  // InitializationError, naming the missing file when the guest directory is incomplete.
   static std::shared_ptr<Runtime> create(RuntimeOptions options);
 
-  // The process-wide default runtime: the guest of the build tree, or of the directory named by the
-  // ERYX_GUEST_DIR environment variable. Created on first use.
+  // The process-wide default runtime, with the options of configure_shared() or default ones
+  // (RuntimeOptions::guest_dir says where the guest is then looked for). Created on first use.
   static std::shared_ptr<Runtime> shared();
 
   // Sets the options shared() will use, if it has not been created yet (returns false otherwise).

@@ -5,6 +5,7 @@
 #include <nanobind/stl/string.h>
 
 #include "callbacks.h"
+#include "eryx/callbacks.hpp"
 
 namespace eryx::python {
 namespace {

@@ -34,7 +34,15 @@ wasmtime::Module load_module(wasmtime::Engine& engine, const GuestFiles& files, 
       from_snapshot = true;
       return module.ok();
     }
-    // Compiled for another engine version or configuration: use the plain guest instead.
+    // Compiled for another engine version or configuration: the plain guest works, ~17x slower.
+    if (files.require_snapshot) {
+      throw InitializationError("eryx: cannot load the guest snapshot " + snapshot.string() + " (" +
+                                module.err().message() +
+                                "): install the guest files built with this eryx");
+    }
+  } else if (files.require_snapshot) {
+    throw InitializationError("eryx: incomplete guest directory " + files.dir.string() + ": " +
+                              snapshot.filename().string() + " is missing");
   }
   from_snapshot = false;
   return load_guest_module(engine, files.dir / "eryx-guest.wasm",
@@ -52,15 +60,33 @@ bool pool_exhausted(const InitializationError& error) {
 // under /usr/local/lib.
 std::filesystem::path find_stdlib_zip(const std::filesystem::path& dir) {
   std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    throw InitializationError("eryx: the guest directory " + dir.string() +
+                              " does not exist (build the guest with `make build`, or set "
+                              "RuntimeOptions::guest_dir or ERYX_GUEST_DIR)");
+  }
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     auto name = entry.path().filename().string();
     if (name.starts_with("python3") && name.ends_with(".zip")) return entry.path();
   }
-  throw InitializationError("eryx: no python3*.zip stdlib in " + dir.string() +
-                            " (build the guest with `make build`, or set ERYX_GUEST_DIR)");
+  throw InitializationError("eryx: incomplete guest directory " + dir.string() +
+                            ": the stdlib python3*.zip is missing");
 }
 
 }  // namespace
+
+void check_snapshot_files(const std::filesystem::path& dir) {
+  for (const char* name :
+       {snapshot_precompiled_name(false), snapshot_precompiled_name(true), kSnapshotIdName}) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(dir / name, ec)) {
+      throw InitializationError("eryx: incomplete guest directory " + dir.string() + ": " + name +
+                                " is missing (install every file of the guest, or set "
+                                "RuntimeOptions::require_snapshot = false for the slower start "
+                                "without a snapshot)");
+    }
+  }
+}
 
 GuestFiles load_guest_files(const std::filesystem::path& dir) {
   auto zip = find_stdlib_zip(dir);

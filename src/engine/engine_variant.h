@@ -37,6 +37,9 @@ struct GuestFiles {
   std::string stdlib_zip_name;
   // The stdlib image (7 MB), mapped read-only and shared by every sandbox's filesystem.
   std::shared_ptr<const MappedFile> stdlib_zip_file;
+  // A snapshot module that is missing or cannot be loaded is an error rather than the slow path
+  // (RuntimeOptions::require_snapshot).
+  bool require_snapshot = false;
 
   std::string_view stdlib_zip() const { return stdlib_zip_file->bytes(); }
 };
@@ -44,6 +47,10 @@ struct GuestFiles {
 // Finds the stdlib image of the guest in `dir` and maps it. Throws InitializationError when there
 // is none or it cannot be mapped.
 GuestFiles load_guest_files(const std::filesystem::path& dir);
+
+// Throws InitializationError naming the first of the snapshot files (snapshot_capture.h) missing
+// from `dir`.
+void check_snapshot_files(const std::filesystem::path& dir);
 
 // A fresh WASI context: the default filesystem plus the factory's files and the sandbox's packages
 // (engine/guest_packages.h), if any.

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "engine/execution.h"
+#include "engine/snapshot_capture.h"
 #include "eryx/errors.hpp"
 #include "util/sha256.h"
 
@@ -31,11 +32,17 @@ uint32_t pool_slots_from_environment() {
   return slots;
 }
 
+engine::GuestFiles load_files(const RuntimeOptions& options) {
+  auto files = engine::load_guest_files(options.guest_dir);
+  if (options.require_snapshot) engine::check_snapshot_files(options.guest_dir);
+  files.require_snapshot = options.require_snapshot;
+  return files;
+}
+
 }  // namespace
 
 RuntimeCore::RuntimeCore(const RuntimeOptions& options)
-    : pool_slots_(pool_slots_from_environment()),
-      files_(engine::load_guest_files(options.guest_dir)) {
+    : pool_slots_(pool_slots_from_environment()), files_(load_files(options)) {
   plain_ = std::make_unique<engine::EngineVariant>(files_, /*metered=*/false, pool_slots_);
 }
 
@@ -79,7 +86,7 @@ const std::string& RuntimeCore::factory_fingerprint() const {
     // a snapshot the state comes from this process's own start-up, which no other process shares.
     std::string identity;
     if (plain_->from_snapshot()) {
-      std::ifstream in(files_.dir / "eryx-snapshot.id");
+      std::ifstream in(files_.dir / engine::kSnapshotIdName);
       identity.assign(std::istreambuf_iterator<char>(in), {});
       if (identity.empty()) throw InitializationError("eryx: cannot read eryx-snapshot.id");
     } else {

@@ -20,5 +20,6 @@ std::vector<uint8_t> build_snapshot_wasm(const GuestFiles& files);
 inline const char* snapshot_precompiled_name(bool metered) {
   return metered ? "eryx-snapshot-metered.cwasm" : "eryx-snapshot.cwasm";
 }
+inline constexpr const char* kSnapshotIdName = "eryx-snapshot.id";
 
 }  // namespace eryx::engine

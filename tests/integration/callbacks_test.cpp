@@ -9,6 +9,7 @@
 #include <string_view>
 #include <thread>
 
+#include "eryx/callbacks.hpp"
 #include "eryx/eryx.hpp"
 
 namespace {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "eryx/callbacks.hpp"
 #include "eryx/eryx.hpp"
 
 namespace {

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "eryx/callbacks.hpp"
 #include "eryx/eryx.hpp"
 
 namespace {

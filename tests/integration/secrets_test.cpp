@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "eryx/callbacks.hpp"
 #include "eryx/eryx.hpp"
 #include "loopback_server.h"
 

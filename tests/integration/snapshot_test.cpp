@@ -53,7 +53,7 @@ TEST(Snapshot, DefaultRuntimeStartsFromTheSnapshot) {
 TEST(Snapshot, SnapshotAndFallbackProduceTheSameOutput) {
   auto with_snapshot = eryx::Runtime::create({.guest_dir = kGuestDir});
   auto dir = guest_without_snapshot();
-  auto without = eryx::Runtime::create({.guest_dir = dir});
+  auto without = eryx::Runtime::create({.guest_dir = dir, .require_snapshot = false});
   ASSERT_FALSE(without->core().variant_for({}).from_snapshot());
   auto a = eryx::Sandbox({}, with_snapshot).execute(kCorpus);
   auto b = eryx::Sandbox({}, without).execute(kCorpus);
