@@ -36,14 +36,14 @@ def eryx_cli():
 class Terminal:
     """eryx on a pseudo-terminal: what was written to it, and keys to send."""
 
-    def __init__(self, home, *args):
+    def __init__(self, home, *args, argv=None):
         env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
         env.update(HOME=str(home), TERM="xterm", LANG="C.UTF-8")
-        cli = eryx_cli()
+        argv = argv or [eryx_cli()]
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: its own session, the pty as its controlling terminal
             try:
-                os.execve(cli, [cli, *args], env)
+                os.execve(argv[0], [*argv, *args], env)
             finally:
                 os._exit(127)
         termios.tcsetwinsize(self.fd, (24, 200))  # wide: no line wraps in the transcript
@@ -127,8 +127,8 @@ def start(tmp_path):
     """start(*args, home=tmp_path) -> a Terminal with eryx at its first prompt."""
     terminals = []
 
-    def start(*args, home=tmp_path):
-        terminal = Terminal(home, *args)
+    def start(*args, home=tmp_path, argv=None):
+        terminal = Terminal(home, *args, argv=argv)
         terminals.append(terminal)
         terminal.prompt()
         return terminal
@@ -444,3 +444,23 @@ def test_memory_limit_of_one_input_is_reported_and_the_repl_continues(start):
 def test_piped_stdin_without_arguments_runs_as_a_script():
     proc = subprocess.run([eryx_cli()], input="print(6 * 7)\n", capture_output=True, text=True, timeout=60)
     assert (proc.returncode, proc.stdout) == (0, "42\n"), proc.stderr
+
+
+# ---- python -m eryx: the same REPL inside a Python process ---------------------------------------
+
+def test_python_m_eryx_is_the_same_repl_and_ctrl_c_reaches_the_guest(start):
+    # The REPL runs inside the Python interpreter here: its SIGINT handling must be the REPL's
+    # while it runs (KeyboardInterrupt in the guest, state kept), not Python's.
+    import sys
+
+    repl = start(argv=[sys.executable, "-m", "eryx"])
+    assert "eryx" in repl.output and "wasi" in repl.output
+    repl.enter("x = 6")
+    repl.send("while True: pass\r")
+    repl.expect("while True: pass\n")
+    time.sleep(0.5)
+    repl.send(CTRL_C)
+    assert "KeyboardInterrupt" in repl.prompt()
+    assert repl.enter("x * 7") == "42\n"
+    repl.send(CTRL_D)
+    assert repl.wait_exit() == 0
