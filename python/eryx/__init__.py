@@ -107,6 +107,7 @@ def _name_bad_arguments(qualname):
 
 for _cls, _method in [(_eryx.Sandbox, "__init__"), (_eryx.Session, "__init__"),
                       (_eryx.SandboxFactory, "__init__"), (_eryx.SandboxFactory, "create_sandbox"),
+                      (_eryx.SandboxFactory, "create_session"),
                       (_eryx.ResourceLimits, "__init__"), (_eryx.NetConfig, "__init__")]:
     _qualname = _cls.__name__ + ("" if _method == "__init__" else "." + _method)
     setattr(_cls, _method, _name_bad_arguments(_qualname)(getattr(_cls, _method)))

@@ -389,6 +389,30 @@ class SandboxFactory:
         scrub_callback_args: Optional[bool] = None,
     ) -> Sandbox:
         """A Sandbox whose every execution starts from the factory's state."""
+    def create_session(
+        self,
+        *,
+        resource_limits: Optional[ResourceLimits] = None,
+        on_stdout: Optional[OutputHandler] = None,
+        on_stderr: Optional[OutputHandler] = None,
+        result_variable: Optional[str] = "result",
+        callbacks: Optional[Callbacks] = None,
+        network: Optional[NetConfig] = None,
+        vfs: Optional[VfsStorage] = None,
+        vfs_mount_path: Optional[str] = None,
+        execution_timeout_ms: Optional[int] = None,
+        volumes: Optional[Sequence[Volume]] = None,
+        packages: Optional[Sequence[str | os.PathLike[str]]] = None,
+        site_packages: Optional[str | os.PathLike[str]] = None,
+        secrets: Optional[Mapping[str, SecretSpec]] = None,
+        scrub_stdout: Optional[bool] = None,
+        scrub_stderr: Optional[bool] = None,
+        scrub_result: Optional[bool] = None,
+        scrub_files: Optional[bool] = None,
+        scrub_callback_args: Optional[bool] = None,
+    ) -> Session:
+        """A Session that starts from the factory's state and keeps its own from then on; reset()
+        returns it to the factory's state. Options as Session()."""
     @property
     def size_bytes(self) -> int:
         """Bytes of state the factory holds (memory pages and package files)."""

@@ -1,6 +1,7 @@
 // eryx.SandboxFactory: pre-initialised interpreters, as the seeds define it.
 #include <nanobind/stl/filesystem.h>
 #include <nanobind/stl/optional.h>
+#include <nanobind/stl/shared_ptr.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
@@ -72,6 +73,52 @@ void init_factory(nb::module_& m) {
           nb::arg("network").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
           nb::arg("packages").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
           ERYX_PY_SECRET_KWARGS, "A Sandbox whose every execution starts from the factory's state.")
+      .def(
+          "create_session",
+          [](const SandboxFactory& factory, std::optional<PyResourceLimits> resource_limits,
+             nb::object on_stdout, nb::object on_stderr, std::optional<std::string> result_variable,
+             nb::handle callbacks, const PyNetConfig* network, std::shared_ptr<VfsStorage> vfs,
+             std::optional<std::string> vfs_mount_path, nb::handle execution_timeout_ms,
+             nb::handle volumes, std::optional<std::vector<std::filesystem::path>> packages,
+             std::optional<std::filesystem::path> site_packages, nb::handle secrets,
+             std::optional<bool> scrub_stdout, std::optional<bool> scrub_stderr,
+             std::optional<bool> scrub_result, std::optional<bool> scrub_files,
+             std::optional<bool> scrub_callback_args) {
+            auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
+                                      std::move(result_variable), callbacks, network, volumes,
+                                      {secrets, scrub_stdout, scrub_stderr, scrub_result,
+                                       scrub_files, scrub_callback_args});
+            set_packages(built.options, std::move(packages), std::move(site_packages));
+            built.options.vfs = vfs;
+            if (vfs_mount_path) built.options.vfs_mount_path = *vfs_mount_path;
+            if (!execution_timeout_ms.is_none()) {
+              built.options.limits.execution_timeout_ms =
+                  timeout_argument(execution_timeout_ms, "execution_timeout_ms");
+            }
+            std::string mount_path = built.options.vfs_mount_path;
+            std::unique_ptr<Session> session;
+            {
+              GilRelease release;
+              session = std::make_unique<Session>(factory.create_session(std::move(built.options)));
+            }
+            // An instance of eryx.Session (the Python class with execute_async).
+            nb::object cls = nb::module_::import_("eryx").attr("Session");
+            nb::object obj = nb::inst_alloc(cls);
+            new (nb::inst_ptr<PySession>(obj))
+                PySession{std::move(session), {}, built.refs, std::move(vfs), std::move(mount_path)};
+            nb::inst_mark_ready(obj);
+            return obj;
+          },
+          nb::kw_only(), nb::arg("resource_limits").none() = nb::none(),
+          nb::arg("on_stdout").none() = nb::none(), nb::arg("on_stderr").none() = nb::none(),
+          nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
+          nb::arg("network").none() = nb::none(), nb::arg("vfs").none() = nb::none(),
+          nb::arg("vfs_mount_path").none() = nb::none(),
+          nb::arg("execution_timeout_ms").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
+          nb::arg("packages").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
+          ERYX_PY_SECRET_KWARGS,
+          "A Session that starts from the factory's state and keeps its own from then on; reset() "
+          "returns it to the factory's state. Options as Session().")
       .def_prop_ro("size_bytes", &SandboxFactory::size_bytes,
                    "Bytes of state the factory holds (memory pages and package files).")
       .def(

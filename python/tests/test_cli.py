@@ -468,3 +468,11 @@ def test_python_m_eryx_behaves_as_build_eryx():
     a = Cli([BUILD_CLI])("-c", code, "z")
     b = Cli([sys.executable, "-m", "eryx"])("-c", code, "z")
     assert (a.returncode, a.stdout, a.stderr) == (b.returncode, b.stdout, b.stderr) == (5, b"['-c', 'z']\n", b"")
+
+
+def test_the_package_installs_an_eryx_console_script():
+    script = pathlib.Path(sys.executable).parent / "eryx"
+    assert script.is_file(), "pyproject.toml's [project.scripts] entry was not installed"
+    proc = subprocess.run([str(script), "-c", "import sys\nprint(sys.platform)\nsys.exit(4)"],
+                          capture_output=True, timeout=60)
+    assert (proc.returncode, proc.stdout) == (4, b"wasi\n"), proc.stderr

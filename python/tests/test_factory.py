@@ -81,3 +81,25 @@ def test_failing_setup_code_raises_initialization_error_with_its_traceback():
 def test_setup_code_must_be_a_str():
     with pytest.raises(TypeError):
         eryx.SandboxFactory(setup_code=b"x = 1")
+
+
+def test_a_factory_session_starts_from_the_factory_state_and_keeps_its_own():
+    factory = eryx.SandboxFactory(imports=["decimal"], setup_code="base = 40\n")
+    session = factory.create_session()
+    assert isinstance(session, eryx.Session)
+    assert session.execute("import sys\nprint('decimal' in sys.modules, base)").stdout == "True 40\n"
+    session.execute("base += 2")
+    assert session.execute("print(base)").stdout == "42\n"
+    session.reset()
+    assert session.execute("print(base)").stdout == "40\n"
+    assert factory.create_session().execute("print(base)").stdout == "40\n"
+
+
+def test_a_factory_session_takes_the_session_options():
+    factory = eryx.SandboxFactory()
+    storage = eryx.VfsStorage()
+    session = factory.create_session(vfs=storage, execution_timeout_ms=50)
+    session.execute("open('/data/f', 'w').write('x')")
+    assert storage.read_file("/f") == b"x"
+    with pytest.raises(eryx.TimeoutError):
+        session.execute("while True: pass")
