@@ -88,12 +88,12 @@ void add_sandbox_flags(CLI::App& app, SandboxFlags& flags) {
       "", "NonEmpty");
   app.add_option("--timeout-ms", flags.timeout_ms, "Execution timeout in milliseconds (0: none)")
       ->check(non_empty)
-      ->check(quiet(CLI::Range(uint64_t{0}, uint64_t{1} << 62)))
+      ->check(quiet(CLI::Range(uint64_t{0}, ResourceLimits::kMaxTimeoutMs)))
       ->type_name("MS")
       ->capture_default_str();
   app.add_option("--max-memory-mb", flags.max_memory_mb, "Guest memory limit in MiB (0: none)")
       ->check(non_empty)
-      ->check(quiet(CLI::Range(uint64_t{0}, uint64_t{1} << 40)))
+      ->check(quiet(CLI::Range(uint64_t{0}, ResourceLimits::kMaxMemoryBytes / kMiB)))
       ->type_name("MIB")
       ->capture_default_str();
   app.add_option("--max-fuel", flags.max_fuel,

@@ -41,6 +41,15 @@ struct ResourceLimits {
   // Bytes of JSON in one callback's arguments and in one result.
   uint64_t max_callback_payload_bytes = 4 * 1024 * 1024;
 
+  // The largest values accepted; past them InvalidArgumentError names the field (nullopt is how to
+  // say "no limit"). A timeout of a year, the guest's whole 32-bit address space, and host buffers
+  // of 4 GiB are already beyond any real use: a larger number is a mistake (a unit mix-up, a
+  // sentinel), not a wish.
+  static constexpr uint64_t kMaxTimeoutMs = 365ull * 24 * 60 * 60 * 1000;
+  static constexpr uint64_t kMaxMemoryBytes = 4ull << 30;
+  static constexpr uint64_t kMaxVfsBytes = 1ull << 40;
+  static constexpr uint64_t kMaxBufferBytes = 4ull << 30;  // max_output_bytes, payload bytes
+
   static ResourceLimits unlimited() {
     ResourceLimits limits;
     limits.execution_timeout_ms.reset();

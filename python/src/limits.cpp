@@ -14,6 +14,16 @@ namespace {
 enum class Zero { kAllowed, kRefused };
 
 // The value of `field` as a limit; nullopt for None when `nullable`.
+// The largest value of `field` (ResourceLimits::kMax*); none for counts (fuel, invocations).
+uint64_t maximum_of(std::string_view field) {
+  if (field.ends_with("timeout_ms")) return ResourceLimits::kMaxTimeoutMs;
+  if (field == "max_memory_bytes") return ResourceLimits::kMaxMemoryBytes;
+  if (field == "max_vfs_bytes") return ResourceLimits::kMaxVfsBytes;
+  if (field == "max_output_bytes" || field == "max_callback_payload_bytes")
+    return ResourceLimits::kMaxBufferBytes;
+  return UINT64_MAX;
+}
+
 std::optional<uint64_t> to_limit(nb::handle value, const char* field, bool nullable,
                                  Zero zero = Zero::kAllowed) {
   if (value.is_none()) {
@@ -36,6 +46,12 @@ std::optional<uint64_t> to_limit(nb::handle value, const char* field, bool nulla
   if (as_unsigned == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
     PyErr_Clear();
     throw InvalidArgumentError("eryx: " + std::string(field) + " is too large (at most 2**64-1)");
+  }
+  if (as_unsigned > maximum_of(field)) {
+    throw InvalidArgumentError("eryx: " + std::string(field) +
+                               " is too large: " + std::to_string(as_unsigned) + " (at most " +
+                               std::to_string(maximum_of(field)) +
+                               (nullable ? "; None means no limit)" : ")"));
   }
   if (as_unsigned == 0 && zero == Zero::kRefused) {
     throw InvalidArgumentError("eryx: " + std::string(field) + " must be positive" +

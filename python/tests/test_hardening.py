@@ -267,8 +267,24 @@ def test_limit_setter_validates_too():
     assert limits.callback_timeout_ms is None
 
 
-def test_huge_timeouts_do_not_expire_at_once():
-    limits = eryx.ResourceLimits(execution_timeout_ms=2**63 - 1, callback_timeout_ms=2**64 - 1)
+YEAR_MS = 365 * 24 * 3600 * 1000
+
+
+@pytest.mark.parametrize("field, value", [
+    ("execution_timeout_ms", YEAR_MS + 1), ("callback_timeout_ms", 2**62),
+    ("max_memory_bytes", 2**32 + 1), ("max_vfs_bytes", 2**62), ("max_output_bytes", 2**62),
+    ("max_callback_payload_bytes", 2**63)])
+def test_an_absurd_limit_is_a_value_error_naming_the_field(field, value):
+    with pytest.raises(ValueError, match=rf"{field} is too large"):
+        eryx.ResourceLimits(**{field: value})
+
+
+def test_counts_have_no_maximum_but_64_bits():
+    assert eryx.ResourceLimits(max_fuel=2**64 - 1, max_callback_invocations=2**64 - 1).max_fuel == 2**64 - 1
+
+
+def test_the_largest_timeouts_do_not_expire_at_once():
+    limits = eryx.ResourceLimits(execution_timeout_ms=YEAR_MS, callback_timeout_ms=YEAR_MS)
     registry = eryx.CallbackRegistry()
     registry.add(lambda: 1, name="one")
     result = eryx.Sandbox(resource_limits=limits, callbacks=registry).execute(

@@ -1,7 +1,9 @@
 #include "api/code_validation.h"
 
 #include <cctype>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "eryx/errors.hpp"
 
@@ -54,6 +56,31 @@ void validate_result_variable(std::string_view name) {
     throw InvalidArgumentError("eryx: result_variable '" + std::string(name) +
                                "' is not a Python identifier");
   }
+}
+
+void validate_limits(const ResourceLimits& limits) {
+  auto check = [](std::optional<uint64_t> value, uint64_t max, const char* field,
+                  const char* what) {
+    if (value && *value > max) {
+      throw InvalidArgumentError("eryx: " + std::string(field) +
+                                 " is too large: " + std::to_string(*value) + " (at most " +
+                                 std::to_string(max) + ", " + what + ")");
+    }
+  };
+  for (auto [value, field] : {std::pair{limits.execution_timeout_ms, "execution_timeout_ms"},
+                              std::pair{limits.callback_timeout_ms, "callback_timeout_ms"}}) {
+    if (value && *value == 0) {
+      throw InvalidArgumentError("eryx: " + std::string(field) +
+                                 " must be positive (unset means no limit)");
+    }
+    check(value, ResourceLimits::kMaxTimeoutMs, field, "a year; unset means no limit");
+  }
+  check(limits.max_memory_bytes, ResourceLimits::kMaxMemoryBytes, "max_memory_bytes",
+        "the guest's whole 32-bit address space; unset means no limit");
+  check(limits.max_vfs_bytes, ResourceLimits::kMaxVfsBytes, "max_vfs_bytes", "1 TiB");
+  check(limits.max_output_bytes, ResourceLimits::kMaxBufferBytes, "max_output_bytes", "4 GiB");
+  check(limits.max_callback_payload_bytes, ResourceLimits::kMaxBufferBytes,
+        "max_callback_payload_bytes", "4 GiB");
 }
 
 void validate_code(std::string_view code) {

@@ -3,6 +3,8 @@
 
 #include <string_view>
 
+#include "eryx/options.hpp"
+
 namespace eryx::detail {
 
 // Throws InvalidArgumentError when `code` contains a NUL byte or is not well-formed UTF-8
@@ -18,6 +20,10 @@ void validate_name(std::string_view name, std::string_view what);
 // let through (Python's own rules for them need Unicode tables; the guest simply never finds a
 // name that is not an identifier).
 void validate_result_variable(std::string_view name);
+
+// Throws InvalidArgumentError naming the first limit past its maximum (ResourceLimits::kMax*) or a
+// timeout of 0 (nullopt is "no limit").
+void validate_limits(const ResourceLimits& limits);
 
 // True when `text` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view text);

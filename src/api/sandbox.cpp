@@ -17,6 +17,7 @@ Sandbox::Sandbox(SandboxOptions options, std::shared_ptr<Runtime> runtime,
       runtime_(runtime ? std::move(runtime) : Runtime::shared()),
       factory_(std::move(factory)) {
   detail::validate_result_variable(options_->result_variable);
+  detail::validate_limits(options_->limits);
   // A bad mount path or volume fails here, not at the first execute.
   mounts_ = std::make_shared<const std::vector<wasi::MountPoint>>(detail::mounts_of(*options_));
   // Compiled once: the policy, the TLS trust, the secrets' placeholders and the packages serve

@@ -35,6 +35,7 @@ class SessionCore {
         mounts_(mounts_of(options_)),
         timeout_ms_(options_.limits.execution_timeout_ms) {
     validate_result_variable(options_.result_variable);
+    validate_limits(options_.limits);
     start_fresh();
   }
 
@@ -103,6 +104,7 @@ class SessionCore {
   static std::unique_ptr<SessionCore> from_snapshot(std::string_view bytes, SandboxOptions options,
                                                     std::shared_ptr<Runtime> runtime) {
     validate_result_variable(options.result_variable);
+    validate_limits(options.limits);
     const auto& variant = runtime->core().variant_for(options.limits);
     auto services = SandboxServices::compile(options);
     auto core = std::unique_ptr<SessionCore>(
@@ -314,6 +316,9 @@ void Session::restore_state(std::string_view blob, const CancellationToken& canc
 uint64_t Session::execution_count() const { return core_->execution_count(); }
 std::optional<uint64_t> Session::execution_timeout_ms() const { return core_->timeout(); }
 void Session::set_execution_timeout_ms(std::optional<uint64_t> timeout_ms) {
+  ResourceLimits limits;
+  limits.execution_timeout_ms = timeout_ms;
+  detail::validate_limits(limits);
   core_->set_timeout(timeout_ms);
 }
 
