@@ -26,7 +26,7 @@ from eryx._callbacks import CallbackRegistry, target_loop as _callback_loop
 # points elsewhere (e.g. at a development build's guest).
 _GUEST_DIR = _os.path.join(_os.path.dirname(__file__), "_guest")
 if "ERYX_GUEST_DIR" not in _os.environ and _os.path.isfile(
-    _os.path.join(_GUEST_DIR, "eryx-guest.wasm")
+    _os.path.join(_GUEST_DIR, "eryx-snapshot.cwasm")
 ):
     _eryx._configure_guest_dir(str(_GUEST_DIR))
 
