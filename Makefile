@@ -68,13 +68,16 @@ python: build $(VENV)/.tools
 # The self-contained wheel (docs/guide/installing.md) in $(BUILD)/wheel: the same build directory and
 # settings as `python` (build/python: only packaging when that is up to date), then auditwheel
 # repair vendors the libraries a manylinux system lacks and gives the wheel its platform tag.
-wheel: build $(VENV)/.tools
+# After `python`, never beside it (make -j): both build in build/python.
+wheel: python
 	@echo "[eryx] building the wheel into $(BUILD)/wheel"
 	@rm -rf $(BUILD)/wheel
 	@$(VENV)/bin/pip wheel -q --no-build-isolation --no-deps -w $(BUILD)/wheel/linux $(PY_DEFINES) .
-	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/auditwheel -q repair -w $(BUILD)/wheel \
-	  $(BUILD)/wheel/linux/eryx-*.whl
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/auditwheel repair -w $(BUILD)/wheel \
+	  $(BUILD)/wheel/linux/eryx-*.whl >$(BUILD)/wheel/linux/repair.log 2>&1 || \
+	  { cat $(BUILD)/wheel/linux/repair.log; exit 1; }
 	@rm -rf $(BUILD)/wheel/linux
+	@ls -s --block-size=MB $(BUILD)/wheel/eryx-*.whl
 
 # The wheel installed into a fresh virtual environment, used from there (tests/wheel/).
 test-wheel: wheel

@@ -7,6 +7,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import tarfile
 import tomllib
 import venv
 import zipfile
@@ -64,10 +65,13 @@ def test_the_wheel_holds_only_the_guest_files_a_runtime_loads(wheel_names):
     assert guest == RUNTIME_GUEST_FILES | {"python313.zip"}
 
 
-def test_the_wheel_carries_the_libraries_it_links(wheel_names):
+def test_the_wheel_carries_the_libraries_it_links_but_not_libxml2_or_icu(wheel_names):
     vendored = " ".join(name for name in wheel_names if name.startswith("eryx.libs/"))
-    for library in ("libedit", "libcpp-httplib", "libarchive", "libssl", "libre2"):
+    for library in ("libedit", "libcpp-httplib", "libssl", "libcrypto", "libre2", "libzstd"):
         assert library in vendored
+    # libarchive is linked statically: only its zip, tar and gzip readers (src/packages/).
+    for library in ("libarchive", "libxml2", "libicu"):
+        assert library not in vendored
 
 
 def test_the_extension_has_no_debug_information(tmp_path, wheel_names):
@@ -112,3 +116,17 @@ def test_python_m_eryx_runs_code(env_dir):
 
 def test_the_eryx_console_script_runs_code(env_dir):
     assert run(env_dir, str(env_dir / "bin" / "eryx"), "-c", "print(6 * 7)") == "42\n"
+
+
+def test_a_sandbox_loads_a_wheel_and_a_tarball(env_dir):
+    # The statically linked libarchive reads both kinds of package.
+    with zipfile.ZipFile(env_dir / "zipped-1.0-py3-none-any.whl", "w", zipfile.ZIP_DEFLATED) as wheel:
+        wheel.writestr("zipped/__init__.py", "NAME = 'from a wheel'\n")
+    with tarfile.open(env_dir / "tarred-1.0.tar.gz", "w:gz") as tarball:
+        source = env_dir / "tarred.py"
+        source.write_text("NAME = 'from a tarball'\n")
+        tarball.add(source, "tarred/__init__.py")
+    out = python(env_dir, "import eryx\n"
+                          "s = eryx.Sandbox(packages=['zipped-1.0-py3-none-any.whl', 'tarred-1.0.tar.gz'])\n"
+                          "print(s.execute('import zipped, tarred; print(zipped.NAME, tarred.NAME)').stdout)")
+    assert out == "from a wheel from a tarball\n\n"
