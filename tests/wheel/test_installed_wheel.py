@@ -19,7 +19,10 @@ WHEEL = pathlib.Path(os.environ.get("ERYX_WHEEL", ""))
 # Only what a runtime loads (docs/guide/installing.md), not the plain guest module.
 RUNTIME_GUEST_FILES = {"eryx-snapshot.cwasm", "eryx-snapshot-metered.cwasm", "eryx-snapshot.id"}
 
-pytestmark = pytest.mark.skipif(not WHEEL.is_file(), reason="ERYX_WHEEL names no wheel (make test-wheel)")
+
+@pytest.fixture(autouse=True, scope="module")
+def wheel_given():
+    assert WHEEL.is_file(), "ERYX_WHEEL must name the wheel to test (make test-wheel sets it)"
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +133,14 @@ def test_a_sandbox_loads_a_wheel_and_a_tarball(env_dir):
                           "s = eryx.Sandbox(packages=['zipped-1.0-py3-none-any.whl', 'tarred-1.0.tar.gz'])\n"
                           "print(s.execute('import zipped, tarred; print(zipped.NAME, tarred.NAME)').stdout)")
     assert out == "from a wheel from a tarball\n\n"
+
+
+def test_an_installed_guest_with_a_file_missing_fails_naming_it(env_dir):
+    (guest,) = env_dir.glob("lib/python3*/site-packages/eryx/_guest")
+    (guest / "eryx-snapshot.id").rename(env_dir / "eryx-snapshot.id")
+    try:
+        out = python(env_dir, "import eryx\ntry:\n    eryx.Sandbox().execute('pass')\n"
+                              "except eryx.InitializationError as e:\n    print(e)")
+    finally:
+        (env_dir / "eryx-snapshot.id").rename(guest / "eryx-snapshot.id")
+    assert f"incomplete guest directory {guest}: eryx-snapshot.id is missing" in out
