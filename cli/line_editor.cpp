@@ -55,8 +55,10 @@ LineEditor::LineEditor(std::filesystem::path history_path)
   // Off: its handlers re-send each signal to the whole process group. The REPL owns SIGINT.
   el_set(el_, EL_SIGNAL, 0);
   el_set(el_, EL_HIST, history, history_);
-  el_set(el_, EL_ADDFN, "eryx-complete", "Complete the name before the cursor, or indent",
-         &LineEditor::on_tab);
+  // The wide call: libedit's narrow el_set(EL_ADDFN) copies both strings and never frees them
+  // (its own "XXX: The two strdup's leak"); the wide one keeps these static strings as they are.
+  el_wset(el_, EL_ADDFN, L"eryx-complete", L"Complete the name before the cursor, or indent",
+          &LineEditor::on_tab);
   el_set(el_, EL_BIND, "^I", "eryx-complete", nullptr);
   el_source(el_, nullptr);  // the user's ~/.editrc, as every libedit program reads it
 
