@@ -3,6 +3,7 @@
 
 #include "callbacks/registry_data.h"
 #include "eryx/callbacks.hpp"
+#include "util/printable.h"
 
 namespace eryx {
 namespace {
@@ -23,20 +24,7 @@ bool is_identifier_segment(std::string_view segment) {
 }
 
 // The name as printable ASCII for an error message (it may hold a NUL or bytes that are not UTF-8).
-std::string printable(std::string_view name) {
-  std::string out;
-  for (unsigned char c : name.substr(0, kMaxNameLength)) {
-    if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string printable(std::string_view name) { return util::printable(name, kMaxNameLength); }
 
 // Dotted Python identifiers (ASCII): what the guest can expose as a namespace path.
 void check_name(const std::string& name) {

@@ -1,5 +1,7 @@
 #include "mcp/client/connection.h"
 
+#include "util/printable.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -23,17 +25,7 @@ int remaining_ms(Clock::time_point deadline) {
 
 // The start of untrusted bytes, printable, for an error message.
 std::string excerpt(std::string_view bytes, size_t limit = 80) {
-  std::string out;
-  for (unsigned char c : bytes.substr(0, limit)) {
-    if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
+  std::string out = util::printable(bytes, limit);
   if (bytes.size() > limit) out += "...";
   return out;
 }

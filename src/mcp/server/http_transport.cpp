@@ -8,23 +8,13 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
-#include <random>
+
+#include "util/random_id.h"
 
 namespace eryx::mcp::server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string random_session_id() {
-  std::random_device device;
-  std::string id;
-  for (int i = 0; i < 4; ++i) {
-    char part[9];
-    std::snprintf(part, sizeof part, "%08x", static_cast<unsigned>(device()));
-    id += part;
-  }
-  return id;
-}
 
 // The scheme://host[:port] of an Origin header -> its host (brackets of an IPv6 literal kept off).
 std::optional<std::string> origin_host(const std::string& origin) {
@@ -189,7 +179,7 @@ struct HttpTransport::Impl {
                           "application/json");
           return;
         }
-        session_id = random_session_id();
+        session_id = util::random_id();
         connection = server.open();
         sessions.emplace(session_id, McpSession{connection, Clock::now(), 1});
       } else {

@@ -6,11 +6,11 @@
 #include <deque>
 #include <map>
 #include <mutex>
-#include <random>
 #include <thread>
 #include <vector>
 
 #include "mcp/server/tools.h"
+#include "util/random_id.h"
 
 namespace eryx::mcp::server {
 
@@ -22,18 +22,6 @@ std::string id_key(const RequestId& id) {
   if (auto* n = std::get_if<int64_t>(&id)) return "n" + std::to_string(*n);
   if (auto* s = std::get_if<std::string>(&id)) return "s" + *s;
   return "null";
-}
-
-// 128 random bits as hex: a session id another client cannot guess.
-std::string random_id() {
-  std::random_device device;
-  std::string id;
-  for (int i = 0; i < 4; ++i) {
-    char part[9];
-    std::snprintf(part, sizeof part, "%08x", static_cast<unsigned>(device()));
-    id += part;
-  }
-  return id;
 }
 
 // One call's stdout and stderr, capped as the sandbox caps its own.
@@ -361,7 +349,7 @@ struct Server::Impl {
       gone = connection.closed;
     }
     if (gone) return tool_error("cancelled", "the client left");  // nobody could use the session
-    std::string id = random_id();
+    std::string id = util::random_id();  // a session id another client cannot guess
     s->touch();
     sessions.emplace(id, std::move(s));
     return tool_result({{"session_id", id}}, false);
