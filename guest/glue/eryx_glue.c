@@ -340,8 +340,11 @@ static int is_named(PyObject* name, const char* text) {
  * code (asyncio.run and the runtime's run_coroutine, for top-level await) and those of the callback
  * proxies go. Done in C over the linked entries, without allocating: a MemoryError after deep
  * recursion has ~10^5 of them, and the guest is out of memory then. Follows __cause__ and
- * __context__ (bounded: a chain built by hand may loop). */
-static void trim_traceback(PyObject* exc, int depth) {
+ * __context__ (bounded: a chain built by hand may loop). With `max_entries` > 0, keeps only that
+ * many of the innermost entries, as CPython's C traceback printer always has: the traceback module
+ * walks every entry's positions and summarises every kept one, which after a recursion 600,000 deep
+ * (sys.setrecursionlimit raised, ended by the memory limit) took ~10 s of the execution's time. */
+static void trim_traceback(PyObject* exc, int depth, Py_ssize_t max_entries) {
   if (!exc || depth > 64 || !PyExceptionInstance_Check(exc)) return;
   PyObject* tb = PyException_GetTraceback(exc);
   if (tb && PyTraceBack_Check(tb)) {
@@ -358,20 +361,29 @@ static void trim_traceback(PyObject* exc, int depth) {
       while (next && is_named(entry_filename(next), "<eryx callbacks>")) next = next->tb_next;
       if (next != t->tb_next) Py_XSETREF(t->tb_next, (PyTracebackObject*)Py_XNewRef(next));
     }
+    if (max_entries > 0) {
+      Py_ssize_t count = 0;
+      for (PyTracebackObject* t = first; t; t = t->tb_next) count++;
+      for (; count > max_entries; count--) first = first->tb_next;
+    }
     if ((PyObject*)first != tb) PyException_SetTraceback(exc, first ? (PyObject*)first : Py_None);
   }
   Py_XDECREF(tb);
   PyObject* cause = PyException_GetCause(exc);
-  trim_traceback(cause, depth + 1);
+  trim_traceback(cause, depth + 1, max_entries);
   Py_XDECREF(cause);
   PyObject* context = PyException_GetContext(exc);
-  trim_traceback(context, depth + 1);
+  trim_traceback(context, depth + 1, max_entries);
   Py_XDECREF(context);
 }
 
+/* Entries a reported traceback keeps when the code has not set sys.tracebacklimit (which the
+ * traceback module then applies itself). */
+#define ERYX_TRACEBACK_ENTRIES 1000
+
 /* "".join(traceback.format_exception(exc)), after trim_traceback(). New ref. */
 static PyObject* format_traceback(PyObject* exc) {
-  trim_traceback(exc, 0);
+  trim_traceback(exc, 0, PySys_GetObject("tracebacklimit") ? 0 : ERYX_TRACEBACK_ENTRIES);
   PyObject* traceback = PyImport_ImportModule("traceback");
   if (!traceback) return NULL;
   PyObject* parts = PyObject_CallMethod(traceback, "format_exception", "O", exc);

@@ -451,7 +451,8 @@ def test_large_async_result_is_decoded_without_holding_the_gil():
         thread.join()
     assert result.stdout == "200000\n"
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-    assert max(gaps) < 0.5, f"another thread was frozen for {max(gaps):.2f} s"
+    # Generous for busy machines: a decoder holding the GIL freezes the ticker for the whole decode.
+    assert max(gaps) < 1.0, f"another thread was frozen for {max(gaps):.2f} s"
 
 
 def test_timed_out_async_callback_leaks_no_instances_at_exit():

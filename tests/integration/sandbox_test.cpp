@@ -103,6 +103,36 @@ TEST(Sandbox, PythonExceptionBecomesExecutionErrorWithTraceback) {
   }
 }
 
+// As CPython's C traceback printer: the innermost 1000 entries, so a traceback 5000 deep shows
+// three of its (identical) entries and says the other 997 repeat; the <module> entry is cut.
+TEST(Sandbox, DeepTracebackKeepsTheInnermostThousandEntries) {
+  try {
+    Sandbox().execute(
+        "import sys\nsys.setrecursionlimit(6000)\ndef f(n):\n    return 1 / 0 if n == 0 else "
+        "f(n - 1)\nf(5000)");
+    FAIL() << "expected ExecutionError";
+  } catch (const eryx::ExecutionError& e) {
+    EXPECT_EQ(e.type_name(), "ZeroDivisionError");
+    EXPECT_NE(e.traceback().find("[Previous line repeated 997 more times]"), std::string::npos)
+        << e.traceback();
+    EXPECT_EQ(e.traceback().find("<module>"), std::string::npos) << e.traceback();
+  }
+}
+
+// sys.tracebacklimit, when the code sets it, is the traceback module's to apply.
+TEST(Sandbox, TracebackHonoursSysTracebacklimit) {
+  try {
+    Sandbox().execute(
+        "import sys\nsys.tracebacklimit = 2\ndef f(n):\n    return 1 / 0 if n == 0 else "
+        "f(n - 1)\nf(50)");
+    FAIL() << "expected ExecutionError";
+  } catch (const eryx::ExecutionError& e) {
+    const std::string& tb = e.traceback();
+    EXPECT_NE(tb.find("in <module>"), std::string::npos) << tb;
+    EXPECT_EQ(tb.find("Previous line repeated"), std::string::npos) << tb;
+  }
+}
+
 TEST(Sandbox, ExceptionTypeNameIsQualifiedForNonBuiltins) {
   try {
     Sandbox().execute("import json; json.loads('{')");
