@@ -121,20 +121,19 @@ def test_acquire_without_a_timeout_raises_pool_exhausted_error(factory):
 def test_acquire_waits_without_the_gil_for_a_lease_released_by_another_thread(factory):
     pool = factory.create_pool(max_size=1, acquire_timeout_ms=10_000)
     held = pool.acquire()
-    ticks = []
 
-    def release_later():
-        for _ in range(5):  # runs only if the waiting thread let go of the GIL
-            ticks.append(time.monotonic())
-            time.sleep(0.01)
+    def release_once_waited():
+        # Runs Python while the main thread waits in acquire(): only if that wait let go of the GIL.
+        deadline = time.monotonic() + 10
+        while pool.stats().wait_count == 0 and time.monotonic() < deadline:
+            time.sleep(0.005)
         held.release()
 
-    releaser = threading.Thread(target=release_later)
+    releaser = threading.Thread(target=release_once_waited)
     releaser.start()
     with pool.acquire() as sandbox:
         assert sandbox.execute("print(1)").stdout == "1\n"
     releaser.join()
-    assert len(ticks) == 5
     stats = pool.stats()
     assert stats.wait_count == 1
     assert stats.total_wait_time_ms > 0
@@ -265,20 +264,24 @@ def test_a_released_lease_drops_its_handlers(factory):
 
 # ---- a slot comes back only when its execution has really ended ----
 
+START_THEN_LOOP = "print('started', flush=True)\nwhile True: pass"
+
+
 def test_releasing_during_an_execution_keeps_the_slot_until_it_ends(factory):
     pool = factory.create_pool(max_size=1)
-    lease = pool.acquire()
+    started = threading.Event()
+    lease = pool.acquire(on_stdout=lambda text: started.set())
     errors = []
 
     def run():
         try:
-            lease.execute("while True: pass")
+            lease.execute(START_THEN_LOOP)
         except eryx.CancelledError as error:
             errors.append(error)
 
     runner = threading.Thread(target=run)
     runner.start()
-    time.sleep(0.1)
+    assert started.wait(10)
     lease.release()
     assert pool.try_acquire() is None, "the execution still runs in that slot"
     assert pool.stats().in_use == 1
@@ -293,7 +296,8 @@ def test_a_cancelled_execute_async_returns_its_slot_only_after_it_stopped(factor
     pool = factory.create_pool(max_size=1, acquire_timeout_ms=10_000)
 
     async def main():
-        with pool.acquire() as sandbox:
+        # The timeout only bounds the test should the interrupt be missed.
+        with pool.acquire(resource_limits=eryx.ResourceLimits(execution_timeout_ms=10_000)) as sandbox:
             with pytest.raises(asyncio.TimeoutError):
                 await asyncio.wait_for(sandbox.execute_async("while True: pass"), timeout=0.2)
         # The block released the lease while the interrupted execution may still unwind.
@@ -306,19 +310,21 @@ def test_a_cancelled_execute_async_returns_its_slot_only_after_it_stopped(factor
 
 def test_a_timed_out_execution_returns_its_slot_only_after_it_stopped(factory):
     pool = factory.create_pool(max_size=1, acquire_timeout_ms=10_000)
-    lease = pool.acquire(resource_limits=eryx.ResourceLimits(execution_timeout_ms=300))
+    running = threading.Event()
+    lease = pool.acquire(resource_limits=eryx.ResourceLimits(execution_timeout_ms=300),
+                         on_stdout=lambda text: running.set())
     started = time.monotonic()
     errors = []
 
     def run():
         try:
-            lease.execute("while True: pass")
+            lease.execute(START_THEN_LOOP)
         except eryx.TimeoutError as error:
             errors.append(error)
 
     runner = threading.Thread(target=run)
     runner.start()
-    time.sleep(0.05)
+    assert running.wait(10)
     lease.release()
     with pool.acquire() as sandbox:  # not before the deadline ended the execution
         assert time.monotonic() - started >= 0.3

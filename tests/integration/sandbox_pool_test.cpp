@@ -128,7 +128,8 @@ TEST(SandboxPool, AWaitingAcquireGetsTheNextReleasedLease) {
   auto pool = factory().create_pool(pool_options(1));
   auto held = pool.acquire();
   std::thread releaser([&] {
-    std::this_thread::sleep_for(50ms);
+    eventually([&] { return pool.stats().wait_count == 1; });  // the acquire below is waiting
+    std::this_thread::sleep_for(20ms);
     held.release();
   });
   auto lease = pool.acquire();
@@ -136,7 +137,7 @@ TEST(SandboxPool, AWaitingAcquireGetsTheNextReleasedLease) {
   EXPECT_EQ(lease.execute("print(2)").stdout_text, "2\n");
   auto stats = pool.stats();
   EXPECT_EQ(stats.wait_count, 1u);
-  EXPECT_GT(stats.total_wait_time_ms, 30.0);
+  EXPECT_GE(stats.total_wait_time_ms, 20.0);
   EXPECT_EQ(stats.average_wait_time_ms(), stats.total_wait_time_ms);
 }
 
@@ -145,7 +146,7 @@ TEST(SandboxPool, CancellingAWaitingAcquireStopsIt) {
   auto held = pool.acquire();
   eryx::CancellationToken token;
   std::thread canceller([&] {
-    std::this_thread::sleep_for(30ms);
+    eventually([&] { return pool.stats().wait_count == 1; });
     token.interrupt();
   });
   EXPECT_THROW(pool.acquire({}, token), eryx::CancelledError);
@@ -303,19 +304,29 @@ TEST(SandboxPoolHygiene, LimitsDoNotReachTheNextLease) {
 
 // ---- a slot comes back only once its execution has really ended ----
 
+// Code that says it started (through the lease's on_stdout), then loops.
+constexpr const char* kStartThenLoop = "print('started', flush=True)\nwhile True: pass";
+
+eryx::LeaseOptions signalling(std::atomic<bool>& started) {
+  eryx::LeaseOptions options;
+  options.on_stdout = [&started](std::string_view) { started = true; };
+  return options;
+}
+
 TEST(SandboxPoolSlots, ReleasingDuringAnExecutionKeepsTheSlotUntilItEnds) {
   auto pool = factory().create_pool(pool_options(1));
-  auto lease = pool.acquire();
+  std::atomic<bool> started = false;
+  auto lease = pool.acquire(signalling(started));
   eryx::CancellationToken token;
   std::atomic<bool> ended = false;
   auto running = std::async(std::launch::async, [&] {
     try {
-      lease.execute("while True: pass", token);
+      lease.execute(kStartThenLoop, token);
     } catch (const eryx::CancelledError&) {
     }
     ended = true;
   });
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(eventually([&] { return started.load(); }));
   lease.release();
   EXPECT_TRUE(lease.released());
   EXPECT_FALSE(pool.try_acquire().has_value()) << "the execution still runs in that slot";
@@ -329,14 +340,14 @@ TEST(SandboxPoolSlots, ReleasingDuringAnExecutionKeepsTheSlotUntilItEnds) {
 
 TEST(SandboxPoolSlots, ATimedOutExecutionReturnsItsSlotOnlyAfterItStopped) {
   auto pool = factory().create_pool(pool_options(1));
-  eryx::LeaseOptions options;
+  std::atomic<bool> running_now = false;
+  auto options = signalling(running_now);
   options.limits.execution_timeout_ms = 300;
   auto lease = pool.acquire(std::move(options));
   auto started = Clock::now();
-  auto running = std::async(std::launch::async, [&] {
-    EXPECT_THROW(lease.execute("while True: pass"), eryx::TimeoutError);
-  });
-  std::this_thread::sleep_for(50ms);
+  auto running = std::async(
+      std::launch::async, [&] { EXPECT_THROW(lease.execute(kStartThenLoop), eryx::TimeoutError); });
+  ASSERT_TRUE(eventually([&] { return running_now.load(); }));
   lease.release();
   // A waiter gets the slot, and not before the execution's deadline ended it.
   auto next = pool.acquire();
