@@ -6,6 +6,7 @@
 
 #include "eryx/factory.hpp"
 #include "eryx/sandbox.hpp"
+#include "pool/lease_gate.h"
 #include "pool/pool_core.h"
 #include "util/deadline.h"
 
@@ -28,53 +29,26 @@ struct PoolState {
   pool::PoolCore core;
 };
 
-// One lease: its sandbox (the lease's options) and the executions running on it. The slot goes
-// back to the pool when the lease is released and nothing runs on it any more, whichever comes
-// last.
+// One lease: its sandbox (the lease's options) and the gate that returns its slot once the lease
+// is released and nothing runs on it any more. The options (callbacks, output handlers) are
+// dropped before the slot is free, outside any lock: dropping a binding's handler may take a lock
+// of its own (the GIL).
 struct LeaseState {
   LeaseState(std::shared_ptr<PoolState> p, Sandbox s)
-      : pool(std::move(p)), sandbox(std::make_shared<const Sandbox>(std::move(s))) {}
+      : pool(std::move(p)), sandbox(std::make_shared<const Sandbox>(std::move(s))), gate([this] {
+          sandbox.reset();  // no execution is running: nothing else reads it now
+          pool->core.give_back();
+        }) {}
 
-  // The sandbox to run on, counted as running; throws PoolError once released.
+  // The sandbox to run on, counted as running until gate.leave(); throws PoolError once released.
   std::shared_ptr<const Sandbox> begin() {
-    std::lock_guard lock(mutex);
-    if (released) throw PoolError("eryx: this PooledSandbox was released");
-    ++running;
+    if (!gate.enter()) throw PoolError("eryx: this PooledSandbox was released");
     return sandbox;
   }
 
-  void end() {
-    std::unique_lock lock(mutex);
-    if (--running == 0 && released) give_back(lock);
-  }
-
-  void release() {
-    std::unique_lock lock(mutex);
-    if (released) return;
-    released = true;
-    if (running == 0) give_back(lock);
-  }
-
-  bool is_released() {
-    std::lock_guard lock(mutex);
-    return released;
-  }
-
- private:
-  // The lease's options (callbacks, output handlers) are dropped before the slot is free, and
-  // outside the lock: dropping a binding's handler may take a lock of its own (the GIL).
-  void give_back(std::unique_lock<std::mutex>& lock) {
-    auto dropped = std::move(sandbox);
-    lock.unlock();
-    dropped.reset();
-    pool->core.give_back();
-  }
-
   const std::shared_ptr<PoolState> pool;
-  std::mutex mutex;
   std::shared_ptr<const Sandbox> sandbox;
-  size_t running = 0;
-  bool released = false;
+  pool::LeaseGate gate;
 };
 
 }  // namespace detail
@@ -136,18 +110,23 @@ ExecuteResult PooledSandbox::execute(std::string_view code, const ExecuteOptions
                                      const CancellationToken& cancel) const {
   if (!lease_) throw PoolError("eryx: this PooledSandbox was moved from");
   auto sandbox = lease_->begin();
+  // The lease's options go before the slot may: this copy is dropped before leaving the gate.
   struct End {
     detail::LeaseState& lease;
-    ~End() { lease.end(); }
-  } end{*lease_};
-  return sandbox->execute(code, execute_options, cancel);
+    std::shared_ptr<const Sandbox>& sandbox;
+    ~End() {
+      sandbox.reset();
+      lease.gate.leave();
+    }
+  } end{*lease_, sandbox};
+  return end.sandbox->execute(code, execute_options, cancel);
 }
 
 void PooledSandbox::release() noexcept {
-  if (lease_) lease_->release();
+  if (lease_) lease_->gate.release();
 }
 
-bool PooledSandbox::released() const noexcept { return !lease_ || lease_->is_released(); }
+bool PooledSandbox::released() const noexcept { return !lease_ || lease_->gate.released(); }
 
 // ---- SandboxPool ----
 

@@ -1,7 +1,10 @@
 // pool::PoolCore, the SandboxPool's bookkeeping: slot counts, waits, close, eviction, and many
-// threads taking and giving back slots at once (this file runs under ThreadSanitizer with the
-// unit tests).
+// threads taking and giving back slots at once; pool::LeaseGate, which returns a lease's slot only
+// once it is released and its last execution has ended (this file runs under ThreadSanitizer with
+// the unit tests).
 #include "pool/pool_core.h"
+
+#include "pool/lease_gate.h"
 
 #include <gtest/gtest.h>
 
@@ -200,6 +203,78 @@ TEST(PoolCore, ClosingWhileManyThreadsWaitReleasesThemAll) {
   EXPECT_EQ(closed.load(), 6);
   core.give_back();
   EXPECT_EQ(core.stats().total, 0u);
+}
+
+// ---- LeaseGate ----
+
+using eryx::pool::LeaseGate;
+
+TEST(LeaseGate, ReleasingAnIdleLeaseIsDoneAtOnceAndOnlyOnce) {
+  int done = 0;
+  LeaseGate gate([&] { ++done; });
+  gate.release();
+  gate.release();
+  EXPECT_EQ(done, 1);
+  EXPECT_TRUE(gate.released());
+}
+
+TEST(LeaseGate, ReleasingWhileAnExecutionRunsWaitsForItsEnd) {
+  int done = 0;
+  LeaseGate gate([&] { ++done; });
+  ASSERT_TRUE(gate.enter());
+  ASSERT_TRUE(gate.enter());
+  gate.release();
+  EXPECT_EQ(done, 0);
+  gate.leave();
+  EXPECT_EQ(done, 0);
+  gate.leave();
+  EXPECT_EQ(done, 1);
+}
+
+TEST(LeaseGate, NoExecutionEntersAReleasedLease) {
+  int done = 0;
+  LeaseGate gate([&] { ++done; });
+  gate.release();
+  EXPECT_FALSE(gate.enter());
+  EXPECT_EQ(done, 1);
+}
+
+TEST(LeaseGate, ExecutionsEndingWithoutAReleaseReturnNothing) {
+  int done = 0;
+  LeaseGate gate([&] { ++done; });
+  ASSERT_TRUE(gate.enter());
+  gate.leave();
+  EXPECT_EQ(done, 0);
+  EXPECT_FALSE(gate.released());
+}
+
+TEST(LeaseGate, ManyThreadsEnteringWhileAnotherReleasesFinishOnceWithNothingRunning) {
+  const int rounds = 200 / eryx::testing::kSanitizerSlowdown + 10;
+  for (int round = 0; round < rounds; ++round) {
+    std::atomic<int> running = 0;
+    std::atomic<int> done = 0;
+    std::atomic<int> running_when_done = -1;
+    LeaseGate gate([&] {
+      running_when_done = running.load();
+      ++done;
+    });
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 20; ++i) {
+          if (!gate.enter()) return;
+          ++running;
+          --running;
+          gate.leave();
+        }
+      });
+    }
+    std::thread releaser([&] { gate.release(); });
+    for (auto& thread : threads) thread.join();
+    releaser.join();
+    EXPECT_EQ(done.load(), 1);
+    EXPECT_EQ(running_when_done.load(), 0);
+  }
 }
 
 }  // namespace
