@@ -3,6 +3,9 @@ crossing from one lease to the next, waits, errors, close, eviction, and threads
 
 import asyncio
 import gc
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 import weakref
@@ -138,6 +141,28 @@ def test_acquire_waits_without_the_gil_for_a_lease_released_by_another_thread(fa
     assert stats.wait_count == 1
     assert stats.total_wait_time_ms > 0
     assert stats.average_wait_time_ms == stats.total_wait_time_ms
+
+
+def test_ctrl_c_stops_a_blocked_acquire_with_keyboard_interrupt():
+    # In a child process: the signal goes to the whole process.
+    code = textwrap.dedent("""
+        import os, signal, threading, time, eryx
+        pool = eryx.SandboxFactory().create_pool(max_size=1, acquire_timeout_ms=60_000)
+        held = pool.acquire()
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+        start = time.monotonic()
+        try:
+            pool.acquire()
+            print("no interrupt")
+        except KeyboardInterrupt:
+            print("interrupted after", round(time.monotonic() - start, 1))
+        print(pool.stats().in_use, held.execute("print(7)").stdout.strip())
+    """)
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert child.returncode == 0, child.stderr
+    words = child.stdout.split()
+    assert words[0] == "interrupted" and float(words[2]) < 10
+    assert words[3:] == ["1", "7"]
 
 
 def test_close_wakes_blocked_acquirers_with_pool_closed_error(factory):
