@@ -1,6 +1,6 @@
 #include "eryx/pool.hpp"
 
-#include <mutex>
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -21,8 +21,7 @@ struct PoolState {
         core({.max_size = o.max_size,
               .min_idle = o.min_idle,
               .idle_timeout = std::chrono::duration_cast<pool::PoolCore::Clock::duration>(
-                  std::chrono::milliseconds(
-                      std::min<uint64_t>(o.idle_timeout_ms, ResourceLimits::kMaxTimeoutMs)))}) {}
+                  std::chrono::milliseconds(o.idle_timeout_ms))}) {}  // validated: <= a year
 
   const SandboxFactory factory;
   const PoolOptions options;
