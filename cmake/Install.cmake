@@ -37,7 +37,7 @@ target_link_options(eryx_shared PRIVATE
   "LINKER:--no-undefined" "LINKER:--gc-sections")
 target_link_libraries(eryx_shared
   PUBLIC $<BUILD_INTERFACE:nlohmann_json::nlohmann_json>
-  PRIVATE ${_whole} eryx_engine eryx_volumes eryx_warnings)
+  PRIVATE ${_whole} eryx_engine eryx_volumes eryx_pool eryx_warnings)
 add_dependencies(eryx_shared ${_whole})
 # The public headers include nlohmann/json (installed config: find_dependency).
 set_property(TARGET eryx_shared APPEND PROPERTY INTERFACE_LINK_LIBRARIES

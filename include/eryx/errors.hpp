@@ -65,4 +65,28 @@ class InvalidArgumentError : public Error {
   using Error::Error;
 };
 
+// A SandboxPool (eryx/pool.hpp) could not lease a sandbox ("PoolError" in Python).
+class PoolError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Every sandbox of the pool is leased and the pool was not to wait (acquire_timeout_ms = 0).
+class PoolExhaustedError : public PoolError {
+ public:
+  using PoolError::PoolError;
+};
+
+// No sandbox came back within acquire_timeout_ms.
+class PoolTimeoutError : public PoolError {
+ public:
+  using PoolError::PoolError;
+};
+
+// The pool was closed (before or while waiting).
+class PoolClosedError : public PoolError {
+ public:
+  using PoolError::PoolError;
+};
+
 }  // namespace eryx

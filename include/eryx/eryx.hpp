@@ -7,6 +7,7 @@
 #include "eryx/errors.hpp"
 #include "eryx/factory.hpp"
 #include "eryx/options.hpp"
+#include "eryx/pool.hpp"
 #include "eryx/result.hpp"
 #include "eryx/runtime.hpp"
 #include "eryx/sandbox.hpp"

@@ -14,6 +14,7 @@
 
 #include "eryx/cancellation.hpp"
 #include "eryx/options.hpp"
+#include "eryx/pool.hpp"
 #include "eryx/runtime.hpp"
 #include "eryx/sandbox.hpp"
 #include "eryx/session.hpp"
@@ -60,6 +61,10 @@ class SandboxFactory {
   // A Session whose interpreter starts from the factory's state, and starts from it again after
   // reset() or a hard stop. Throws as the Session constructor.
   Session create_session(SandboxOptions options = {}) const;
+
+  // A pool leasing this factory's sandboxes to many threads (eryx/pool.hpp,
+  // docs/guide/pools.md). Throws InvalidArgumentError for bad options.
+  SandboxPool create_pool(PoolOptions options = {}) const;
 
   // Bytes of state the factory holds (memory pages and package files).
   size_t size_bytes() const;

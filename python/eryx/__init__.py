@@ -16,6 +16,10 @@ from eryx.errors import (
     InitializationError,
     InvalidArgumentError,
     MCPError,
+    PoolClosedError,
+    PoolError,
+    PoolExhaustedError,
+    PoolTimeoutError,
     ResourceLimitError,
     TimeoutError,
 )
@@ -42,6 +46,8 @@ NetConfig = _eryx.NetConfig
 SandboxFactory = _eryx.SandboxFactory
 VfsStorage = _eryx.VfsStorage
 MCPManager = _eryx.MCPManager
+SandboxPool = _eryx.SandboxPool
+PoolStats = _eryx.PoolStats
 
 
 async def _execute_async(self, code):
@@ -108,6 +114,8 @@ def _name_bad_arguments(qualname):
 for _cls, _method in [(_eryx.Sandbox, "__init__"), (_eryx.Session, "__init__"),
                       (_eryx.SandboxFactory, "__init__"), (_eryx.SandboxFactory, "create_sandbox"),
                       (_eryx.SandboxFactory, "create_session"),
+                      (_eryx.SandboxFactory, "create_pool"), (_eryx.SandboxPool, "acquire"),
+                      (_eryx.SandboxPool, "try_acquire"),
                       (_eryx.ResourceLimits, "__init__"), (_eryx.NetConfig, "__init__")]:
     _qualname = _cls.__name__ + ("" if _method == "__init__" else "." + _method)
     setattr(_cls, _method, _name_bad_arguments(_qualname)(getattr(_cls, _method)))
@@ -154,6 +162,12 @@ class Session(_eryx.Session):
     execute_async = _execute_async
 
 
+class PooledSandbox(_eryx.PooledSandbox):
+    """A sandbox leased from a SandboxPool; a context manager that releases it on exit."""
+
+    execute_async = _execute_async
+
+
 __all__ = [
     "CallbackRegistry",
     "CancelledError",
@@ -165,10 +179,17 @@ __all__ = [
     "MCPError",
     "MCPManager",
     "NetConfig",
+    "PoolClosedError",
+    "PoolError",
+    "PoolExhaustedError",
+    "PoolStats",
+    "PoolTimeoutError",
+    "PooledSandbox",
     "ResourceLimitError",
     "ResourceLimits",
     "Sandbox",
     "SandboxFactory",
+    "SandboxPool",
     "Session",
     "TimeoutError",
     "VfsStorage",

@@ -9,6 +9,10 @@ from eryx.errors import (
     InitializationError as InitializationError,
     InvalidArgumentError as InvalidArgumentError,
     MCPError as MCPError,
+    PoolClosedError as PoolClosedError,
+    PoolError as PoolError,
+    PoolExhaustedError as PoolExhaustedError,
+    PoolTimeoutError as PoolTimeoutError,
     ResourceLimitError as ResourceLimitError,
     TimeoutError as TimeoutError,
 )
@@ -251,6 +255,101 @@ class Sandbox:
     def interrupt(self) -> None:
         """Raises KeyboardInterrupt in every running execution, as Ctrl-C does."""
 
+class PoolStats:
+    """Statistics of a SandboxPool (SandboxPool.stats())."""
+    @property
+    def total(self) -> int:
+        """Sandboxes the pool tracks: in use + idle."""
+    @property
+    def idle(self) -> int:
+        """Sandboxes ready to lease."""
+    @property
+    def available(self) -> int:
+        """Leases that could start now: max_size - in_use."""
+    @property
+    def in_use(self) -> int:
+        """Sandboxes leased (a released lease whose execution still runs counts)."""
+    @property
+    def total_acquisitions(self) -> int:
+        """Successful acquisitions since the pool was made."""
+    @property
+    def total_creations(self) -> int:
+        """Sandboxes made: min_idle at the start, then on demand."""
+    @property
+    def wait_count(self) -> int:
+        """Acquisitions that found every sandbox leased and waited."""
+    @property
+    def total_wait_time_ms(self) -> float:
+        """Time those acquisitions waited, in milliseconds."""
+    @property
+    def average_wait_time_ms(self) -> float:
+        """total_wait_time_ms / wait_count (0.0 without waits)."""
+
+class PooledSandbox:
+    """A sandbox leased from a SandboxPool; a context manager that releases it on exit."""
+    def execute(self, code: str) -> ExecuteResult:
+        """Runs code in a fresh interpreter of the pool's factory; ValueError once released."""
+    async def execute_async(self, code: str) -> ExecuteResult: ...
+    def release(self) -> None:
+        """Gives the sandbox back to its pool; idempotent."""
+    @property
+    def released(self) -> bool:
+        """Whether release() was called."""
+    def cancel(self) -> None:
+        """Stops every execution running on this lease at once (CancelledError)."""
+    def interrupt(self) -> None:
+        """Raises KeyboardInterrupt in every execution running on this lease."""
+    def __enter__(self) -> PooledSandbox: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc_val: Optional[BaseException],
+        exc_tb: Any,
+    ) -> None: ...
+
+class SandboxPool:
+    """Leases a SandboxFactory's sandboxes to many threads, at most max_size at once
+    (docs/guide/pools.md). Made by SandboxFactory.create_pool()."""
+    def acquire(
+        self,
+        *,
+        resource_limits: Optional[ResourceLimits] = None,
+        callbacks: Optional[Callbacks] = None,
+        on_stdout: Optional[OutputHandler] = None,
+        on_stderr: Optional[OutputHandler] = None,
+    ) -> PooledSandbox:
+        """A lease, waiting up to acquire_timeout_ms (without the GIL) when every sandbox is out:
+        PoolTimeoutError past it, PoolExhaustedError at once when acquire_timeout_ms is 0,
+        PoolClosedError when the pool is closed."""
+    def try_acquire(
+        self,
+        *,
+        resource_limits: Optional[ResourceLimits] = None,
+        callbacks: Optional[Callbacks] = None,
+        on_stdout: Optional[OutputHandler] = None,
+        on_stderr: Optional[OutputHandler] = None,
+    ) -> Optional[PooledSandbox]:
+        """A lease if one is free now, else None; PoolClosedError when the pool is closed."""
+    def stats(self) -> PoolStats:
+        """The pool's PoolStats now."""
+    def evict_idle(self) -> int:
+        """Drops sandboxes idle longer than idle_timeout_ms, keeping min_idle; returns how many."""
+    def close(self) -> None:
+        """No more leases: blocked acquire() calls raise PoolClosedError; leases out keep working."""
+    @property
+    def is_closed(self) -> bool:
+        """Whether close() was called."""
+    @property
+    def max_size(self) -> int:
+        """Leases out at once, at most."""
+    def __enter__(self) -> SandboxPool: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc_val: Optional[BaseException],
+        exc_tb: Any,
+    ) -> None: ...
+
 class VfsStorage:
     """In-memory files several Sessions mount at once (at /data by default)."""
 
@@ -413,6 +512,17 @@ class SandboxFactory:
     ) -> Session:
         """A Session that starts from the factory's state and keeps its own from then on; reset()
         returns it to the factory's state. Options as Session()."""
+    def create_pool(
+        self,
+        *,
+        max_size: int = 10,
+        min_idle: int = 1,
+        acquire_timeout_ms: int = 30000,
+        idle_timeout_ms: int = 300000,
+    ) -> SandboxPool:
+        """A SandboxPool leasing this factory's sandboxes: at most max_size at once, min_idle kept
+        ready, acquire() waiting up to acquire_timeout_ms, evict_idle() dropping sandboxes idle
+        past idle_timeout_ms (docs/guide/pools.md)."""
     @property
     def size_bytes(self) -> int:
         """Bytes of state the factory holds (memory pages and package files)."""

@@ -39,6 +39,22 @@ class InvalidArgumentError(EryxError, ValueError):
     """The host passed something invalid, e.g. code that is not valid Unicode."""
 
 
+class PoolError(EryxError):
+    """A SandboxPool could not lease a sandbox (base of the three below)."""
+
+
+class PoolExhaustedError(PoolError):
+    """Every sandbox of the pool is leased and the pool does not wait (acquire_timeout_ms=0)."""
+
+
+class PoolTimeoutError(PoolError):
+    """No sandbox of the pool came back within acquire_timeout_ms."""
+
+
+class PoolClosedError(PoolError):
+    """The pool was closed (before or during the wait for a sandbox)."""
+
+
 class MCPError(EryxError):
     """An MCP server could not be started, did not complete the handshake, or failed a request
     (eryx.MCPManager)."""

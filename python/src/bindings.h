@@ -23,6 +23,7 @@ void init_sandbox(nb::module_& m);
 void init_session(nb::module_& m);
 void init_vfs_storage(nb::module_& m);
 void init_factory(nb::module_& m);
+void init_pool(nb::module_& m);  // after init_factory: adds SandboxFactory.create_pool
 void init_callbacks(nb::module_& m);
 void init_mcp(nb::module_& m);
 void init_cli(nb::module_& m);

@@ -35,6 +35,14 @@ void init_errors(nb::module_&) {
       raise("CancelledError", e);
     } catch (const InvalidArgumentError& e) {
       raise("InvalidArgumentError", e);
+    } catch (const PoolExhaustedError& e) {
+      raise("PoolExhaustedError", e);
+    } catch (const PoolTimeoutError& e) {
+      raise("PoolTimeoutError", e);
+    } catch (const PoolClosedError& e) {
+      raise("PoolClosedError", e);
+    } catch (const PoolError& e) {
+      raise("PoolError", e);
     } catch (const McpError& e) {
       raise("MCPError", e);
     } catch (const VfsError& e) {

@@ -16,6 +16,7 @@ NB_MODULE(_eryx, m) {
   eryx::python::init_vfs_storage(m);
   eryx::python::init_session(m);
   eryx::python::init_factory(m);
+  eryx::python::init_pool(m);
   eryx::python::init_callbacks(m);
   eryx::python::init_mcp(m);
   eryx::python::init_cli(m);

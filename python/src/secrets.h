@@ -9,7 +9,7 @@
 namespace eryx::python {
 
 struct PySecretArgs {
-  nb::handle secrets;  // None or {"NAME": {"value": str, "allowed_hosts": [str, ...]}}
+  nb::handle secrets = nb::none();  // None or {"NAME": {"value": str, "allowed_hosts": [str, ...]}}
   std::optional<bool> scrub_stdout;
   std::optional<bool> scrub_stderr;
   std::optional<bool> scrub_result;
