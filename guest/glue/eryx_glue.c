@@ -104,10 +104,11 @@ static int status_failed(PyStatus st, PyConfig* config) {
  *   asyncio.selector_events is first imported, a meta-path hook turns the self-pipe into no-ops.
  *   The same hook makes the loop resolve names inline (eryx_net_install.py: no thread pool).
  * - _eryx_runtime.run_coroutine runs code that uses top-level await.
- * - linecache (every execute registers its source there), traceback (every error), asyncio
- * (top-level await, callbacks: ~100 ms to import) and json (results, callbacks) are imported now,
- * so that a fresh interpreter does not pay for importing them on each execution; one compile()
- * likewise initialises the AST types, which CPython creates lazily on first use (~1 ms).
+ * - linecache (every execute registers its source there) and traceback (every error) are imported
+ *   now, so that a fresh interpreter does not pay for importing them on each execution; one
+ *   compile() likewise initialises the AST types, which CPython creates lazily on first use (~1 ms).
+ * What else the built-in images hold (asyncio, json, the common stdlib) is the host's choice: the
+ * snapshot builder imports it after eryx_init (src/engine/image_modules.h, docs/guest.md).
  */
 static const char kRuntimeSetup[] =
     "import sys, linecache, traceback\n"
@@ -188,11 +189,10 @@ static const char kRuntimeSetup[] =
     "        for key in [k for k in names if not (k.startswith('__') and k.endswith('__'))]:\n"
     "            del names[key]\n"
     "    @staticmethod\n"
-    "    def reseed():\n"
+    "    def reseed(urandom=__import__('os').urandom):\n"
     "        random = sys.modules.get('random')\n"
-    "        if random is not None: random.seed()\n"
-    "sys.modules['_eryx_runtime'] = _Runtime\n"
-    "import asyncio, json\n";
+    "        if random is not None: random.seed(int.from_bytes(urandom(32)))\n"
+    "sys.modules['_eryx_runtime'] = _Runtime\n";
 
 static int run_runtime_setup(void) {
   PyObject* globals = PyDict_New();
@@ -616,7 +616,10 @@ ERYX_EXPORT("eryx_clear_state") int32_t eryx_clear_state(void) {
 }
 
 /* Reseeds the random module (if imported) from os.urandom: state restored from a factory or copied
- * by a fork must not give two interpreters the same random sequence (os.fork does the same). */
+ * by a fork must not give two interpreters the same random sequence (os.fork does the same), and the
+ * built-in images hold `random` seeded at build time. 256 bits of entropy rather than seed()'s
+ * 2,496 bytes: ~5 us instead of ~12 us, paid by every fresh sandbox; two sandboxes repeating each
+ * other then takes a 2^-128 coincidence. */
 ERYX_EXPORT("eryx_reseed") int32_t eryx_reseed(void) {
   if (!Py_IsInitialized()) return ERYX_EXEC_INTERNAL;
   PyObject* done = call_runtime("reseed", NULL);

@@ -49,6 +49,22 @@ wasmtime::Module load_module(wasmtime::Engine& engine, const GuestFiles& files, 
                            files.dir / precompiled_name(metered));
 }
 
+// The plain image (image_modules.h), beside a loaded asyncio image. Optional: a guest directory
+// without it (made before it existed) still works, every execution then gets the asyncio image.
+std::optional<wasmtime::Module> load_plain_module(wasmtime::Engine& engine, const GuestFiles& files,
+                                                  bool metered) {
+  auto path = files.dir / snapshot_precompiled_name(metered, BuiltinImage::kPlain);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  auto module = wasmtime::Module::deserialize_file(engine, path.string());
+  if (!module) {
+    throw InitializationError("eryx: cannot load the guest snapshot " + path.string() + " (" +
+                              module.err().message() +
+                              "): install the guest files built with this eryx");
+  }
+  return module.ok();
+}
+
 // Wasmtime reports a full pool as "maximum concurrent limit of N for <pool> reached"
 // (PoolConcurrencyLimitError); the C API passes on only the message. pool_test.cpp checks the
 // wording still matches.
@@ -97,6 +113,7 @@ EngineVariant::Lane::Lane(const GuestFiles& files, bool metered, uint32_t pool_s
     : engine(make_engine_config(metered, pool_slots)),
       module(load_module(engine, files, metered, from_snapshot)),
       linker(engine) {
+  if (from_snapshot) plain = load_plain_module(engine, files, metered);
   define_host_functions(linker);
 }
 
@@ -114,6 +131,8 @@ EngineVariant::EngineVariant(const GuestFiles& files, bool metered, uint32_t poo
     // stdlib image; its slot stays mapped for the first sandbox.
     auto probe = instantiate(*primary_, {}, nullptr);
     baseline_bytes_ = probe->memory_size();
+    // The plain image is smaller; the baseline stays the asyncio image's (see the header).
+    if (primary_->plain) (void)instantiate(*primary_, {}, nullptr, BuiltinImage::kPlain);
     // The guest's host-visible words (interrupts, memory denials) are at the same addresses in
     // every instance of the snapshot: ask once.
     if (metered_) probe->set_fuel(UINT64_MAX);
@@ -127,6 +146,8 @@ EngineVariant::EngineVariant(const GuestFiles& files, bool metered, uint32_t poo
   run_guest_call(*instance, *ticker_, {.deadline = deadline_after(kStartupTimeoutMs)}, [&] {
     auto baseline = instance->memory_copy();
     instance->initialize();
+    // The same modules as the snapshot's asyncio image: without a snapshot nothing differs.
+    import_image_modules(*instance, BuiltinImage::kAsyncio);
     host_words_ = instance->query_host_words();
     instance->freeze_heap();
     instance->state().wasi->stdout_capture().reset();
@@ -159,11 +180,14 @@ std::unique_ptr<wasi::WasiContext> make_guest_wasi(const GuestFiles& files,
   return std::make_unique<wasi::WasiContext>(std::move(options));
 }
 
-std::unique_ptr<GuestInstance> EngineVariant::instantiate(
-    const Lane& lane, const InstanceLimits& limits, std::unique_ptr<wasi::WasiContext> wasi) const {
+std::unique_ptr<GuestInstance> EngineVariant::instantiate(const Lane& lane,
+                                                          const InstanceLimits& limits,
+                                                          std::unique_ptr<wasi::WasiContext> wasi,
+                                                          BuiltinImage image) const {
   // Instantiation does not change the engine; GuestInstance takes it by reference for the Store.
   auto& engine = const_cast<wasmtime::Engine&>(lane.engine);
-  return std::make_unique<GuestInstance>(engine, lane.linker, lane.module, std::move(wasi), limits);
+  const auto& module = image == BuiltinImage::kPlain && lane.plain ? *lane.plain : lane.module;
+  return std::make_unique<GuestInstance>(engine, lane.linker, module, std::move(wasi), limits);
 }
 
 const EngineVariant::Lane& EngineVariant::overflow_lane() const {
@@ -180,9 +204,10 @@ const EngineVariant::Lane& EngineVariant::overflow_lane() const {
   return *overflow_;
 }
 
-std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(
-    const InstanceLimits& limits, const snapshot::FactoryImage* factory,
-    const packages::PackageSet* packages) const {
+std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(const InstanceLimits& limits,
+                                                             const snapshot::FactoryImage* factory,
+                                                             const packages::PackageSet* packages,
+                                                             BuiltinImage image) const {
   uint64_t needed = std::max<uint64_t>(baseline_bytes_, factory ? factory->memory_size : 0);
   if (limits.max_memory_bytes && *limits.max_memory_bytes < needed) {
     throw ResourceLimitError("eryx: max_memory_bytes is below the interpreter's baseline of " +
@@ -193,12 +218,14 @@ std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(
   auto make_wasi = [&]() -> std::unique_ptr<wasi::WasiContext> {
     return from_snapshot_ ? make_guest_wasi(files_, factory, packages) : nullptr;
   };
+  // A factory's pages are relative to the asyncio image.
+  if (factory) image = BuiltinImage::kAsyncio;
   std::unique_ptr<GuestInstance> instance;
   try {
-    instance = instantiate(*primary_, limits, make_wasi());
+    instance = instantiate(*primary_, limits, make_wasi(), image);
   } catch (const InitializationError& e) {
     if (pool_slots_ == 0 || !pool_exhausted(e)) throw;
-    instance = instantiate(overflow_lane(), limits, make_wasi());
+    instance = instantiate(overflow_lane(), limits, make_wasi(), image);
     overflow_instances_.fetch_add(1, std::memory_order_relaxed);
   }
   if (!from_snapshot_) {
