@@ -81,6 +81,12 @@ def test_time_is_current():
     assert abs(guest - time.time()) < 60
 
 
+@pytest.mark.parametrize("comment", ["", "  # async"])
+def test_logging_times_count_from_the_sandbox_start(comment):
+    code = "import logging\nprint(logging.LogRecord('n', 20, 'p', 1, 'm', None, None).relativeCreated)"
+    assert 0 <= float(run(code + comment)) < 60000
+
+
 def test_asyncio_imported_by_plain_image_code_works():
     code = (
         "m = __import__('asyn' + 'cio')\n"

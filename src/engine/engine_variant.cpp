@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
+#include <mutex>
 #include <string_view>
 #include <system_error>
 
@@ -47,22 +48,6 @@ wasmtime::Module load_module(wasmtime::Engine& engine, const GuestFiles& files, 
   from_snapshot = false;
   return load_guest_module(engine, files.dir / "eryx-guest.wasm",
                            files.dir / precompiled_name(metered));
-}
-
-// The plain image (image_modules.h), beside a loaded asyncio image. Optional: a guest directory
-// without it (made before it existed) still works, every execution then gets the asyncio image.
-std::optional<wasmtime::Module> load_plain_module(wasmtime::Engine& engine, const GuestFiles& files,
-                                                  bool metered) {
-  auto path = files.dir / snapshot_precompiled_name(metered, BuiltinImage::kPlain);
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return std::nullopt;
-  auto module = wasmtime::Module::deserialize_file(engine, path.string());
-  if (!module) {
-    throw InitializationError("eryx: cannot load the guest snapshot " + path.string() + " (" +
-                              module.err().message() +
-                              "): install the guest files built with this eryx");
-  }
-  return module.ok();
 }
 
 // Wasmtime reports a full pool as "maximum concurrent limit of N for <pool> reached"
@@ -113,8 +98,22 @@ EngineVariant::Lane::Lane(const GuestFiles& files, bool metered, uint32_t pool_s
     : engine(make_engine_config(metered, pool_slots)),
       module(load_module(engine, files, metered, from_snapshot)),
       linker(engine) {
-  if (from_snapshot) plain = load_plain_module(engine, files, metered);
   define_host_functions(linker);
+}
+
+const wasmtime::Module* EngineVariant::Lane::plain_module(const GuestFiles& files,
+                                                          bool metered) const {
+  std::call_once(plain_once_, [&] {
+    if (!from_snapshot) return;
+    auto path = files.dir / snapshot_precompiled_name(metered, BuiltinImage::kPlain);
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return;  // a guest made before the plain image
+    // Deserialising does not change the engine; the Module keeps a reference to it.
+    auto module =
+        wasmtime::Module::deserialize_file(const_cast<wasmtime::Engine&>(engine), path.string());
+    if (module) plain_ = module.ok();
+  });
+  return plain_ ? &*plain_ : nullptr;
 }
 
 EngineVariant::EngineVariant(const GuestFiles& files, bool metered, uint32_t pool_slots)
@@ -131,8 +130,6 @@ EngineVariant::EngineVariant(const GuestFiles& files, bool metered, uint32_t poo
     // stdlib image; its slot stays mapped for the first sandbox.
     auto probe = instantiate(*primary_, {}, nullptr);
     baseline_bytes_ = probe->memory_size();
-    // The plain image is smaller; the baseline stays the asyncio image's (see the header).
-    if (primary_->plain) (void)instantiate(*primary_, {}, nullptr, BuiltinImage::kPlain);
     // The guest's host-visible words (interrupts, memory denials) are at the same addresses in
     // every instance of the snapshot: ask once.
     if (metered_) probe->set_fuel(UINT64_MAX);
@@ -186,8 +183,11 @@ std::unique_ptr<GuestInstance> EngineVariant::instantiate(const Lane& lane,
                                                           BuiltinImage image) const {
   // Instantiation does not change the engine; GuestInstance takes it by reference for the Store.
   auto& engine = const_cast<wasmtime::Engine&>(lane.engine);
-  const auto& module = image == BuiltinImage::kPlain && lane.plain ? *lane.plain : lane.module;
-  return std::make_unique<GuestInstance>(engine, lane.linker, module, std::move(wasi), limits);
+  const wasmtime::Module* module = &lane.module;
+  if (image == BuiltinImage::kPlain) {
+    if (const auto* plain = lane.plain_module(files_, metered_)) module = plain;
+  }
+  return std::make_unique<GuestInstance>(engine, lane.linker, *module, std::move(wasi), limits);
 }
 
 const EngineVariant::Lane& EngineVariant::overflow_lane() const {

@@ -72,7 +72,9 @@ class EngineVariant {
   // A new instance holding a fresh interpreter, or the interpreter of `factory` when given, with
   // the files of `packages` in its filesystem (not yet on sys.path: see activate_packages).
   // `image` kPlain asks for the plain built-in image (image_modules.h); it is honoured without a
-  // factory when the guest has that image, else the instance holds the asyncio image.
+  // factory when the guest has that image, else the instance holds the asyncio image. The plain
+  // image is loaded on its first use (loading a module costs ~1 ms of CPU, which a runtime that
+  // only runs Sessions, e.g. the CLI's, never needs).
   // Throws ResourceLimitError when that state does not fit `limits`.
   std::unique_ptr<GuestInstance> fresh_instance(const InstanceLimits& limits,
                                                 const snapshot::FactoryImage* factory = nullptr,
@@ -82,8 +84,6 @@ class EngineVariant {
   EpochTicker& ticker() const { return *ticker_; }
   bool metered() const { return metered_; }
   bool from_snapshot() const { return from_snapshot_; }
-  // Whether fresh_instance can give the plain image (the guest directory has it).
-  bool has_plain_image() const { return primary_->plain.has_value(); }
   // Linear-memory size of a fresh interpreter (the larger image's, so that a memory limit does not
   // depend on which image an execution gets): a memory limit below it cannot be met.
   uint64_t baseline_memory_bytes() const { return baseline_bytes_; }
@@ -99,8 +99,14 @@ class EngineVariant {
     wasmtime::Engine engine;
     bool from_snapshot = false;
     wasmtime::Module module;
-    std::optional<wasmtime::Module> plain;  // the plain image, when the guest directory has one
     wasmtime::Linker linker;
+    // The plain image, loaded on first use; null when the guest directory has none or it does not
+    // load (the asyncio image serves instead: nothing but speed depends on it).
+    const wasmtime::Module* plain_module(const GuestFiles& files, bool metered) const;
+
+   private:
+    mutable std::once_flag plain_once_;
+    mutable std::optional<wasmtime::Module> plain_;
   };
 
   std::unique_ptr<GuestInstance> instantiate(const Lane& lane, const InstanceLimits& limits,

@@ -29,14 +29,16 @@ enum class BuiltinImage {
 // The modules both images import (dotted names; their own imports come along). docs/guest.md
 // gives each one's import cost and why it is in.
 inline constexpr std::string_view kImageModules[] = {
-    // already needed by every execution or result
-    "json",
-    // the common stdlib (issue 15): cheap to hold, 0.1-3 ms each to import in a fresh sandbox
-    "__future__", "base64", "bisect", "calendar", "collections", "collections.abc", "contextlib",
-    "copy", "csv", "dataclasses", "datetime", "decimal", "difflib", "enum", "fnmatch", "fractions",
-    "functools", "glob", "hashlib", "heapq", "io", "itertools", "math", "numbers", "operator",
-    "pathlib", "pprint", "random", "shlex", "statistics", "string", "struct", "tempfile",
-    "textwrap", "time", "typing", "urllib.parse", "uuid", "zlib"};
+    // needed by every execution's result, or loaded by start-up already
+    "json", "re", "os", "traceback", "types", "warnings", "weakref",
+    // the common stdlib (issue 15 lists these)
+    "base64", "bisect", "calendar", "collections", "collections.abc", "contextlib", "copy", "csv",
+    "dataclasses", "datetime", "decimal", "difflib", "enum", "fractions", "functools", "hashlib",
+    "heapq", "io", "itertools", "math", "operator", "pathlib", "pprint", "random", "shlex",
+    "statistics", "string", "struct", "textwrap", "time", "typing", "urllib.parse", "uuid",
+    // often imported too, by code or by the modules above (docs/guest.md has the counts)
+    "__future__", "abc", "array", "fnmatch", "glob", "inspect", "logging", "numbers", "secrets",
+    "shutil", "tempfile", "unicodedata", "zlib"};
 
 inline constexpr std::string_view kAsyncioImageModules[] = {"asyncio"};
 

@@ -132,6 +132,15 @@ TEST(BuiltinImages, DatetimeNowIsCurrent) {
   EXPECT_LE(std::abs(guest - host), 60);
 }
 
+TEST(BuiltinImages, LoggingTimesCountFromTheSandboxStartInBothImages) {
+  // relativeCreated: milliseconds since logging was imported, which for code is now.
+  const char* code =
+      "import logging\n"
+      "print(logging.LogRecord('n', 20, 'p', 1, 'm', None, None).relativeCreated < 60000)";
+  EXPECT_EQ(run(code), "True\n");
+  EXPECT_EQ(in_asyncio_image(code), "True\n");
+}
+
 TEST(BuiltinImages, MemoryLimitBelowTheBaselineIsRefusedInBothImages) {
   SandboxOptions options;
   options.limits.max_memory_bytes = 1 << 20;
