@@ -33,6 +33,8 @@ int eryx_net_setup(void);
  * every fresh sandbox takes. */
 int32_t eryx_execute(const char* code, size_t code_len);
 int32_t eryx_reseed(void);
+/* eryx_glue.c: remembers what of the image's state eryx_reseed renews (logging's start time). */
+void eryx_record_image_state(void);
 
 /* eryx_glue.c: a module start-up imported (name `text`, interned once into `*slot`), read from
  * sys.modules without the import machinery, which allocates on every call; imported afresh when

@@ -79,21 +79,13 @@ static void warm_up_execution_path(void) {
   }
 }
 
-static PyObject* name_runtime;
-
 ERYX_EXPORT("eryx_freeze_heap") int32_t eryx_freeze_heap(void) {
   warm_up_execution_path();
-  /* What a fresh interpreter's eryx_reseed recognises as the image's own state (after the warm-up,
-   * whose reseeds change it). */
-  PyObject* runtime = loaded_module(&name_runtime, "_eryx_runtime");
-  PyObject* r = runtime ? PyObject_CallMethod(runtime, "record_image_state", NULL) : NULL;
-  Py_XDECREF(runtime);
-  PyObject* gc = NULL;
-  if (!r) goto fail;
-  Py_DECREF(r);
-  gc = PyImport_ImportModule("gc");
+  /* What a fresh interpreter's eryx_reseed renews (after the warm-up, whose reseeds change it). */
+  eryx_record_image_state();
+  PyObject* gc = PyImport_ImportModule("gc");
   if (!gc) goto fail;
-  r = PyObject_CallMethod(gc, "collect", NULL);
+  PyObject* r = PyObject_CallMethod(gc, "collect", NULL);
   if (!r) goto fail;
   Py_DECREF(r);
   PyObject* roots = PyObject_CallMethod(gc, "get_objects", NULL);

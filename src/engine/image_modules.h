@@ -36,9 +36,8 @@ inline constexpr std::string_view kImageModules[] = {
     "dataclasses", "datetime", "decimal", "difflib", "enum", "fractions", "functools", "hashlib",
     "heapq", "io", "itertools", "math", "operator", "pathlib", "pprint", "random", "shlex",
     "statistics", "string", "struct", "textwrap", "time", "typing", "urllib.parse", "uuid",
-    // often imported too, by code or by the modules above (docs/guest.md has the counts)
-    "__future__", "abc", "array", "fnmatch", "glob", "inspect", "logging", "numbers", "secrets",
-    "shutil", "tempfile", "unicodedata", "zlib"};
+    // imported by the modules above anyway, or tiny (docs/guest.md has how often code imports them)
+    "__future__", "abc", "fnmatch", "glob", "inspect", "numbers", "shutil", "tempfile", "zlib"};
 
 inline constexpr std::string_view kAsyncioImageModules[] = {"asyncio"};
 
