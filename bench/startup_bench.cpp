@@ -1,10 +1,12 @@
 // Start-up costs of the foundation: engine, module compile vs load, interpreter start, and one
 // execute of `pass` on a fresh interpreter. Run: make bench (or build/bench/eryx_bench).
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <string>
 
 #include "engine/guest_module.h"
 #include "eryx/eryx.hpp"
@@ -66,6 +68,49 @@ void BM_SandboxCreateAndExecutePass(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_SandboxCreateAndExecutePass)->Unit(benchmark::kMillisecond);
+
+// Fresh sandboxes running code that picks each built-in image (src/engine/image_modules.h):
+// `pass` (plain image), three imports the images hold, and `pass` steered into the asyncio image.
+// With ERYX_BENCH_COMPARE_GUEST_DIR set (e.g. another build's guest), the same rows run on that
+// guest too, in the same process: before/after ratios from one run.
+const char* const kImageCode[] = {"pass", "import dataclasses, typing, datetime", "pass  # async"};
+
+void fresh_executions(benchmark::State& state, const std::shared_ptr<eryx::Runtime>& runtime) {
+  const char* code = kImageCode[state.range(0)];
+  state.SetLabel(code);
+  // Page faults per execution (minor: copy-on-write and first touches): a figure the machine's
+  // load does not blur.
+  rusage before{};
+  getrusage(RUSAGE_THREAD, &before);
+  for (auto _ : state) {
+    eryx::Sandbox sandbox({}, runtime);
+    benchmark::DoNotOptimize(sandbox.execute(code));
+  }
+  rusage after{};
+  getrusage(RUSAGE_THREAD, &after);
+  state.counters["faults"] = benchmark::Counter(
+      static_cast<double>(after.ru_minflt - before.ru_minflt), benchmark::Counter::kAvgIterations);
+}
+
+void BM_SandboxCreateAndExecuteImage(benchmark::State& state) {
+  fresh_executions(state, eryx::Runtime::shared());
+}
+BENCHMARK(BM_SandboxCreateAndExecuteImage)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
+
+// Registered only when ERYX_BENCH_COMPARE_GUEST_DIR names a guest.
+const bool kComparedGuestRegistered = [] {
+  const char* dir = std::getenv("ERYX_BENCH_COMPARE_GUEST_DIR");
+  if (dir == nullptr || *dir == '\0') return false;
+  std::string guest = dir;
+  benchmark::RegisterBenchmark("BM_SandboxCreateAndExecuteImageOnComparedGuest",
+                               [guest](benchmark::State& state) {
+                                 static auto runtime = eryx::Runtime::create({.guest_dir = guest});
+                                 fresh_executions(state, runtime);
+                               })
+      ->DenseRange(0, 2)
+      ->Unit(benchmark::kMillisecond);
+  return true;
+}();
 
 // The same with every instance allocated on demand (ERYX_INSTANCE_POOL_SLOTS=0): what the pooling
 // allocator saves, measured in one run. Also from several threads at once, where on-demand

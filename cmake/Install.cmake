@@ -61,6 +61,11 @@ install(FILES ${ERYX_GUEST_DIR}/eryx-snapshot.cwasm
               ${ERYX_GUEST_DIR}/eryx-snapshot-metered.cwasm ${ERYX_GUEST_DIR}/eryx-snapshot.id
               ${_stdlib_zip}
         DESTINATION ${ERYX_INSTALL_GUEST_DIR} COMPONENT cpp)
+# The plain image (src/engine/image_modules.h): optional, as at runtime, so that a prebuilt guest
+# made before it existed still installs.
+install(FILES ${ERYX_GUEST_DIR}/eryx-snapshot-plain.cwasm
+              ${ERYX_GUEST_DIR}/eryx-snapshot-plain-metered.cwasm
+        DESTINATION ${ERYX_INSTALL_GUEST_DIR} COMPONENT cpp OPTIONAL)
 
 set(_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/eryx)
 install(EXPORT eryxTargets NAMESPACE eryx:: DESTINATION ${_cmake_dir} COMPONENT cpp)

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "eryx_glue.h"
@@ -104,10 +105,11 @@ static int status_failed(PyStatus st, PyConfig* config) {
  *   asyncio.selector_events is first imported, a meta-path hook turns the self-pipe into no-ops.
  *   The same hook makes the loop resolve names inline (eryx_net_install.py: no thread pool).
  * - _eryx_runtime.run_coroutine runs code that uses top-level await.
- * - linecache (every execute registers its source there), traceback (every error), asyncio
- * (top-level await, callbacks: ~100 ms to import) and json (results, callbacks) are imported now,
- * so that a fresh interpreter does not pay for importing them on each execution; one compile()
- * likewise initialises the AST types, which CPython creates lazily on first use (~1 ms).
+ * - linecache (every execute registers its source there) and traceback (every error) are imported
+ *   now, so that a fresh interpreter does not pay for importing them on each execution; one
+ *   compile() likewise initialises the AST types, which CPython creates lazily on first use (~1 ms).
+ * What else the built-in images hold (asyncio, json, the common stdlib) is the host's choice: the
+ * snapshot builder imports it after eryx_init (src/engine/image_modules.h, docs/guest.md).
  */
 static const char kRuntimeSetup[] =
     "import sys, linecache, traceback\n"
@@ -187,12 +189,7 @@ static const char kRuntimeSetup[] =
     "        names = __main__.__dict__\n"
     "        for key in [k for k in names if not (k.startswith('__') and k.endswith('__'))]:\n"
     "            del names[key]\n"
-    "    @staticmethod\n"
-    "    def reseed():\n"
-    "        random = sys.modules.get('random')\n"
-    "        if random is not None: random.seed()\n"
-    "sys.modules['_eryx_runtime'] = _Runtime\n"
-    "import asyncio, json\n";
+    "sys.modules['_eryx_runtime'] = _Runtime\n";
 
 static int run_runtime_setup(void) {
   PyObject* globals = PyDict_New();
@@ -627,13 +624,97 @@ ERYX_EXPORT("eryx_clear_state") int32_t eryx_clear_state(void) {
   return ERYX_EXEC_OK;
 }
 
-/* Reseeds the random module (if imported) from os.urandom: state restored from a factory or copied
- * by a fork must not give two interpreters the same random sequence (os.fork does the same). */
+/* ---- reseeding ------------------------------------------------------------------------------ */
+
+/* logging._startTime (ns) in the image, recorded by eryx_freeze_heap; -1: logging not loaded. */
+static long long image_logging_start = -1;
+static PyObject *name_random, *name_random_c, *name_logging, *name_inst, *name_gauss_next,
+    *name_start_time;
+static PyObject* random_seed; /* _random.Random.seed, the C method (borrowed from its type) */
+static PyObject* random_type; /* _random.Random */
+
+static int logging_start_time(long long* ns) {
+  PyObject* logging = PyDict_GetItemWithError(PyImport_GetModuleDict(),
+                                              cached_name(&name_logging, "logging"));
+  if (!logging) return -1;
+  PyObject* start = PyObject_GetAttr(logging, cached_name(&name_start_time, "_startTime"));
+  if (!start) return -1;
+  *ns = PyLong_AsLongLong(start);
+  Py_DECREF(start);
+  return *ns == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+void eryx_record_image_state(void) {
+  if (logging_start_time(&image_logging_start) != 0) image_logging_start = -1;
+  PyErr_Clear();
+}
+
+/* random._inst.seed(<a 257-bit number from 32 bytes of host entropy>), through the C method. The
+ * leading 1 fixes the seed's length, so the work (and a metered execution's fuel) does not depend
+ * on the random bytes. A user who replaced random._inst by another kind of object keeps it. */
+static int reseed_random(void) {
+  PyObject* random = PyDict_GetItemWithError(PyImport_GetModuleDict(),
+                                             cached_name(&name_random, "random"));
+  if (!random) return PyErr_Occurred() ? -1 : 0;
+  if (!random_seed) {
+    PyObject* module = PyImport_Import(cached_name(&name_random_c, "_random"));
+    random_type = module ? PyObject_GetAttrString(module, "Random") : NULL;
+    Py_XDECREF(module);
+    random_seed = random_type ? PyObject_GetAttrString(random_type, "seed") : NULL;
+    if (!random_seed) return -1;
+  }
+  PyObject* inst = PyObject_GetAttr(random, cached_name(&name_inst, "_inst"));
+  if (!inst) return -1;
+  int status = 0;
+  if (PyObject_TypeCheck(inst, (PyTypeObject*)random_type)) {
+    unsigned char bytes[33] = {1};
+    PyObject* seed = getentropy(bytes + 1, 32) == 0
+                         ? PyLong_FromUnsignedNativeBytes(bytes, sizeof bytes,
+                                                          Py_ASNATIVEBYTES_BIG_ENDIAN)
+                         : PyErr_SetFromErrno(PyExc_OSError);
+    PyObject* args[2] = {inst, seed};
+    PyObject* done = seed ? PyObject_Vectorcall(random_seed, args, 2, NULL) : NULL;
+    /* As Random.seed does; written only when set, so a fresh interpreter's page stays shared. */
+    PyObject* gauss = done ? PyObject_GetAttr(inst, cached_name(&name_gauss_next, "gauss_next"))
+                           : NULL;
+    if (!gauss) PyErr_Clear();
+    if (!done || (gauss && gauss != Py_None &&
+                  PyObject_SetAttr(inst, name_gauss_next, Py_None) < 0)) {
+      status = -1;
+    }
+    Py_XDECREF(gauss);
+    Py_XDECREF(done);
+    Py_XDECREF(seed);
+  }
+  Py_DECREF(inst);
+  return status;
+}
+
+/* Reseeds the random module (if imported) from host entropy: state restored from a factory or
+ * copied by a fork must not give two interpreters the same random sequence (os.fork does the same),
+ * and the built-in images hold `random` seeded at build time. 256 bits rather than seed()'s 2,496
+ * bytes, in C: Python code here wrote ~20 pages of a fresh sandbox (inline caches, frames), ~0.06
+ * ms. Two sandboxes repeating each other takes a 2^-128 coincidence. Also moves logging's start
+ * time (the zero of a record's relativeCreated), while it is still the image's, to now: the
+ * interpreter starts here (a fork keeps its parent's, as with os.fork). */
 ERYX_EXPORT("eryx_reseed") int32_t eryx_reseed(void) {
   if (!Py_IsInitialized()) return ERYX_EXEC_INTERNAL;
-  PyObject* done = call_runtime("reseed", NULL);
-  if (!done) return ERYX_EXEC_INTERNAL;
-  Py_DECREF(done);
+  int failed = reseed_random() != 0;
+  long long start = 0;
+  if (!failed && image_logging_start >= 0 && logging_start_time(&start) == 0 &&
+      start == image_logging_start) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    PyObject* ns = PyLong_FromLongLong((long long)now.tv_sec * 1000000000LL + now.tv_nsec);
+    PyObject* logging = PyDict_GetItemWithError(PyImport_GetModuleDict(), name_logging);
+    failed = !ns || !logging || PyObject_SetAttr(logging, name_start_time, ns) < 0;
+    Py_XDECREF(ns);
+  }
+  PyErr_Clear(); /* logging's start time is best effort */
+  if (failed) {
+    fd2("eryx_reseed: cannot reseed random", NULL);
+    return ERYX_EXEC_INTERNAL;
+  }
   return ERYX_EXEC_OK;
 }
 

@@ -29,8 +29,12 @@ int eryx_callbacks_setup(void);
 int eryx_net_register_builtin(void);
 int eryx_net_setup(void);
 
-/* eryx_glue.c: the eryx_execute export, also run by eryx_heap.c to warm the execution path. */
+/* eryx_glue.c: the eryx_execute and eryx_reseed exports, also run by eryx_heap.c to warm the paths
+ * every fresh sandbox takes. */
 int32_t eryx_execute(const char* code, size_t code_len);
+int32_t eryx_reseed(void);
+/* eryx_glue.c: remembers what of the image's state eryx_reseed renews (logging's start time). */
+void eryx_record_image_state(void);
 
 /* eryx_glue.c: a module start-up imported (name `text`, interned once into `*slot`), read from
  * sys.modules without the import machinery, which allocates on every call; imported afresh when

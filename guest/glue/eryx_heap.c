@@ -68,15 +68,21 @@ static int immortalize_reachable(PyObject* get_referents, PyObject* roots) {
   return status;
 }
 
-/* Runs the path of every execution a few times first: its names get cached, the specialising
- * interpreter settles the bytecode it runs (whose inline caches and counters would otherwise be
- * written in every fresh sandbox), and what it allocates once for good is allocated now. */
+/* Runs the path of every execution (and the reseed that precedes a fresh one) a few times first:
+ * its names get cached, the specialising interpreter settles the bytecode it runs (whose inline
+ * caches and counters would otherwise be written in every fresh sandbox), and what it allocates
+ * once for good is allocated now. */
 static void warm_up_execution_path(void) {
-  for (int i = 0; i < 8; i++) (void)eryx_execute("pass", 4);
+  for (int i = 0; i < 8; i++) {
+    (void)eryx_reseed();
+    (void)eryx_execute("pass", 4);
+  }
 }
 
 ERYX_EXPORT("eryx_freeze_heap") int32_t eryx_freeze_heap(void) {
   warm_up_execution_path();
+  /* What a fresh interpreter's eryx_reseed renews (after the warm-up, whose reseeds change it). */
+  eryx_record_image_state();
   PyObject* gc = PyImport_ImportModule("gc");
   if (!gc) goto fail;
   PyObject* r = PyObject_CallMethod(gc, "collect", NULL);

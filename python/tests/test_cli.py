@@ -365,9 +365,9 @@ def test_a_missing_package_is_a_usage_error_naming_the_flag(eryx_cli, tmp_path):
 
 
 def test_import_preloads_the_module_before_the_code_runs(eryx_cli):
-    proc = eryx_cli("--import", "decimal", "-c", "import sys\nprint('decimal' in sys.modules)")
+    proc = eryx_cli("--import", "colorsys", "-c", "import sys\nprint('colorsys' in sys.modules)")
     assert (proc.returncode, proc.stdout) == (0, b"True\n"), proc.stderr
-    proc = eryx_cli("-c", "import sys\nprint('decimal' in sys.modules)")
+    proc = eryx_cli("-c", "import sys\nprint('colorsys' in sys.modules)")
     assert proc.stdout == b"False\n"
 
 
@@ -385,8 +385,8 @@ def test_an_import_that_fails_exits_1_naming_the_flag(eryx_cli):
 
 def test_factory_loads_a_saved_factory(eryx_cli, tmp_path):
     path = tmp_path / "f.eryx"
-    eryx.SandboxFactory(imports=["fractions"]).save(str(path))
-    proc = eryx_cli("--factory", str(path), "-c", "import sys\nprint('fractions' in sys.modules)")
+    eryx.SandboxFactory(imports=["graphlib"]).save(str(path))
+    proc = eryx_cli("--factory", str(path), "-c", "import sys\nprint('graphlib' in sys.modules)")
     assert (proc.returncode, proc.stdout) == (0, b"True\n"), proc.stderr
 
 

@@ -43,10 +43,10 @@ def test_create_sandbox_takes_sandbox_options():
 
 
 def test_save_and_load(tmp_path):
-    factory = eryx.SandboxFactory(imports=["fractions"])
+    factory = eryx.SandboxFactory(imports=["graphlib"])
     factory.save(tmp_path / "factory.bin")
     loaded = eryx.SandboxFactory.load(tmp_path / "factory.bin")
-    assert loaded.create_sandbox().execute("import sys\nprint('fractions' in sys.modules)").stdout == "True\n"
+    assert loaded.create_sandbox().execute("import sys\nprint('graphlib' in sys.modules)").stdout == "True\n"
     again = eryx.SandboxFactory.from_bytes(factory.to_bytes())
     assert again.size_bytes == factory.size_bytes
 
@@ -84,10 +84,10 @@ def test_setup_code_must_be_a_str():
 
 
 def test_a_factory_session_starts_from_the_factory_state_and_keeps_its_own():
-    factory = eryx.SandboxFactory(imports=["decimal"], setup_code="base = 40\n")
+    factory = eryx.SandboxFactory(imports=["colorsys"], setup_code="base = 40\n")
     session = factory.create_session()
     assert isinstance(session, eryx.Session)
-    assert session.execute("import sys\nprint('decimal' in sys.modules, base)").stdout == "True 40\n"
+    assert session.execute("import sys\nprint('colorsys' in sys.modules, base)").stdout == "True 40\n"
     session.execute("base += 2")
     assert session.execute("print(base)").stdout == "42\n"
     session.reset()

@@ -246,8 +246,9 @@ class SessionCore {
     engine::add_mounts(*instance, mounts_);
     instance_ = std::move(instance);
     execution_count_ = 0;
-    // A factory's state is shared by all its sessions: each must not repeat the others' randoms.
-    if (factory_) reseed_pending_ = true;
+    // The built-in image's `random` and a factory's state are shared by all sessions: each must
+    // not repeat the others' randoms.
+    reseed_pending_ = true;
     if (services_->packages) {
       try {
         engine::run_guest_call(*instance_, variant_.ticker(),

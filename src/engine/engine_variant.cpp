@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
+#include <mutex>
 #include <string_view>
 #include <system_error>
 
@@ -100,6 +101,21 @@ EngineVariant::Lane::Lane(const GuestFiles& files, bool metered, uint32_t pool_s
   define_host_functions(linker);
 }
 
+const wasmtime::Module* EngineVariant::Lane::plain_module(const GuestFiles& files,
+                                                          bool metered) const {
+  std::call_once(plain_once_, [&] {
+    if (!from_snapshot) return;
+    auto path = files.dir / snapshot_precompiled_name(metered, BuiltinImage::kPlain);
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return;  // a guest made before the plain image
+    // Deserialising does not change the engine; the Module keeps a reference to it.
+    auto module =
+        wasmtime::Module::deserialize_file(const_cast<wasmtime::Engine&>(engine), path.string());
+    if (module) plain_ = module.ok();
+  });
+  return plain_ ? &*plain_ : nullptr;
+}
+
 EngineVariant::EngineVariant(const GuestFiles& files, bool metered, uint32_t pool_slots)
     : files_(files),
       metered_(metered),
@@ -127,6 +143,8 @@ EngineVariant::EngineVariant(const GuestFiles& files, bool metered, uint32_t poo
   run_guest_call(*instance, *ticker_, {.deadline = deadline_after(kStartupTimeoutMs)}, [&] {
     auto baseline = instance->memory_copy();
     instance->initialize();
+    // The same modules as the snapshot's asyncio image: without a snapshot nothing differs.
+    import_image_modules(*instance, BuiltinImage::kAsyncio);
     host_words_ = instance->query_host_words();
     instance->freeze_heap();
     instance->state().wasi->stdout_capture().reset();
@@ -159,11 +177,17 @@ std::unique_ptr<wasi::WasiContext> make_guest_wasi(const GuestFiles& files,
   return std::make_unique<wasi::WasiContext>(std::move(options));
 }
 
-std::unique_ptr<GuestInstance> EngineVariant::instantiate(
-    const Lane& lane, const InstanceLimits& limits, std::unique_ptr<wasi::WasiContext> wasi) const {
+std::unique_ptr<GuestInstance> EngineVariant::instantiate(const Lane& lane,
+                                                          const InstanceLimits& limits,
+                                                          std::unique_ptr<wasi::WasiContext> wasi,
+                                                          BuiltinImage image) const {
   // Instantiation does not change the engine; GuestInstance takes it by reference for the Store.
   auto& engine = const_cast<wasmtime::Engine&>(lane.engine);
-  return std::make_unique<GuestInstance>(engine, lane.linker, lane.module, std::move(wasi), limits);
+  const wasmtime::Module* module = &lane.module;
+  if (image == BuiltinImage::kPlain) {
+    if (const auto* plain = lane.plain_module(files_, metered_)) module = plain;
+  }
+  return std::make_unique<GuestInstance>(engine, lane.linker, *module, std::move(wasi), limits);
 }
 
 const EngineVariant::Lane& EngineVariant::overflow_lane() const {
@@ -180,9 +204,10 @@ const EngineVariant::Lane& EngineVariant::overflow_lane() const {
   return *overflow_;
 }
 
-std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(
-    const InstanceLimits& limits, const snapshot::FactoryImage* factory,
-    const packages::PackageSet* packages) const {
+std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(const InstanceLimits& limits,
+                                                             const snapshot::FactoryImage* factory,
+                                                             const packages::PackageSet* packages,
+                                                             BuiltinImage image) const {
   uint64_t needed = std::max<uint64_t>(baseline_bytes_, factory ? factory->memory_size : 0);
   if (limits.max_memory_bytes && *limits.max_memory_bytes < needed) {
     throw ResourceLimitError("eryx: max_memory_bytes is below the interpreter's baseline of " +
@@ -193,12 +218,14 @@ std::unique_ptr<GuestInstance> EngineVariant::fresh_instance(
   auto make_wasi = [&]() -> std::unique_ptr<wasi::WasiContext> {
     return from_snapshot_ ? make_guest_wasi(files_, factory, packages) : nullptr;
   };
+  // A factory's pages are relative to the asyncio image.
+  if (factory) image = BuiltinImage::kAsyncio;
   std::unique_ptr<GuestInstance> instance;
   try {
-    instance = instantiate(*primary_, limits, make_wasi());
+    instance = instantiate(*primary_, limits, make_wasi(), image);
   } catch (const InitializationError& e) {
     if (pool_slots_ == 0 || !pool_exhausted(e)) throw;
-    instance = instantiate(overflow_lane(), limits, make_wasi());
+    instance = instantiate(overflow_lane(), limits, make_wasi(), image);
     overflow_instances_.fetch_add(1, std::memory_order_relaxed);
   }
   if (!from_snapshot_) {

@@ -24,6 +24,7 @@
 #include "engine/epoch_ticker.h"
 #include "engine/guest_instance.h"
 #include "engine/guest_module.h"
+#include "engine/image_modules.h"
 #include "engine/mapped_file.h"
 #include "engine/memory_image.h"
 #include "packages/package_set.h"
@@ -70,15 +71,21 @@ class EngineVariant {
 
   // A new instance holding a fresh interpreter, or the interpreter of `factory` when given, with
   // the files of `packages` in its filesystem (not yet on sys.path: see activate_packages).
+  // `image` kPlain asks for the plain built-in image (image_modules.h); it is honoured without a
+  // factory when the guest has that image, else the instance holds the asyncio image. The plain
+  // image is loaded on its first use (loading a module costs ~1 ms of CPU, which a runtime that
+  // only runs Sessions, e.g. the CLI's, never needs).
   // Throws ResourceLimitError when that state does not fit `limits`.
-  std::unique_ptr<GuestInstance> fresh_instance(
-      const InstanceLimits& limits, const snapshot::FactoryImage* factory = nullptr,
-      const packages::PackageSet* packages = nullptr) const;
+  std::unique_ptr<GuestInstance> fresh_instance(const InstanceLimits& limits,
+                                                const snapshot::FactoryImage* factory = nullptr,
+                                                const packages::PackageSet* packages = nullptr,
+                                                BuiltinImage image = BuiltinImage::kAsyncio) const;
 
   EpochTicker& ticker() const { return *ticker_; }
   bool metered() const { return metered_; }
   bool from_snapshot() const { return from_snapshot_; }
-  // Linear-memory size of a fresh interpreter: a memory limit below it cannot be met.
+  // Linear-memory size of a fresh interpreter (the larger image's, so that a memory limit does not
+  // depend on which image an execution gets): a memory limit below it cannot be met.
   uint64_t baseline_memory_bytes() const { return baseline_bytes_; }
   // Slots of the instance pool (after the address-space limit; 0 when instances are on demand).
   uint32_t pool_slots() const { return pool_slots_; }
@@ -93,10 +100,18 @@ class EngineVariant {
     bool from_snapshot = false;
     wasmtime::Module module;
     wasmtime::Linker linker;
+    // The plain image, loaded on first use; null when the guest directory has none or it does not
+    // load (the asyncio image serves instead: nothing but speed depends on it).
+    const wasmtime::Module* plain_module(const GuestFiles& files, bool metered) const;
+
+   private:
+    mutable std::once_flag plain_once_;
+    mutable std::optional<wasmtime::Module> plain_;
   };
 
   std::unique_ptr<GuestInstance> instantiate(const Lane& lane, const InstanceLimits& limits,
-                                             std::unique_ptr<wasi::WasiContext> wasi) const;
+                                             std::unique_ptr<wasi::WasiContext> wasi,
+                                             BuiltinImage image = BuiltinImage::kAsyncio) const;
   const Lane& overflow_lane() const;
 
   GuestFiles files_;

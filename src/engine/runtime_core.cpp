@@ -8,7 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "callbacks/registry_data.h"
 #include "engine/execution.h"
+#include "engine/image_modules.h"
 #include "engine/snapshot_capture.h"
 #include "eryx/errors.hpp"
 #include "util/sha256.h"
@@ -66,14 +68,16 @@ ExecuteResult RuntimeCore::execute_fresh(std::string_view code, const SandboxOpt
                                          const packages::PackageSet* packages,
                                          std::string_view filename) const {
   const auto& variant = variant_for(options.limits);
+  auto image = engine::image_for_code(code, !options.callbacks.shared_data()->entries.empty());
   auto instance = variant.fresh_instance({.max_memory_bytes = options.limits.max_memory_bytes},
-                                         factory, packages);
+                                         factory, packages, image);
   engine::add_mounts(*instance, mounts);
   return engine::run_execution(*instance, code, options,
                                {.ticker = variant.ticker(),
                                 .metered = variant.metered(),
                                 .stop = stop,
-                                .reseed = factory != nullptr,
+                                // The images hold `random`, seeded at build time.
+                                .reseed = true,
                                 .network = std::move(network),
                                 .secrets = std::move(secrets),
                                 .activate_packages = packages != nullptr,

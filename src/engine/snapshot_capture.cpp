@@ -10,7 +10,16 @@
 #include "snapshot/module_builder.h"
 
 namespace eryx::engine {
-std::vector<uint8_t> build_snapshot_wasm(const GuestFiles& files) {
+void import_image_modules(GuestInstance& instance, BuiltinImage image) {
+  if (instance.execute(image_import_code(image)) != ExecStatus::kOk) {
+    throw InitializationError(
+        "eryx: importing the snapshot image's modules failed: " +
+        instance.state().wasi->stderr_capture().take() +
+        (instance.state().exception ? instance.state().exception->traceback : std::string()));
+  }
+}
+
+std::vector<uint8_t> build_snapshot_wasm(const GuestFiles& files, BuiltinImage image) {
   auto original = read_file_bytes(files.dir / "eryx-guest.wasm");
   wasmtime::Engine engine(make_engine_config(false));
   auto module =
@@ -25,6 +34,7 @@ std::vector<uint8_t> build_snapshot_wasm(const GuestFiles& files) {
   // Build time: start-up takes ~0.5 s; the bound only keeps a broken guest from hanging the build.
   run_guest_call(instance, ticker, {.deadline = deadline_after(120'000)}, [&] {
     instance.initialize();
+    import_image_modules(instance, image);
     instance.freeze_heap();
     // A snapshot carries guest memory only, so start-up must leave no file open.
     if (!instance.state().wasi->only_initial_fds_open()) {

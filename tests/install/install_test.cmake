@@ -26,7 +26,9 @@ if(MODE STREQUAL "install")
   foreach(f include/eryx/eryx.hpp include/eryx/callbacks.hpp lib/cmake/eryx/eryxConfig.cmake
             lib/cmake/eryx/eryxConfigVersion.cmake lib/pkgconfig/eryx.pc
             share/eryx/guest/eryx-snapshot.cwasm
-            share/eryx/guest/eryx-snapshot-metered.cwasm share/eryx/guest/eryx-snapshot.id)
+            share/eryx/guest/eryx-snapshot-metered.cwasm share/eryx/guest/eryx-snapshot.id
+            share/eryx/guest/eryx-snapshot-plain.cwasm
+            share/eryx/guest/eryx-snapshot-plain-metered.cwasm)
     if(NOT EXISTS "${prefix}/${f}")
       message(FATAL_ERROR "not installed: ${f}")
     endif()

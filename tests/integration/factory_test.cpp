@@ -20,9 +20,9 @@ fs::path temp_path(const std::string& name) {
 }
 
 TEST(SandboxFactory, ImportsArePreloadedWithoutLeakingNames) {
-  eryx::SandboxFactory factory({.imports = {"json", "decimal", "email.parser"}});
+  eryx::SandboxFactory factory({.imports = {"json", "colorsys", "email.parser"}});
   auto result = factory.create_sandbox().execute(
-      "import sys\nprint('decimal' in sys.modules, 'email.parser' in sys.modules, "
+      "import sys\nprint('colorsys' in sys.modules, 'email.parser' in sys.modules, "
       "'json' in globals())");
   EXPECT_EQ(result.stdout_text, "True True False\n");
   EXPECT_GT(factory.size_bytes(), 0u);
@@ -85,21 +85,21 @@ TEST(SandboxFactory, SetupCodeIsValidatedLikeAnyCode) {
 }
 
 TEST(SandboxFactory, SessionsStartFromTheFactoryStateAndKeepTheirOwn) {
-  eryx::SandboxFactory factory({.imports = {"decimal"}});
+  eryx::SandboxFactory factory({.imports = {"colorsys"}});
   auto session = factory.create_session();
-  EXPECT_EQ(session.execute("import sys\nprint('decimal' in sys.modules)").stdout_text, "True\n");
+  EXPECT_EQ(session.execute("import sys\nprint('colorsys' in sys.modules)").stdout_text, "True\n");
   session.execute("x = 41");
   EXPECT_EQ(session.execute("print(x + 1)").stdout_text, "42\n");
   EXPECT_EQ(factory.create_session().execute("print('x' in globals())").stdout_text, "False\n");
 }
 
 TEST(SandboxFactory, SessionResetReturnsToTheFactoryState) {
-  eryx::SandboxFactory factory({.imports = {"decimal"}});
+  eryx::SandboxFactory factory({.imports = {"colorsys"}});
   auto session = factory.create_session();
   session.execute("x = 1");
   session.reset();
   EXPECT_EQ(
-      session.execute("import sys\nprint('decimal' in sys.modules, 'x' in globals())").stdout_text,
+      session.execute("import sys\nprint('colorsys' in sys.modules, 'x' in globals())").stdout_text,
       "True False\n");
 }
 
@@ -131,11 +131,10 @@ TEST(SandboxFactory, FilesTheImportsWroteToTmpReachItsSandboxes) {
   // As certifi does for requests: an import extracts a file to /tmp and keeps its path.
   auto dir = temp_path("tmpwriter");
   fs::create_directories(dir / "extracts");
-  std::ofstream(dir / "extracts" / "__init__.py")
-      << "import os, tempfile\n"
-         "fd, PATH = tempfile.mkstemp(suffix='.pem')\n"
-         "os.write(fd, b'bundle')\n"
-         "os.close(fd)\n";
+  std::ofstream(dir / "extracts" / "__init__.py") << "import os, tempfile\n"
+                                                     "fd, PATH = tempfile.mkstemp(suffix='.pem')\n"
+                                                     "os.write(fd, b'bundle')\n"
+                                                     "os.close(fd)\n";
   eryx::SandboxFactory factory({.imports = {"extracts"}, .site_packages = dir});
   auto sandbox = factory.create_sandbox();
   EXPECT_EQ(sandbox.execute("import extracts\nprint(open(extracts.PATH, 'rb').read())").stdout_text,
@@ -155,10 +154,10 @@ TEST(SandboxFactory, FilesTheImportsWroteToTmpReachItsSandboxes) {
 
 TEST(SandboxFactory, SaveAndLoadRoundTrip) {
   auto path = temp_path("roundtrip.bin");
-  eryx::SandboxFactory({.imports = {"fractions"}}).save(path);
+  eryx::SandboxFactory({.imports = {"graphlib"}}).save(path);
   auto loaded = eryx::SandboxFactory::load(path);
   EXPECT_EQ(
-      loaded.create_sandbox().execute("import sys\nprint('fractions' in sys.modules)").stdout_text,
+      loaded.create_sandbox().execute("import sys\nprint('graphlib' in sys.modules)").stdout_text,
       "True\n");
   fs::remove(path);
 }

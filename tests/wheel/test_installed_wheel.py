@@ -17,7 +17,13 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 WHEEL = pathlib.Path(os.environ.get("ERYX_WHEEL", ""))
 # Only what a runtime loads (docs/guide/installing.md), not the plain guest module.
-RUNTIME_GUEST_FILES = {"eryx-snapshot.cwasm", "eryx-snapshot-metered.cwasm", "eryx-snapshot.id"}
+RUNTIME_GUEST_FILES = {
+    "eryx-snapshot.cwasm",
+    "eryx-snapshot-metered.cwasm",
+    "eryx-snapshot.id",
+    "eryx-snapshot-plain.cwasm",
+    "eryx-snapshot-plain-metered.cwasm",
+}
 
 
 @pytest.fixture(autouse=True, scope="module")
