@@ -128,6 +128,9 @@ guest_fetch_orig() {
             # Some files of a source package may 404 (see docs/guest.md); fetch only the .orig the
             # signed Sources index names, then verify it against our own pin below.
             log "  apt-get source failed for $pkg=$ver; trying the .orig alone"
+        fi
+        if ! ls "$dl" | grep -qE '^[^_]+_[^-]+\.orig\.tar\.(xz|gz|bz2)$'; then
+            # (apt may have fetched the .orig before another file failed: --print-uris then omits it.)
             uris=$(cd "$dl" && guest_apt source --print-uris "$pkg=$ver" 2>/dev/null || true)
             line=$(printf '%s\n' "$uris" | grep -E "^'[^']*\.orig\.tar\.[a-z0-9]+' " | head -n 1 || true)
             url=${line#\'}; url=${url%%\'*}

@@ -6,7 +6,8 @@
 #   modules.json                  extension-module status of the build (inittab, built, missing, n/a, ...)
 #   builtin-modules.txt           the static import table (_PyImport_Inittab), one name a line
 #   link-info.env                 the build's LIBS / MODLIBS / SYSLIBS / LINKFORSHARED / LDFLAGS_NODIST
-# zlib (and _sqlite3 when the SQLite pin is set) are built in statically from the guest-clibs entry.
+# zlib, bz2, lzma (and _sqlite3 when the SQLite pin is set) are built in statically from the guest-clibs
+# entry.
 # The native build Python is not in the key: only its version matters to the cross build (frozen
 # modules, generated files), and that is the source identity. Re-stripping or re-packaging the
 # native entry must not rebuild this one.
@@ -33,6 +34,8 @@ guest_stage_cpython_wasm() {   # SYSROOT_ENTRY PY_SRC NATIVE CLIBS -> REPLY=entr
         PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$GUEST_SYSROOT/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$GUEST_SYSROOT"
         OPT="$PYTHON_WASM_OPT"
         ZLIB_CFLAGS="-I$clibs/include" ZLIB_LIBS="-L$clibs/lib -lz"
+        BZIP2_CFLAGS="-I$clibs/include" BZIP2_LIBS="-L$clibs/lib -lbz2"
+        LIBLZMA_CFLAGS="-I$clibs/include" LIBLZMA_LIBS="-L$clibs/lib -llzma"
     )
     if [ -f "$clibs/lib/libsqlite3.a" ]; then
         cenv+=(LIBSQLITE3_CFLAGS="-I$clibs/include" LIBSQLITE3_LIBS="-L$clibs/lib -lsqlite3 -lm")

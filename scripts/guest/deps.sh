@@ -19,7 +19,7 @@ guest_stage_deps() {   # SYSROOT_ENTRY NATIVE CLIBS CPYTHON_WASM -> REPLY=entry 
     # System libraries of the sysroot, as the CPython build links them (LIBS, SYSLIBS), plus libm.
     local linkinfo; linkinfo=$(grep -E '^(LIBS|SYSLIBS)=' "$wasm/link-info.env" | cut -d= -f2-)
     for t in $linkinfo -lm; do
-        case "$t" in -lz|-lsqlite3) ;; -l*) [[ " ${syslibs[*]} " == *" $t "* ]] || syslibs+=("$t") ;; esac
+        case "$t" in -lz|-lbz2|-llzma|-lsqlite3) ;; -l*) [[ " ${syslibs[*]} " == *" $t "* ]] || syslibs+=("$t") ;; esac
     done
     local sysconfigdata; sysconfigdata=$(ls "$wasm/lib/python$v"/_sysconfigdata_*.py | head -n 1)
     local cc; cc=$(command -v "clang-$LLVM_VERSION")

@@ -46,6 +46,32 @@ INSTANTIATE_TEST_SUITE_P(
         StdlibCase{"zlib",
                    "import zlib; d = b'x' * 1000; print(zlib.decompress(zlib.compress(d)) == d)",
                    "True\n"},
+        StdlibCase{"bz2",
+                   "import bz2; d = b'x' * 1000; print(bz2.decompress(bz2.compress(d)) == d)",
+                   "True\n"},
+        StdlibCase{"lzma",
+                   "import lzma; d = b'x' * 1000\n"
+                   "print(lzma.decompress(lzma.compress(d)) == d,"
+                   " lzma.decompress(lzma.compress(d, format=lzma.FORMAT_ALONE)) == d)",
+                   "True True\n"},
+        StdlibCase{"tarfile_bz2_and_xz",
+                   "import io, tarfile\nout = []\nfor mode in ('bz2', 'xz'):\n"
+                   "    b = io.BytesIO()\n"
+                   "    with tarfile.open(fileobj=b, mode='w:' + mode) as t:\n"
+                   "        i = tarfile.TarInfo('a.txt'); i.size = 5\n"
+                   "        t.addfile(i, io.BytesIO(b'hello'))\n"
+                   "    b.seek(0)\n"
+                   "    with tarfile.open(fileobj=b, mode='r:*') as t:\n"
+                   "        out.append(t.extractfile('a.txt').read())\n"
+                   "print(out)",
+                   "[b'hello', b'hello']\n"},
+        StdlibCase{"shutil_unpack_archive_xz",
+                   "import os, shutil\nos.makedirs('/tmp/src/d')\n"
+                   "open('/tmp/src/d/f.txt', 'w').write('data')\n"
+                   "a = shutil.make_archive('/tmp/arch', 'xztar', '/tmp/src')\n"
+                   "shutil.unpack_archive(a, '/tmp/out')\n"
+                   "print(os.path.basename(a), open('/tmp/out/d/f.txt').read())",
+                   "arch.tar.xz data\n"},
         StdlibCase{"collections",
                    "from collections import Counter; print(Counter('abracadabra').most_common(2))",
                    "[('a', 5), ('b', 2)]\n"},

@@ -254,3 +254,46 @@ def test_hundred_megabyte_source_hits_the_memory_limit_not_the_host():
     raises(eryx.ResourceLimitError, sandbox.execute, "#" + "x" * (100 << 20))
     assert rss_bytes() - before < 600 << 20
     usable(sandbox)
+
+
+# Decompression bombs: 256 MiB of zeros in a few KiB (one 8 MiB stream repeated: both formats allow
+# concatenated streams). The guest's bz2/lzma allocate from its own heap, so the memory limit ends
+# them like any other allocation.
+@child()
+def test_bz2_bomb_hits_the_memory_limit():
+    import base64, bz2
+    bomb = base64.b64encode(bz2.compress(b"\0" * (8 << 20)) * 32).decode()
+    sandbox = eryx.Sandbox(resource_limits=limits(max_memory_bytes=64 << 20))
+    raises(eryx.ResourceLimitError, sandbox.execute,
+           f"import base64, bz2\nx = bz2.decompress(base64.b64decode('{bomb}'))")
+    usable(sandbox)
+
+
+@child()
+def test_xz_bomb_hits_the_memory_limit():
+    import base64, lzma
+    bomb = base64.b64encode(lzma.compress(b"\0" * (8 << 20), preset=0) * 32).decode()
+    sandbox = eryx.Sandbox(resource_limits=limits(max_memory_bytes=64 << 20))
+    raises(eryx.ResourceLimitError, sandbox.execute,
+           f"import base64, lzma\nx = lzma.decompress(base64.b64decode('{bomb}'))")
+    usable(sandbox)
+
+
+@child()
+def test_bomb_read_in_bounded_chunks_stays_under_the_limit():
+    import base64, lzma
+    bomb = base64.b64encode(lzma.compress(b"\0" * (128 << 20), preset=0)).decode()
+    code = (f"import base64, lzma\nd = lzma.LZMADecompressor()\n"
+            f"n = len(d.decompress(base64.b64decode('{bomb}'), max_length=1 << 20))\n"
+            "while not d.eof:\n    n += len(d.decompress(b'', max_length=1 << 20))\n"
+            "print(n)")
+    assert guest(code, resource_limits=limits(max_memory_bytes=64 << 20)) == f"{128 << 20}\n"
+
+
+@child()
+def test_xz_extreme_preset_over_the_limit_is_a_typed_error():
+    # Preset 9e wants a 64 MiB dictionary plus ~10x that for the match finder.
+    sandbox = eryx.Sandbox(resource_limits=limits(max_memory_bytes=64 << 20))
+    raises(eryx.ResourceLimitError, sandbox.execute,
+           "import lzma\nlzma.compress(b'x' * 1000, preset=9 | lzma.PRESET_EXTREME)")
+    usable(sandbox)
