@@ -1496,7 +1496,11 @@ def render(run):
                 cells.append("unavailable" if s in unavailable else "error")
             elif nat:
                 ratios[s][name] = v / nat
-                cells.append(f"{v / nat:.2f}x ({v:.3f} s)")
+                # Process CPU time too: under load the wall time of one worker can be several times
+                # its CPU time, and not equally for every system (docs/performance.md).
+                c, natc = cpu_best[s].get(name), cpu_best["native"].get(name)
+                cpu = f"; CPU {c / natc:.2f}x" if c and natc else ""
+                cells.append(f"{v / nat:.2f}x ({v:.3f} s{cpu})")
             else:
                 cells.append(f"{v:.3f} s")
         if len(set(checks.get(name, {}).values())) > 1:
@@ -1553,7 +1557,8 @@ def render(run):
         "(order rotated per round), each measuring every row; a cell is the best of the per-round "
         f"medians.{' Quick mode: fewer samples.' if run['quick'] else ''} Sandboxes use default "
         "limits, except the compute kernels (timeout 60 s, 512 MiB, no fuel). Native runs the same "
-        "source with exec() into a fresh dict (a new dict per 'sandbox'), compile included.\n"
+        "source with exec() into a fresh dict (a new dict per 'sandbox'), compile included. On a loaded "
+        "machine trust the CPU-time ratios of the compute rows more than the wall-time ones.\n"
     )
     print("\n".join(lines))
     if notes:
