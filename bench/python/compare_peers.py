@@ -2,6 +2,8 @@
 
 Run:  .venv/bin/python bench/python/compare_peers.py [--quick] [--rounds N] [--json out.json]
       .venv/bin/python bench/python/compare_peers.py --from-json out.json   (the table again)
+      .venv/bin/python bench/python/compare_peers.py --compute-only --systems eryx,native [--kernels a,b]
+                                         (only the compute kernels: each ratio and the geometric means)
 
 The driver (any Python 3.9+) starts one worker process per system and round, each the same file with
 `--worker eryx|pyeryx|native`, and prints one markdown table:
@@ -66,8 +68,8 @@ print(json.dumps(summary, sort_keys=True))
 print(f"{len(big)} regions above 50: {', '.join(big)}")
 '''
 
-# Compute kernels: pure Python, deterministic, each sized to ~0.3 s on the native build. Each prints
-# its own elapsed time (time.perf_counter() inside the guest, so sandbox start-up is excluded) and a
+# Compute kernels: pure Python, deterministic; the project's five are sized to ~0.3 s on the native
+# build, the pyperformance-style ones after them to ~0.05-0.2 s. Each prints its own elapsed time (time.perf_counter() inside the guest, so sandbox start-up is excluded) and a
 # checksum that must agree across systems. N is prepended as "N = <size>".
 KERNELS = {
     "method calls (linked list)": (10000, '''
@@ -181,7 +183,668 @@ for r in range(N):
     check = (check + len(line.upper().replace("=", ":").split(","))) % 1000003
 print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {check}")
 '''),
+    "fannkuch": (8, '''
+import time
+def fannkuch(n):
+    perm1 = list(range(n))
+    count = [0] * n
+    max_flips = checksum = 0
+    sign = 1
+    r = n
+    while True:
+        while r != 1:
+            count[r - 1] = r
+            r -= 1
+        perm = perm1[:]
+        flips = 0
+        k = perm[0]
+        while k:
+            perm[: k + 1] = perm[k::-1]
+            flips += 1
+            k = perm[0]
+        if flips > max_flips:
+            max_flips = flips
+        checksum += flips * sign
+        sign = -sign
+        while True:
+            if r == n:
+                return max_flips, checksum
+            perm1.insert(r, perm1.pop(0))
+            count[r] -= 1
+            if count[r] > 0:
+                break
+            r += 1
+t = time.perf_counter()
+check = fannkuch(N)
+print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {check[0]}/{check[1]}")
+'''),
+    "spectral_norm": (100, '''
+import time
+def eval_a(i, j):
+    return 1.0 / ((i + j) * (i + j + 1) // 2 + i + 1)
+def a_times(u):
+    return [sum(eval_a(i, j) * uj for j, uj in enumerate(u)) for i in range(len(u))]
+def at_times(u):
+    return [sum(eval_a(j, i) * uj for j, uj in enumerate(u)) for i in range(len(u))]
+def spectral_norm(n):
+    u = [1.0] * n
+    for _ in range(10):
+        v = at_times(a_times(u))
+        u = at_times(a_times(v))
+    vbv = sum(a * b for a, b in zip(u, v))
+    vv = sum(b * b for b in v)
+    return (vbv / vv) ** 0.5
+t = time.perf_counter()
+check = f"{spectral_norm(N):.9f}"
+print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {check}")
+'''),
+    "richards": (2, '''
+import time
+I_IDLE, I_WORK, I_HANDLER_A, I_HANDLER_B, I_DEV_A, I_DEV_B = range(6)
+K_DEV, K_WORK = 1000, 1001
+BUFSIZE = 4
+class Packet:
+    def __init__(self, link, ident, kind):
+        self.link = link
+        self.ident = ident
+        self.kind = kind
+        self.datum = 0
+        self.data = [0] * BUFSIZE
+    def append_to(self, queue):
+        self.link = None
+        if queue is None:
+            return self
+        p = queue
+        while p.link is not None:
+            p = p.link
+        p.link = self
+        return queue
+class Task:
+    def __init__(self, sched, ident, prio, queue, pending, waiting, fn, rec):
+        self.sched = sched
+        self.link = sched.tasks
+        sched.tasks = self
+        sched.table[ident] = self
+        self.ident, self.prio, self.queue = ident, prio, queue
+        self.pending, self.waiting, self.holding = pending, waiting, False
+        self.fn, self.rec = fn, rec
+    def held_or_suspended(self):
+        return self.holding or (not self.pending and self.waiting)
+    def run(self):
+        if self.pending and self.waiting and not self.holding:
+            msg = self.queue
+            self.queue = msg.link
+            self.pending = self.queue is not None
+            self.waiting = False
+        else:
+            msg = None
+        return self.fn(self, msg)
+    def wait(self):
+        self.waiting = True
+        return self
+    def hold(self):
+        self.sched.holds += 1
+        self.holding = True
+        return self.link
+    def release(self, ident):
+        t = self.sched.table[ident]
+        t.holding = False
+        return t if t.prio > self.prio else self
+    def send(self, pkt):
+        t = self.sched.table[pkt.ident]
+        self.sched.sends += 1
+        pkt.link = None
+        pkt.ident = self.ident
+        if t.queue is None:
+            t.queue = pkt
+            t.pending = True
+            if t.prio > self.prio:
+                return t
+        else:
+            pkt.append_to(t.queue)
+        return self
+def idle_fn(task, pkt):
+    rec = task.rec
+    rec["count"] -= 1
+    if rec["count"] == 0:
+        return task.hold()
+    if rec["control"] & 1 == 0:
+        rec["control"] //= 2
+        return task.release(I_DEV_A)
+    rec["control"] = (rec["control"] // 2) ^ 0xD008
+    return task.release(I_DEV_B)
+def work_fn(task, pkt):
+    if pkt is None:
+        return task.wait()
+    rec = task.rec
+    dest = I_HANDLER_B if rec["dest"] == I_HANDLER_A else I_HANDLER_A
+    rec["dest"] = dest
+    pkt.ident = dest
+    pkt.datum = 0
+    for i in range(BUFSIZE):
+        rec["count"] += 1
+        if rec["count"] > 26:
+            rec["count"] = 1
+        pkt.data[i] = 64 + rec["count"]
+    return task.send(pkt)
+def handler_fn(task, pkt):
+    rec = task.rec
+    if pkt is not None:
+        if pkt.kind == K_WORK:
+            rec["work"] = pkt.append_to(rec["work"])
+        else:
+            rec["dev"] = pkt.append_to(rec["dev"])
+    work = rec["work"]
+    if work is None:
+        return task.wait()
+    count = work.datum
+    if count >= BUFSIZE:
+        rec["work"] = work.link
+        return task.send(work)
+    dev = rec["dev"]
+    if dev is None:
+        return task.wait()
+    rec["dev"] = dev.link
+    dev.datum = work.data[count]
+    work.datum = count + 1
+    return task.send(dev)
+def device_fn(task, pkt):
+    rec = task.rec
+    if pkt is None:
+        pkt = rec["pending"]
+        if pkt is None:
+            return task.wait()
+        rec["pending"] = None
+        return task.send(pkt)
+    rec["pending"] = pkt
+    return task.hold()
+class Scheduler:
+    def __init__(self):
+        self.tasks = None
+        self.table = [None] * 6
+        self.sends = self.holds = 0
+    def run(self):
+        t = self.tasks
+        while t is not None:
+            t = t.link if t.held_or_suspended() else t.run()
+def richards():
+    s = Scheduler()
+    Task(s, I_IDLE, 1, None, False, False, idle_fn, {"control": 1, "count": 10000})
+    q = Packet(Packet(None, 0, K_WORK), 0, K_WORK)
+    Task(s, I_WORK, 1000, q, True, True, work_fn, {"dest": I_HANDLER_A, "count": 0})
+    q = Packet(Packet(Packet(None, I_DEV_A, K_DEV), I_DEV_A, K_DEV), I_DEV_A, K_DEV)
+    Task(s, I_HANDLER_A, 2000, q, True, True, handler_fn, {"work": None, "dev": None})
+    q = Packet(Packet(Packet(None, I_DEV_B, K_DEV), I_DEV_B, K_DEV), I_DEV_B, K_DEV)
+    Task(s, I_HANDLER_B, 3000, q, True, True, handler_fn, {"work": None, "dev": None})
+    Task(s, I_DEV_A, 4000, None, False, True, device_fn, {"pending": None})
+    Task(s, I_DEV_B, 5000, None, False, True, device_fn, {"pending": None})
+    s.run()
+    return s.sends, s.holds
+t = time.perf_counter()
+results = {richards() for _ in range(N)}
+print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {sorted(results)}")
+'''),
+    "pidigits": (1500, '''
+import time
+def pi_digits(count):
+    q, r, t, k, n, l = 1, 0, 1, 1, 3, 3
+    out = []
+    while len(out) < count:
+        if 4 * q + r - t < n * t:
+            out.append(n)
+            q, r, n = 10 * q, 10 * (r - n * t), (10 * (3 * q + r)) // t - 10 * n
+        else:
+            q, r, t, k, n, l = q * k, (2 * q + r) * l, t * l, k + 1, (q * (7 * k + 2) + r * l) // (t * l), l + 2
+    return out
+t = time.perf_counter()
+digits = pi_digits(N)
+check = f"{sum(digits)}:{''.join(map(str, digits[-12:]))}"
+print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {check}")
+'''),
+    "float": (20000, '''
+import time
+from math import sin, cos, sqrt
+class Point:
+    def __init__(self, i):
+        self.x = x = sin(i)
+        self.y = cos(i) * 3
+        self.z = (x * x) / 2
+    def normalize(self):
+        norm = sqrt(self.x * self.x + self.y * self.y + self.z * self.z)
+        self.x /= norm
+        self.y /= norm
+        self.z /= norm
+    def maximize(self, other):
+        self.x = self.x if self.x > other.x else other.x
+        self.y = self.y if self.y > other.y else other.y
+        self.z = self.z if self.z > other.z else other.z
+        return self
+def run(n):
+    points = [Point(i) for i in range(n)]
+    for p in points:
+        p.normalize()
+    best = points[0]
+    for p in points[1:]:
+        best = best.maximize(p)
+    return best
+t = time.perf_counter()
+acc = 0.0
+for _ in range(5):
+    b = run(N)
+    acc += b.x + b.y + b.z
+print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {acc:.6f}")
+'''),
+    "deltablue": (20, '''
+import time
+# Strengths: lower is stronger.
+REQUIRED, STRONG_PREFERRED, PREFERRED, STRONG_DEFAULT, NORMAL, WEAK_DEFAULT, WEAKEST = range(7)
+NONE, FORWARD, BACKWARD = 0, 1, 2
+class Variable:
+    def __init__(self, value=0):
+        self.value = value
+        self.constraints = []
+        self.determined_by = None
+        self.mark = 0
+        self.walk_strength = WEAKEST
+        self.stay = True
+    def remove_constraint(self, c):
+        self.constraints.remove(c)
+        if self.determined_by is c:
+            self.determined_by = None
+class Constraint:
+    def __init__(self, strength):
+        self.strength = strength
+    def add(self):
+        self.add_to_graph()
+        planner.incremental_add(self)
+    def satisfy(self, mark):
+        self.choose_method(mark)
+        if not self.is_satisfied():
+            if self.strength == REQUIRED:
+                raise RuntimeError("could not satisfy a required constraint")
+            return None
+        self.mark_inputs(mark)
+        out = self.output()
+        overridden = out.determined_by
+        if overridden is not None:
+            overridden.mark_unsatisfied()
+        out.determined_by = self
+        if not planner.add_propagate(self, mark):
+            raise RuntimeError("cycle encountered")
+        out.mark = mark
+        return overridden
+    def destroy(self):
+        if self.is_satisfied():
+            planner.incremental_remove(self)
+        else:
+            self.remove_from_graph()
+    def is_input(self):
+        return False
+class Unary(Constraint):
+    def __init__(self, v, strength):
+        Constraint.__init__(self, strength)
+        self.out = v
+        self.satisfied = False
+        self.add()
+    def add_to_graph(self):
+        self.out.constraints.append(self)
+        self.satisfied = False
+    def choose_method(self, mark):
+        self.satisfied = self.out.mark != mark and self.strength < self.out.walk_strength
+    def is_satisfied(self):
+        return self.satisfied
+    def mark_inputs(self, mark):
+        pass
+    def output(self):
+        return self.out
+    def recalculate(self):
+        self.out.walk_strength = self.strength
+        self.out.stay = not self.is_input()
+        if self.out.stay:
+            self.execute()
+    def mark_unsatisfied(self):
+        self.satisfied = False
+    def inputs_known(self, mark):
+        return True
+    def remove_from_graph(self):
+        self.out.remove_constraint(self)
+        self.satisfied = False
+    def execute(self):
+        pass
+class Stay(Unary):
+    pass
+class Edit(Unary):
+    def is_input(self):
+        return True
+class Binary(Constraint):
+    def __init__(self, v1, v2, strength):
+        Constraint.__init__(self, strength)
+        self.v1, self.v2 = v1, v2
+        self.direction = NONE
+        self.add()
+    def choose_method(self, mark):
+        v1, v2 = self.v1, self.v2
+        if v1.mark == mark:
+            self.direction = FORWARD if v2.mark != mark and self.strength < v2.walk_strength else NONE
+        if v2.mark == mark:
+            self.direction = BACKWARD if v1.mark != mark and self.strength < v1.walk_strength else NONE
+        if v1.walk_strength > v2.walk_strength:
+            self.direction = BACKWARD if self.strength < v1.walk_strength else NONE
+        else:
+            self.direction = FORWARD if self.strength < v2.walk_strength else BACKWARD
+    def add_to_graph(self):
+        self.v1.constraints.append(self)
+        self.v2.constraints.append(self)
+        self.direction = NONE
+    def is_satisfied(self):
+        return self.direction != NONE
+    def mark_inputs(self, mark):
+        self.input().mark = mark
+    def input(self):
+        return self.v1 if self.direction == FORWARD else self.v2
+    def output(self):
+        return self.v2 if self.direction == FORWARD else self.v1
+    def recalculate(self):
+        ihn, out = self.input(), self.output()
+        out.walk_strength = max(self.strength, ihn.walk_strength)
+        out.stay = ihn.stay
+        if out.stay:
+            self.execute()
+    def mark_unsatisfied(self):
+        self.direction = NONE
+    def inputs_known(self, mark):
+        i = self.input()
+        return i.mark == mark or i.stay or i.determined_by is None
+    def remove_from_graph(self):
+        self.v1.remove_constraint(self)
+        self.v2.remove_constraint(self)
+        self.direction = NONE
+class Equality(Binary):
+    def execute(self):
+        self.output().value = self.input().value
+class Scale(Binary):
+    def __init__(self, src, scale, offset, dest, strength):
+        self.scale, self.offset = scale, offset
+        Binary.__init__(self, src, dest, strength)
+    def add_to_graph(self):
+        Binary.add_to_graph(self)
+        self.scale.constraints.append(self)
+        self.offset.constraints.append(self)
+    def remove_from_graph(self):
+        Binary.remove_from_graph(self)
+        self.scale.remove_constraint(self)
+        self.offset.remove_constraint(self)
+    def mark_inputs(self, mark):
+        Binary.mark_inputs(self, mark)
+        self.scale.mark = self.offset.mark = mark
+    def execute(self):
+        if self.direction == FORWARD:
+            self.v2.value = self.v1.value * self.scale.value + self.offset.value
+        else:
+            self.v1.value = (self.v2.value - self.offset.value) // self.scale.value
+    def recalculate(self):
+        ihn, out = self.input(), self.output()
+        out.walk_strength = max(self.strength, ihn.walk_strength)
+        out.stay = ihn.stay and self.scale.stay and self.offset.stay
+        if out.stay:
+            self.execute()
+class Planner:
+    def __init__(self):
+        self.current_mark = 0
+    def new_mark(self):
+        self.current_mark += 1
+        return self.current_mark
+    def incremental_add(self, c):
+        mark = self.new_mark()
+        overridden = c.satisfy(mark)
+        while overridden is not None:
+            overridden = overridden.satisfy(mark)
+    def incremental_remove(self, c):
+        out = c.output()
+        c.mark_unsatisfied()
+        c.remove_from_graph()
+        unsatisfied = self.remove_propagate_from(out)
+        for strength in range(REQUIRED, WEAKEST):
+            for u in unsatisfied:
+                if u.strength == strength:
+                    self.incremental_add(u)
+    def make_plan(self, sources):
+        mark = self.new_mark()
+        plan = []
+        todo = sources
+        while todo:
+            c = todo.pop(0)
+            out = c.output()
+            if out.mark != mark and c.inputs_known(mark):
+                plan.append(c)
+                out.mark = mark
+                self.add_consumers(out, todo)
+        return plan
+    def plan_for(self, constraints):
+        return self.make_plan([c for c in constraints if c.is_input() and c.is_satisfied()])
+    def add_propagate(self, c, mark):
+        todo = [c]
+        while todo:
+            d = todo.pop(0)
+            if d.output().mark == mark:
+                self.incremental_remove(c)
+                return False
+            d.recalculate()
+            self.add_consumers(d.output(), todo)
+        return True
+    def remove_propagate_from(self, out):
+        out.determined_by = None
+        out.walk_strength = WEAKEST
+        out.stay = True
+        unsatisfied = []
+        todo = [out]
+        while todo:
+            v = todo.pop(0)
+            for c in v.constraints:
+                if not c.is_satisfied():
+                    unsatisfied.append(c)
+            determining = v.determined_by
+            for c in v.constraints:
+                if c is not determining and c.is_satisfied():
+                    c.recalculate()
+                    todo.append(c.output())
+        return unsatisfied
+    def add_consumers(self, v, todo):
+        determining = v.determined_by
+        for c in v.constraints:
+            if c is not determining and c.is_satisfied():
+                todo.append(c)
+def run_plan(plan):
+    for c in plan:
+        c.execute()
+def chain_test(n):
+    global planner
+    planner = Planner()
+    prev = first = last = None
+    for i in range(n + 1):
+        v = Variable()
+        if prev is not None:
+            Equality(prev, v, REQUIRED)
+        if i == 0:
+            first = v
+        if i == n:
+            last = v
+        prev = v
+    Stay(last, STRONG_DEFAULT)
+    edit = Edit(first, PREFERRED)
+    plan = planner.plan_for([edit])
+    total = 0
+    for i in range(100):
+        first.value = i
+        run_plan(plan)
+        if last.value != i:
+            raise RuntimeError("chain test failed")
+        total += last.value
+    return total
+def change(v, value):
+    edit = Edit(v, PREFERRED)
+    plan = planner.plan_for([edit])
+    for _ in range(10):
+        v.value = value
+        run_plan(plan)
+    edit.destroy()
+def projection_test(n):
+    global planner
+    planner = Planner()
+    scale, offset = Variable(10), Variable(1000)
+    src = dst = None
+    dests = []
+    for i in range(n):
+        src, dst = Variable(i), Variable(i)
+        dests.append(dst)
+        Stay(src, NORMAL)
+        Scale(src, scale, offset, dst, REQUIRED)
+    change(src, 17)
+    if dst.value != 1170:
+        raise RuntimeError("projection test 1 failed")
+    change(dst, 1050)
+    if src.value != 5:
+        raise RuntimeError("projection test 2 failed")
+    change(scale, 5)
+    if any(dests[i].value != i * 5 + 1000 for i in range(n - 1)):
+        raise RuntimeError("projection test 3 failed")
+    change(offset, 2000)
+    if any(dests[i].value != i * 5 + 2000 for i in range(n - 1)):
+        raise RuntimeError("projection test 4 failed")
+    return sum(d.value for d in dests)
+t = time.perf_counter()
+check = 0
+for _ in range(N):
+    check += chain_test(100) + projection_test(100) + planner.current_mark
+print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {check}")
+'''),
+    "chaos": (20000, '''
+import random, time
+class GVector:
+    def __init__(self, x=0.0, y=0.0):
+        self.x = x
+        self.y = y
+    def __add__(self, other):
+        return GVector(self.x + other.x, self.y + other.y)
+    def __mul__(self, k):
+        return GVector(self.x * k, self.y * k)
+    def linear_combination(self, other, l1, l2):
+        return GVector(self.x * l1 + other.x * l2, self.y * l1 + other.y * l2)
+class Bezier:
+    def __init__(self, points):
+        self.points = points
+    def __call__(self, t):
+        pts = self.points
+        while len(pts) > 1:
+            pts = [pts[i].linear_combination(pts[i + 1], 1.0 - t, t) for i in range(len(pts) - 1)]
+        return pts[0]
+def chaos(n):
+    rng = random.Random(20261207)
+    curves = [Bezier([GVector(rng.random(), rng.random()) for _ in range(4)]) for _ in range(3)]
+    weights = [0.5, 0.8, 1.0]
+    size = 128
+    grid = [[0] * size for _ in range(size)]
+    p = GVector(0.5, 0.5)
+    for _ in range(n):
+        r = rng.random()
+        curve = curves[0] if r < weights[0] else (curves[1] if r < weights[1] else curves[2])
+        q = curve(p.x)
+        p = q.linear_combination(p + GVector(0.01, 0.0) * r, 0.5, 0.5)
+        x = min(max(p.x, 0.0), 1.0)
+        y = min(max(p.y, 0.0), 1.0)
+        p = GVector(x, y)
+        grid[int(y * (size - 1))][int(x * (size - 1))] += 1
+    return sum(v * (i + 1) for i, row in enumerate(grid) for v in row), sum(1 for row in grid for v in row if v)
+t = time.perf_counter()
+check = chaos(N)
+print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {check[0]}/{check[1]}")
+'''),
+    "unpack_sequence": (150000, '''
+import time
+def run(n):
+    tup = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+    lst = list(tup)
+    total = 0
+    for _ in range(n):
+        a, b, c, d, e, f, g, h, i, j = tup
+        a, b, c, d, e, f, g, h, i, j = lst
+        a, b, c, d, e, f, g, h, i, j = tup
+        a, b, c, d, e, f, g, h, i, j = lst
+        a, b, c, d, e, f, g, h, i, j = tup
+        a, b, c, d, e, f, g, h, i, j = lst
+        a, b, c, d, e, f, g, h, i, j = tup
+        a, b, c, d, e, f, g, h, i, j = lst
+        a, *rest, j = tup
+        a, *rest, j = lst
+        x, y = 1, 2
+        x, y = y, x
+        x, y, z = x, y, a
+        total += a + j + x + len(rest)
+    return total
+t = time.perf_counter()
+check = run(N)
+print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {check}")
+'''),
+    "generators": (250, '''
+import time
+class Tree:
+    __slots__ = ("left", "value", "right")
+    def __init__(self, left, value, right):
+        self.left = left
+        self.value = value
+        self.right = right
+def build(lo, hi):
+    if lo >= hi:
+        return None
+    mid = (lo + hi) // 2
+    return Tree(build(lo, mid), mid, build(mid + 1, hi))
+def walk(node):
+    if node.left is not None:
+        yield from walk(node.left)
+    yield node.value
+    if node.right is not None:
+        yield from walk(node.right)
+def evens(it):
+    for x in it:
+        if not x & 1:
+            yield x
+def run(n):
+    tree = build(0, 1000)
+    total = 0
+    for r in range(n):
+        total += sum(walk(tree))
+        total += sum(x * r for x in evens(range(1000)))
+    return total
+t = time.perf_counter()
+check = run(N)
+print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {check}")
+'''),
+    "deepcopy": (1000, '''
+import copy, time
+class Record:
+    def __init__(self, i):
+        self.ident = i
+        self.name = f"record-{i}"
+        self.tags = ["x", "y", str(i)]
+        self.extra = {"i": i, "pair": (i, i + 1)}
+doc = {
+    "numbers": list(range(40)),
+    "nested": {"a": [1, 2, {"b": (3, 4, "five")}], "c": {"d": {"e": [None, True, 1.5]}}},
+    "records": [Record(i) for i in range(12)],
+    "shared": None,
 }
+doc["shared"] = doc["records"][:4]
+t = time.perf_counter()
+check = 0
+for _ in range(N):
+    c = copy.deepcopy(doc)
+    check += len(c["numbers"]) + c["records"][7].ident + (c["shared"][0] is c["records"][0])
+print(f"ELAPSED {time.perf_counter() - t:.6f} CHECK {check}")
+'''),
+}
+# The project's own five kernels (the first round's figure); the rest are the wider
+# pyperformance-style set, written for this file (not pyperformance's code).
+PROJECT_KERNELS = tuple(KERNELS)[:5]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -396,9 +1059,10 @@ def first_cli(kind, samples):
     return times
 
 
-def compute(system, reps):
+def compute(system, reps, names):
     out = {}
-    for name, (size, src) in KERNELS.items():
+    for name in names:
+        size, src = KERNELS[name]
         box = system.sandbox(generous=True)
         code = f"N = {size}\n{src}"
         elapsed, cpu, check = [], [], None
@@ -414,11 +1078,12 @@ def compute(system, reps):
     return out
 
 
-def worker(kind, quick):
+def worker(kind, quick, compute_only=False, kernels=None):
     q = quick
     system = NativeSystem() if kind == "native" else EryxLikeSystem(kind)
     res = {"meta": {"python": sys.version.split()[0], "executable": sys.executable}, "rows": {}}
     rows = res["rows"]
+    names = kernels or list(KERNELS)
 
     def row(key, fn):
         try:
@@ -432,6 +1097,12 @@ def worker(kind, quick):
 
         res["meta"]["version"] = metadata.version(kind)
     res["meta"]["guest_python"] = system.fresh_run("import sys\nprint(sys.version.split()[0])").strip()
+    if compute_only:
+        try:
+            res["compute"] = compute(system, 1 if q else 3, names)
+        except Exception as e:
+            res["compute"] = {"error": describe(e)}
+        return res
 
     row("create_pass", lambda: {"samples": samples_ms(
         lambda: system.sandbox().run("pass"), 30 if q else 200, 10)})
@@ -488,7 +1159,7 @@ def worker(kind, quick):
     row("tput_2", lambda: {"value": throughput(system.sandbox, 2, secs)})
 
     try:
-        res["compute"] = compute(system, 1 if q else 3)
+        res["compute"] = compute(system, 1 if q else 3, names)
     except Exception as e:
         res["compute"] = {"error": describe(e)}
     return res
@@ -568,8 +1239,9 @@ def ensure_pyeryx(native):
     return py, None
 
 
-def run_worker(python, kind, quick):
+def run_worker(python, kind, quick, compute_only=False, kernels=None):
     cmd = [python, os.path.abspath(__file__), "--worker", kind] + (["--quick"] if quick else [])
+    cmd += (["--compute-only"] if compute_only else []) + (["--kernels", ",".join(kernels)] if kernels else [])
     with tempfile.TemporaryDirectory() as cwd:
         try:
             r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=clean_env(), timeout=1800)
@@ -732,6 +1404,7 @@ def driver(args):
         "env": sorted(k for k in os.environ if k.startswith("ERYX_")),
         "rounds": rounds,
         "quick": args.quick,
+        "compute_only": args.compute_only,
         "pythons": pythons,
         "unavailable": unavailable,
     }
@@ -741,7 +1414,7 @@ def driver(args):
         for s in order:
             t = time.perf_counter()
             print(f"round {r + 1}/{rounds}: {s} ...", file=sys.stderr, flush=True)
-            results[s].append(run_worker(pythons[s], s, args.quick))
+            results[s].append(run_worker(pythons[s], s, args.quick, args.compute_only, args.kernels))
             err = results[s][-1].get("error")
             print(f"  {time.perf_counter() - t:.0f} s" + (f"  ({err})" if err else ""), file=sys.stderr)
     for s in systems:
@@ -788,7 +1461,7 @@ def render(run):
         "eryx ÷ native | target (issue 5) |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for key, label, unit, kind in ROWS:
+    for key, label, unit, kind in ([] if run.get("compute_only") else ROWS):
         vals, cells = {}, []
         for s in SYSTEMS:
             vals[s], c = cell(s, key, kind, unit)
@@ -817,8 +1490,9 @@ def render(run):
                     c = statistics.median(k["cpu"])
                     cpu_best[s][name] = min(c, cpu_best[s].get(name, c))
                 checks.setdefault(name, {})[s] = k["check"]
-    ratios = {s: [] for s in SYSTEMS}
-    for name in KERNELS:
+    names = [n for n in KERNELS if any(n in kernel_best[s] for s in SYSTEMS)]
+    ratios = {s: {} for s in SYSTEMS}
+    for name in names:
         nat = kernel_best["native"].get(name)
         cells = []
         for s in SYSTEMS:
@@ -826,8 +1500,12 @@ def render(run):
             if v is None:
                 cells.append("unavailable" if s in unavailable else "error")
             elif nat:
-                ratios[s].append(v / nat)
-                cells.append(f"{v / nat:.2f}x ({v:.3f} s)")
+                ratios[s][name] = v / nat
+                # Process CPU time too: under load the wall time of one worker can be several times
+                # its CPU time, and not equally for every system (docs/performance.md).
+                c, natc = cpu_best[s].get(name), cpu_best["native"].get(name)
+                cpu = f"; CPU {c / natc:.2f}x" if c and natc else ""
+                cells.append(f"{v / nat:.2f}x ({v:.3f} s{cpu})")
             else:
                 cells.append(f"{v:.3f} s")
         if len(set(checks.get(name, {}).values())) > 1:
@@ -835,22 +1513,42 @@ def render(run):
         e, p = kernel_best["eryx"].get(name), kernel_best["pyeryx"].get(name)
         lines.append(f"| compute: {name} (÷ native; seconds inside the guest) | {' | '.join(cells)} | "
                      f"{versus(e, p, 'time')} | {cost_ratio(e, nat, 'time')} | |")
-    gm = {s: geomean(ratios[s]) if len(ratios[s]) == len(KERNELS) else None for s in SYSTEMS}
-    gcells = [f"{gm[s]:.2f}x" if gm[s] else "-" for s in SYSTEMS]
-    target = ""
-    if gm["eryx"]:
-        ok = gm["eryx"] <= 1.4
-        target = "<= 1.4x native: " + ("**met**" if ok else f"**missed** ({gm['eryx'] / 1.4:.2f}x over)")
-    lines.append(f"| compute: geometric mean (÷ native) | {' | '.join(gcells)} | "
-                 f"{versus(gm['eryx'], gm['pyeryx'], 'time')} | {gcells[0]} | {target} |")
-    cpu_gm = {}
-    for s in SYSTEMS:
-        rs = [cpu_best[s][n] / cpu_best["native"][n] for n in KERNELS
-              if n in cpu_best[s] and cpu_best["native"].get(n)]
-        cpu_gm[s] = geomean(rs) if len(rs) == len(KERNELS) else None
-    ccells = [f"{cpu_gm[s]:.2f}x" if cpu_gm[s] else "-" for s in SYSTEMS]
-    lines.append(f"| compute: geometric mean by process CPU time (÷ native; cross-check) | "
-                 f"{' | '.join(ccells)} | {versus(cpu_gm['eryx'], cpu_gm['pyeryx'], 'time')} | {ccells[0]} | |")
+    # Geometric means over the project's five kernels (the first round's figure) and over every kernel
+    # measured; a mean is shown only when every kernel of its set was measured.
+    subsets = [("the project's 5 kernels", [n for n in PROJECT_KERNELS if n in names]),
+               (f"all {len(names)} kernels", names)]
+    if len(subsets[0][1]) in (0, len(names)):
+        subsets = subsets[1:]
+    for label, subset in subsets:
+        gm = {s: geomean([ratios[s][n] for n in subset]) if all(n in ratios[s] for n in subset) else None
+              for s in SYSTEMS}
+        gcells = [f"{gm[s]:.2f}x" if gm[s] else "-" for s in SYSTEMS]
+        target = ""
+        if gm["eryx"]:
+            ok = gm["eryx"] <= 1.8
+            target = "<= 1.8x native (issue 15; 1.4x the goal): " + (
+                "**met**" if ok else f"**missed** ({gm['eryx'] / 1.8:.2f}x over)")
+        lines.append(f"| compute: geometric mean over {label} (÷ native) | {' | '.join(gcells)} | "
+                     f"{versus(gm['eryx'], gm['pyeryx'], 'time')} | {gcells[0]} | {target} |")
+        cpu_gm = {}
+        for s in SYSTEMS:
+            rs = [cpu_best[s][n] / cpu_best["native"][n] for n in subset
+                  if n in cpu_best[s] and cpu_best["native"].get(n)]
+            cpu_gm[s] = geomean(rs) if rs and len(rs) == len(subset) else None
+        ccells = [f"{cpu_gm[s]:.2f}x" if cpu_gm[s] else "-" for s in SYSTEMS]
+        lines.append(f"| compute: geometric mean over {label} by process CPU time (÷ native; cross-check) | "
+                     f"{' | '.join(ccells)} | {versus(cpu_gm['eryx'], cpu_gm['pyeryx'], 'time')} | {ccells[0]} | |")
+    # The spread: each round's eryx medians against the best native time, per round.
+    spread = []
+    for x in results["eryx"] if "eryx" not in unavailable else []:
+        comp = x.get("compute", {})
+        rs = [statistics.median(comp[n]["samples"]) / kernel_best["native"][n] for n in names
+              if n in comp and "samples" in comp[n] and kernel_best["native"].get(n)]
+        if rs and len(rs) == len(names):
+            spread.append(geomean(rs))
+    if len(spread) > 1:
+        lines.append(f"| compute: eryx's geometric mean over all kernels, round by round (noise) | "
+                     f"{', '.join(f'{g:.2f}x' for g in spread)} | | | | | |")
 
     print(f"eryx vs pyeryx vs native CPython, measured {run['started']}")
     print(f"machine: {run['machine']} at the start, {run.get('load_after', '?')} at the end")
@@ -864,7 +1562,8 @@ def render(run):
         "(order rotated per round), each measuring every row; a cell is the best of the per-round "
         f"medians.{' Quick mode: fewer samples.' if run['quick'] else ''} Sandboxes use default "
         "limits, except the compute kernels (timeout 60 s, 512 MiB, no fuel). Native runs the same "
-        "source with exec() into a fresh dict (a new dict per 'sandbox'), compile included.\n"
+        "source with exec() into a fresh dict (a new dict per 'sandbox'), compile included. On a loaded "
+        "machine trust the CPU-time ratios of the compute rows more than the wall-time ones.\n"
     )
     print("\n".join(lines))
     if notes:
@@ -879,12 +1578,20 @@ def main():
     p.add_argument("--rounds", type=int, help="rounds (default 3, or 1 with --quick)")
     p.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset of " + ",".join(SYSTEMS))
     p.add_argument("--eryx-python", help="interpreter with this project's eryx (default: <repo>/.venv/bin/python)")
+    p.add_argument("--compute-only", action="store_true", help="measure only the compute kernels")
+    p.add_argument("--kernels", help="comma-separated subset of the compute kernels (default: all): " +
+                   ", ".join(KERNELS))
     p.add_argument("--json", help="also write the raw per-round results here")
     p.add_argument("--from-json", help="print the table of a run saved with --json, measuring nothing")
     p.add_argument("--worker", choices=SYSTEMS, help=argparse.SUPPRESS)
     args = p.parse_args()
+    kernels = [k.strip() for k in args.kernels.split(",") if k.strip()] if args.kernels else None
+    unknown = [k for k in kernels or [] if k not in KERNELS]
+    if unknown:
+        p.error(f"unknown kernel(s) {', '.join(unknown)}; known: {', '.join(KERNELS)}")
+    args.kernels = kernels
     if args.worker:
-        print(json.dumps(worker(args.worker, args.quick)))
+        print(json.dumps(worker(args.worker, args.quick, args.compute_only, kernels)))
         return 0
     if args.from_json:
         with open(args.from_json) as f:
