@@ -9,7 +9,8 @@
 #include <stdlib.h>
 
 static void cannot_throw(void) {
-  fputs("eryx: a native extension threw a C++ exception, which the sandbox cannot unwind\n", stderr);
+  fputs("eryx: a native extension threw a C++ exception, which the sandbox cannot unwind\n",
+        stderr);
   fflush(stderr);
   abort();
 }

@@ -242,7 +242,10 @@ class Sandbox:
         scrub_result: Optional[bool] = None,
         scrub_files: Optional[bool] = None,
         scrub_callback_args: Optional[bool] = None,
-    ) -> None: ...
+        guest: Optional[str] = None,
+    ) -> None:
+        """guest: a guest flavour with compiled packages built in, e.g. "numpy"
+        (docs/guide/packages.md); None: the plain guest."""
     def execute(self, code: str) -> ExecuteResult:
         """Runs code in a fresh interpreter and returns an ExecuteResult."""
     async def execute_async(self, code: str) -> ExecuteResult: ...
@@ -300,6 +303,7 @@ class Session:
         scrub_result: Optional[bool] = None,
         scrub_files: Optional[bool] = None,
         scrub_callback_args: Optional[bool] = None,
+        guest: Optional[str] = None,
     ) -> None: ...
     def execute(self, code: str) -> ExecuteResult:
         """Runs code in the session's interpreter; state persists."""
@@ -366,9 +370,12 @@ class SandboxFactory:
         site_packages: Optional[str | os.PathLike[str]] = None,
         build_timeout_ms: Optional[int] = 60000,
         setup_code: Optional[str] = None,
+        guest: Optional[str] = None,
     ) -> None:
         """Builds the factory: loads the packages, imports the modules, runs setup_code. Ctrl-C
-        interrupts it; a failure raises InitializationError with the guest's traceback."""
+        interrupts it; a failure raises InitializationError with the guest's traceback. guest: a
+        guest flavour (None: the one providing a package in imports, e.g. numpy, else the plain
+        guest)."""
     def create_sandbox(
         self,
         *,

@@ -75,7 +75,7 @@ void init_session(nb::module_& m) {
              std::optional<std::filesystem::path> site_packages, nb::handle secrets,
              std::optional<bool> scrub_stdout, std::optional<bool> scrub_stderr,
              std::optional<bool> scrub_result, std::optional<bool> scrub_files,
-             std::optional<bool> scrub_callback_args) {
+             std::optional<bool> scrub_callback_args, std::optional<std::string> guest) {
             // pyeryx's Session(execution_timeout_ms=...): overrides resource_limits' timeout;
             // None leaves it as the limits say.
             std::optional<uint64_t> timeout;
@@ -89,6 +89,7 @@ void init_session(nb::module_& m) {
             set_vfs(built.options, vfs, vfs_mount_path);
             set_packages(built.options, std::move(packages), std::move(site_packages));
             if (timeout) built.options.limits.execution_timeout_ms = timeout;
+            built.options.guest = guest.value_or("");
             std::string mount_path = built.options.vfs_mount_path;
             std::unique_ptr<Session> session;
             {
@@ -107,7 +108,8 @@ void init_session(nb::module_& m) {
           nb::arg("vfs_mount_path").none() = nb::none(),
           nb::arg("execution_timeout_ms").none() = nb::none(),
           nb::arg("volumes").none() = nb::none(), nb::arg("packages").none() = nb::none(),
-          nb::arg("site_packages").none() = nb::none(), ERYX_PY_SECRET_KWARGS)
+          nb::arg("site_packages").none() = nb::none(), ERYX_PY_SECRET_KWARGS,
+          nb::arg("guest").none() = nb::none())
       .def(
           "execute",
           [](PySession& self, const nb::str& code) {

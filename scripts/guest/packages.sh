@@ -100,13 +100,8 @@ guest_pkg_apply_patches() {
     done
 }
 
-# guest_pkg_finish WORK SITE BUILD: gathers the installed package into $TMP (the entry) and adds
-# the C++ exception stubs (guest/native/cxx_eh_stubs.c) as lib/liberyx_cxx_eh_stubs.a.
+# guest_pkg_finish SITE BUILD: gathers the installed package into $TMP (the entry).
 guest_pkg_finish() {
-    local work="$1" site="$2" build="$3"
-    python3 "$root/guest/native/collect_package.py" --site "$site" --build "$build" \
+    python3 "$root/guest/native/collect_package.py" --site "$1" --build "$2" \
         --ar "llvm-ar-$LLVM_VERSION" --out "$TMP" >&2 || die "collecting the package failed"
-    "$work/bin/wasi-cc" -O2 -c "$root/guest/native/cxx_eh_stubs.c" -o "$work/cxx_eh_stubs.o"
-    "llvm-ar-$LLVM_VERSION" rcs "$TMP/lib/liberyx_cxx_eh_stubs.a" "$work/cxx_eh_stubs.o"
-    printf 'lib/liberyx_cxx_eh_stubs.a\n' >> "$TMP/link.txt"
 }

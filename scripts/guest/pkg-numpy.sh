@@ -6,7 +6,7 @@
 guest_key_pkg_numpy() {   # SYSROOT_ENTRY NATIVE CPYTHON_WASM
     cache_key "numpy-wasm" "$root/scripts/guest/pkg-numpy.sh" "$root/scripts/guest/packages.sh" \
         "$root/scripts/guest/toolchain.sh" "$root/guest/native/cross_link.py" \
-        "$root/guest/native/collect_package.py" "$root/guest/native/cxx_eh_stubs.c" \
+        "$root/guest/native/collect_package.py" \
         "$root"/guest/patches/numpy/*.patch -- \
         "$NUMPY_VERSION" "$NUMPY_SDIST_SHA256" "$CYTHON_WHEEL_SHA256" "$(basename "$1")" \
         "$(basename "$3")" "$(guest_pkg_toolchain_id)"
@@ -33,7 +33,7 @@ guest_stage_pkg_numpy() {   # SYSROOT_ENTRY NATIVE CPYTHON_WASM -> REPLY=entry p
     run_logged "installing numpy into the entry" "$GUEST_LOG_DIR/numpy-install.log" \
         env PATH="$GUEST_PKG_PATH" python3 "$work/src/vendored-meson/meson/meson.py" install -C "$work/build" \
             --no-rebuild --destdir "$work/inst"
-    guest_pkg_finish "$work" "$work/inst/site" "$work/build"
+    guest_pkg_finish "$work/inst/site" "$work/build"
     # long double formatting (numpy parses and prints long doubles) and libc++ (pocketfft, sorting).
     printf '%s\n' "-L$GUEST_PKG_CXX_LIBDIR" -lc++ -lc++abi -lc-printscan-long-double >> "$TMP/link.txt"
     printf 'numpy %s\n' "$NUMPY_VERSION" > "$TMP/VERSION"
