@@ -60,6 +60,10 @@ function(eryx_guest_flavour name)
   # (FactoryOptions::guest).
   list(REMOVE_DUPLICATES packages)
   list(JOIN packages "\n" packages_txt)
+  set(preimports "")
+  foreach(p IN LISTS packages)
+    string(APPEND preimports "\"${p}\", ")
+  endforeach()
   file(CONFIGURE OUTPUT "${dir}/packages.txt" CONTENT "${packages_txt}\n")
   set(inittab_c "${dir}/obj/eryx_flavour_inittab.c")
   file(CONFIGURE OUTPUT "${inittab_c}" @ONLY CONTENT
@@ -72,6 +76,21 @@ __attribute__((constructor)) static void eryx_flavour_inittab(void) {
 ${rows}    {NULL, NULL},
   };
   if (PyImport_ExtendInittab(modules) != 0) __builtin_trap();
+}
+
+/* Called by eryx_init (guest/glue/eryx_glue.c) once the interpreter runs: the packages are
+ * imported into the snapshot, so a sandbox of the flavour has them loaded from the start. */
+int32_t eryx_flavour_setup(void) {
+  static const char* const packages[] = {${preimports}NULL};
+  for (int i = 0; packages[i]; i++) {
+    PyObject* module = PyImport_ImportModule(packages[i]);
+    if (!module) {
+      PyErr_Print();
+      return 1;
+    }
+    Py_DECREF(module);
+  }
+  return 0;
 }
 ")
   set(inc "")

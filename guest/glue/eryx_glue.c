@@ -191,6 +191,8 @@ static const char kRuntimeSetup[] =
     "    def reseed():\n"
     "        random = sys.modules.get('random')\n"
     "        if random is not None: random.seed()\n"
+    "        mtrand = sys.modules.get('numpy.random.mtrand')\n" /* numpy's global RandomState */
+    "        if mtrand is not None: mtrand.seed()\n"
     "sys.modules['_eryx_runtime'] = _Runtime\n"
     "import asyncio, json\n";
 
@@ -208,6 +210,10 @@ static int run_runtime_setup(void) {
   Py_DECREF(result);
   return 0;
 }
+
+/* A guest flavour (cmake/GuestFlavour.cmake) defines this to import its packages at start-up, so
+ * they are part of the snapshot every sandbox starts from. */
+__attribute__((weak)) int32_t eryx_flavour_setup(void) { return 0; }
 
 ERYX_EXPORT("eryx_init") int32_t eryx_init(void) {
   if (Py_IsInitialized()) return 0;
@@ -258,7 +264,8 @@ ERYX_EXPORT("eryx_init") int32_t eryx_init(void) {
   }
   if (eryx_callbacks_setup() != 0) return 1;
   if (eryx_net_setup() != 0) return 1; /* before run_runtime_setup imports asyncio (and socket) */
-  return run_runtime_setup();
+  if (run_runtime_setup() != 0) return 1;
+  return eryx_flavour_setup();
 }
 
 /* ---- helpers -------------------------------------------------------------------------------- */

@@ -34,6 +34,13 @@ def test_factory_importing_numpy_runs_the_numpy_guest():
 
 
 @needs_numpy
+def test_factory_sandboxes_draw_different_global_random_numbers():
+    factory = eryx.SandboxFactory(imports=["numpy.random"])
+    draw = "import numpy as np; print(np.random.rand())"
+    assert factory.create_sandbox().execute(draw).stdout != factory.create_sandbox().execute(draw).stdout
+
+
+@needs_numpy
 def test_an_array_past_the_memory_limit_is_a_memory_error():
     sandbox = eryx.Sandbox(guest="numpy")  # 128 MiB by default
     with pytest.raises((eryx.ExecutionError, eryx.ResourceLimitError)) as info:

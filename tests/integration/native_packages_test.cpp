@@ -46,6 +46,20 @@ TEST(NumpyFlavour, FactoryImportingNumpyRunsTheNumpyFlavour) {
   EXPECT_EQ(factory.create_sandbox().execute(kSum).stdout_text, "15\n");
 }
 
+TEST(NumpyFlavour, NumpyIsImportedInTheSnapshotAlready) {
+  SKIP_WITHOUT_NUMPY();
+  auto result = eryx::Sandbox(numpy_options()).execute("import sys; print('numpy' in sys.modules)");
+  EXPECT_EQ(result.stdout_text, "True\n");
+}
+
+TEST(NumpyFlavour, FactorySandboxesDrawDifferentGlobalRandomNumbers) {
+  SKIP_WITHOUT_NUMPY();
+  eryx::SandboxFactory factory({.imports = {"numpy.random"}});
+  const char* draw = "import numpy as np; print(np.random.rand())";
+  EXPECT_NE(factory.create_sandbox().execute(draw).stdout_text,
+            factory.create_sandbox().execute(draw).stdout_text);
+}
+
 TEST(NumpyFlavour, LinalgFftAndRandomWork) {
   SKIP_WITHOUT_NUMPY();
   auto result = eryx::Sandbox(numpy_options())
