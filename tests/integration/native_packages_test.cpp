@@ -110,6 +110,26 @@ TEST(NumpyFlavour, LongDotLoopTimesOut) {
   EXPECT_EQ(sandbox.execute(kSum).stdout_text, "15\n");
 }
 
+// pocketfft (C++) allocates its plan after numpy allocated the arrays: at 128 MiB the plan of a
+// 2^21-point FFT no longer fits, so it throws std::bad_alloc, which the guest cannot unwind
+// (guest/native/cxx_eh_stubs.c): the execution traps, the host reports it and goes on.
+TEST(NumpyFlavour, CxxExceptionInNumpyEndsTheExecutionWithAnErrorAndTheSandboxGoesOn) {
+  SKIP_WITHOUT_NUMPY();
+  auto options = numpy_options();
+  options.limits.max_memory_bytes = 128ull << 20;
+  eryx::Sandbox sandbox(options);
+  try {
+    sandbox.execute("import numpy as np; np.fft.fft(np.ones(1 << 21))");
+    FAIL() << "the FFT fitted";
+  } catch (const eryx::ExecutionError& e) {
+    FAIL() << "raised in Python instead: " << e.what();
+  } catch (const eryx::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("__cxa_allocate_exception"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(sandbox.execute(kSum).stdout_text, "15\n");
+}
+
 TEST(NumpyFlavour, MarkupsafeEscapesWithItsCompiledSpeedups) {
   SKIP_WITHOUT_NUMPY();
   auto result = eryx::Sandbox(numpy_options())
