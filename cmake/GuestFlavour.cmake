@@ -55,6 +55,14 @@ function(eryx_guest_flavour name)
       endif()
     endforeach()
     list(APPEND zips --wheel "${entry}/python.zip")
+    # The package's own tests (not part of the guest): tests/<package>-tests.zip, for
+    # python/tests/test_numpy_suite.py.
+    if(EXISTS "${entry}/tests.zip")
+      get_filename_component(entry_name "${entry}" NAME)
+      string(REGEX REPLACE "-wasm-[0-9a-f]+$" "" package "${entry_name}")
+      file(MAKE_DIRECTORY "${dir}/tests")
+      file(COPY_FILE "${entry}/tests.zip" "${dir}/tests/${package}-tests.zip" ONLY_IF_DIFFERENT)
+    endif()
   endforeach()
   # The top-level packages the flavour adds: a factory importing one picks the flavour
   # (FactoryOptions::guest).
