@@ -73,7 +73,8 @@ PY_DEFINES = -Ccmake.define.ERYX_PREBUILT_GUEST_DIR=$(CURDIR)/$(BUILD)/guest \
 # The development install keeps the extension's debug information (the wheel strips it).
 python: build $(VENV)/.tools
 	@echo "[eryx] installing the Python package into $(VENV)"
-	@$(VENV)/bin/pip install -q --no-build-isolation -Cinstall.strip=false $(PY_DEFINES) .
+	@$(VENV)/bin/pip install -q --no-build-isolation -Cinstall.strip=false $(PY_DEFINES) \
+	  -Ccmake.define.ERYX_PYTHON_FLAVOURS=ON .
 
 # The self-contained wheel (docs/guide/installing.md) in $(BUILD)/wheel: the same build directory and
 # settings as `python` (build/python: only packaging when that is up to date), then auditwheel
@@ -82,7 +83,8 @@ python: build $(VENV)/.tools
 wheel: python
 	@echo "[eryx] building the wheel into $(BUILD)/wheel"
 	@rm -rf $(BUILD)/wheel
-	@$(VENV)/bin/pip wheel -q --no-build-isolation --no-deps -w $(BUILD)/wheel/linux $(PY_DEFINES) .
+	@$(VENV)/bin/pip wheel -q --no-build-isolation --no-deps -w $(BUILD)/wheel/linux $(PY_DEFINES) \
+	  -Ccmake.define.ERYX_PYTHON_FLAVOURS=OFF .
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/auditwheel repair -w $(BUILD)/wheel \
 	  $(BUILD)/wheel/linux/eryx-*.whl >$(BUILD)/wheel/linux/repair.log 2>&1 || \
 	  { cat $(BUILD)/wheel/linux/repair.log; exit 1; }
