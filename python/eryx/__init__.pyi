@@ -339,6 +339,7 @@ class Session:
         scrub_result: Optional[bool] = None,
         scrub_files: Optional[bool] = None,
         scrub_callback_args: Optional[bool] = None,
+        guest: Optional[str] = None,
     ) -> Session:
         """A new Session from snapshot() bytes; the options (packages too) and the VfsStorage are
         not part of the bytes."""
@@ -428,8 +429,10 @@ class SandboxFactory:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Writes to_bytes() to a file, atomically."""
     @staticmethod
-    def load(path: str | os.PathLike[str]) -> SandboxFactory:
-        """A factory from a save()d file; a corrupt, truncated or foreign file raises EryxError."""
+    def load(path: str | os.PathLike[str], *, guest: Optional[str] = None) -> SandboxFactory:
+        """A factory from a save()d file; a corrupt, truncated or foreign file raises EryxError.
+        guest: the guest flavour it was built for."""
     @staticmethod
-    def from_bytes(data: BytesLike) -> SandboxFactory:
-        """A factory from to_bytes() data; bad data raises EryxError."""
+    def from_bytes(data: BytesLike, *, guest: Optional[str] = None) -> SandboxFactory:
+        """A factory from to_bytes() data; bad data raises EryxError. guest: the guest flavour it
+        was built for."""

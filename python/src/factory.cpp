@@ -139,20 +139,23 @@ void init_factory(nb::module_& m) {
           nb::arg("path"), "Writes to_bytes() to a file, atomically.")
       .def_static(
           "load",
-          [](const std::filesystem::path& path) {
+          [](const std::filesystem::path& path, std::optional<std::string> guest) {
             GilRelease release;
-            return SandboxFactory::load(path);
+            return SandboxFactory::load(path, Runtime::shared(guest.value_or("")));
           },
-          nb::arg("path"),
-          "A factory from a save()d file; a corrupt, truncated or foreign file raises EryxError.")
+          nb::arg("path"), nb::kw_only(), nb::arg("guest").none() = nb::none(),
+          "A factory from a save()d file; a corrupt, truncated or foreign file raises EryxError. "
+          "guest: the guest flavour it was built for.")
       .def_static(
           "from_bytes",
-          [](const BytesLike& data) {
+          [](const BytesLike& data, std::optional<std::string> guest) {
             std::string_view bytes = data.view();  // the buffer is held until the call returns
             GilRelease release;
-            return SandboxFactory::from_bytes(bytes);
+            return SandboxFactory::from_bytes(bytes, Runtime::shared(guest.value_or("")));
           },
-          nb::arg("data"), "A factory from to_bytes() data; bad data raises EryxError.");
+          nb::arg("data"), nb::kw_only(), nb::arg("guest").none() = nb::none(),
+          "A factory from to_bytes() data; bad data raises EryxError. guest: the guest flavour it "
+          "was built for.");
 }
 
 }  // namespace eryx::python

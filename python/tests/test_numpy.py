@@ -68,3 +68,18 @@ def test_long_dot_loop_times_out():
 def test_a_guest_flavour_that_was_not_built_is_an_initialization_error():
     with pytest.raises(eryx.InitializationError, match="'nosuchflavour' is not built"):
         eryx.Sandbox(guest="nosuchflavour")
+
+
+@needs_numpy
+def test_a_saved_numpy_factory_loads_into_the_numpy_guest(tmp_path):
+    eryx.SandboxFactory(imports=["numpy"], setup_code="import numpy as np; a = np.ones(3)").save(tmp_path / "f")
+    factory = eryx.SandboxFactory.load(tmp_path / "f", guest="numpy")
+    assert factory.create_sandbox().execute("print(a.sum())").stdout == "3.0\n"
+
+
+@needs_numpy
+def test_a_numpy_session_snapshot_restores_into_the_numpy_guest():
+    session = eryx.Session(guest="numpy")
+    session.execute("import numpy as np; a = np.arange(4)")
+    restored = eryx.Session.from_snapshot(session.snapshot(), guest="numpy")
+    assert restored.execute("print(a.sum())").stdout == "6\n"
