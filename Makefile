@@ -29,6 +29,12 @@ PY_TOOLS   := nanobind==3.1.0 scikit-build-core==1.1.2 pytest==9.2.0 trustme==1.
 
 all: build
 
+# NUMPY=1 also builds the guest flavour "numpy" (numpy, and markupsafe with its C speed-ups, compiled
+# for the guest and cached under ~/.cache/eryx: 2-10 min once per machine; docs/guide/packages.md).
+# `make test` sets it.
+NUMPY ?= 0
+test: NUMPY = 1
+
 deps:
 	@scripts/bootstrap.sh
 
@@ -37,8 +43,12 @@ $(BUILD)/.deps.cmake: deps FORCE
 	@wasmtime_dir=$$(scripts/build-wasmtime.sh) && \
 	 guest_deps_dir=$$(scripts/build-guest-deps.sh) && \
 	 jsoncons_dir=$$(scripts/fetch-jsoncons.sh) && \
-	 printf 'set(ERYX_WASMTIME_DIR "%s" CACHE PATH "" FORCE)\nset(ERYX_GUEST_DEPS_DIR "%s" CACHE PATH "" FORCE)\nset(ERYX_JSONCONS_DIR "%s" CACHE PATH "" FORCE)\n' \
-	   "$$wasmtime_dir" "$$guest_deps_dir" "$$jsoncons_dir" > $@.new && \
+	 numpy_entries="" && \
+	 if [ "$(NUMPY)" = 1 ]; then \
+	   numpy_entries=$$(scripts/build-guest-packages.sh "$$guest_deps_dir" numpy markupsafe) && \
+	   numpy_entries=$$(printf '%s\n' "$$numpy_entries" | paste -sd';'); fi && \
+	 printf 'set(ERYX_WASMTIME_DIR "%s" CACHE PATH "" FORCE)\nset(ERYX_GUEST_DEPS_DIR "%s" CACHE PATH "" FORCE)\nset(ERYX_JSONCONS_DIR "%s" CACHE PATH "" FORCE)\nset(ERYX_GUEST_FLAVOUR_NUMPY "%s" CACHE STRING "" FORCE)\n' \
+	   "$$wasmtime_dir" "$$guest_deps_dir" "$$jsoncons_dir" "$$numpy_entries" > $@.new && \
 	 if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 build: $(BUILD)/.deps.cmake
@@ -63,7 +73,8 @@ PY_DEFINES = -Ccmake.define.ERYX_PREBUILT_GUEST_DIR=$(CURDIR)/$(BUILD)/guest \
 # The development install keeps the extension's debug information (the wheel strips it).
 python: build $(VENV)/.tools
 	@echo "[eryx] installing the Python package into $(VENV)"
-	@$(VENV)/bin/pip install -q --no-build-isolation -Cinstall.strip=false $(PY_DEFINES) .
+	@$(VENV)/bin/pip install -q --no-build-isolation -Cinstall.strip=false $(PY_DEFINES) \
+	  -Ccmake.define.ERYX_PYTHON_FLAVOURS=ON .
 
 # The self-contained wheel (docs/guide/installing.md) in $(BUILD)/wheel: the same build directory and
 # settings as `python` (build/python: only packaging when that is up to date), then auditwheel
@@ -72,7 +83,8 @@ python: build $(VENV)/.tools
 wheel: python
 	@echo "[eryx] building the wheel into $(BUILD)/wheel"
 	@rm -rf $(BUILD)/wheel
-	@$(VENV)/bin/pip wheel -q --no-build-isolation --no-deps -w $(BUILD)/wheel/linux $(PY_DEFINES) .
+	@$(VENV)/bin/pip wheel -q --no-build-isolation --no-deps -w $(BUILD)/wheel/linux $(PY_DEFINES) \
+	  -Ccmake.define.ERYX_PYTHON_FLAVOURS=OFF .
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/auditwheel repair -w $(BUILD)/wheel \
 	  $(BUILD)/wheel/linux/eryx-*.whl >$(BUILD)/wheel/linux/repair.log 2>&1 || \
 	  { cat $(BUILD)/wheel/linux/repair.log; exit 1; }

@@ -139,15 +139,19 @@ endforeach()
 # CPython's libraries are LLVM bitcode (-flto=thin, PYTHON_WASM_OPT in guest/versions.env), so this
 # link runs ThinLTO over the whole interpreter: ~1 min of 2 cores the first time; the ThinLTO cache
 # makes a relink after a glue change take well under a second.
+# (The glue objects and these options are also what cmake/GuestFlavour.cmake links its flavours with.)
+set(ERYX_GUEST_GLUE_OBJECTS ${_objs})
+set(ERYX_GUEST_LINK_OPTIONS
+    -z stack-size=${ERYX_GUEST_STACK_SIZE} -Wl,--stack-first
+    -Wl,--initial-memory=${ERYX_GUEST_INITIAL_MEMORY}
+    -Wl,--export=__stack_pointer -Wl,--strip-debug
+    # eryx_host_words.c counts the heap growths the host's memory limit refused.
+    -Wl,--wrap=sbrk)
 add_custom_command(
   OUTPUT "${ERYX_GUEST_WASM}" "${ERYX_GUEST_WASI_IMPORTS}"
   COMMAND ${_cc} -mexec-model=reactor -o "${ERYX_GUEST_WASM}" ${_objs} ${ERYX_GUEST_LIBS}
           ${ERYX_GUEST_SYSTEM_LIBS} -Wl,--thinlto-cache-dir=${_gdir}/thinlto-cache
-          -z stack-size=${ERYX_GUEST_STACK_SIZE} -Wl,--stack-first
-          -Wl,--initial-memory=${ERYX_GUEST_INITIAL_MEMORY}
-          -Wl,--export=__stack_pointer -Wl,--strip-debug
-          # eryx_host_words.c counts the heap growths the host's memory limit refused.
-          -Wl,--wrap=sbrk
+          ${ERYX_GUEST_LINK_OPTIONS}
   COMMAND "${CMAKE_COMMAND}" -DERYX_GUEST_CHECK_WASM=${ERYX_GUEST_WASM}
           -DERYX_WASM_OBJDUMP=${ERYX_WASM_OBJDUMP} -DERYX_GUEST_IMPORTS_OUT=${ERYX_GUEST_WASI_IMPORTS}
           -P "${CMAKE_CURRENT_LIST_FILE}"

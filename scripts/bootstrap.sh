@@ -7,6 +7,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 packages=(
   cmake ninja-build g++ make pkg-config python3 xz-utils dpkg-dev
   clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 libclang-rt-19-dev wabt
+  libc++-19-dev-wasm32 libc++abi-19-dev-wasm32
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libssl-dev libre2-dev
   libarchive-dev libedit-dev libcpp-httplib-dev
   libzstd-dev nettle-dev zlib1g-dev libbz2-dev liblzma-dev

@@ -206,6 +206,10 @@ static int run_runtime_setup(void) {
   return 0;
 }
 
+/* A guest flavour (cmake/GuestFlavour.cmake) defines this to import its packages at start-up, so
+ * they are part of the snapshot every sandbox starts from. */
+__attribute__((weak)) int32_t eryx_flavour_setup(void) { return 0; }
+
 ERYX_EXPORT("eryx_init") int32_t eryx_init(void) {
   if (Py_IsInitialized()) return 0;
 
@@ -255,7 +259,8 @@ ERYX_EXPORT("eryx_init") int32_t eryx_init(void) {
   }
   if (eryx_callbacks_setup() != 0) return 1;
   if (eryx_net_setup() != 0) return 1; /* before run_runtime_setup imports asyncio (and socket) */
-  return run_runtime_setup();
+  if (run_runtime_setup() != 0) return 1;
+  return eryx_flavour_setup();
 }
 
 /* ---- helpers -------------------------------------------------------------------------------- */
@@ -690,7 +695,19 @@ static int reseed_random(void) {
   return status;
 }
 
-/* Reseeds the random module (if imported) from host entropy: state restored from a factory or
+/* numpy's global RandomState (np.random.seed()'s, in flavours with numpy): its own seed() draws from
+ * the OS's entropy, as at import. */
+static PyObject* name_mtrand;
+static int reseed_numpy(void) {
+  PyObject* mtrand = PyDict_GetItemWithError(PyImport_GetModuleDict(),
+                                             cached_name(&name_mtrand, "numpy.random.mtrand"));
+  if (!mtrand) return PyErr_Occurred() ? -1 : 0;
+  PyObject* done = PyObject_CallMethod(mtrand, "seed", NULL);
+  Py_XDECREF(done);
+  return done ? 0 : -1;
+}
+
+/* Reseeds the random module and numpy's global generator (if imported) from host entropy: state restored from a factory or
  * copied by a fork must not give two interpreters the same random sequence (os.fork does the same),
  * and the built-in images hold `random` seeded at build time. 256 bits rather than seed()'s 2,496
  * bytes, in C: Python code here wrote ~20 pages of a fresh sandbox (inline caches, frames), ~0.06
@@ -699,7 +716,7 @@ static int reseed_random(void) {
  * interpreter starts here (a fork keeps its parent's, as with os.fork). */
 ERYX_EXPORT("eryx_reseed") int32_t eryx_reseed(void) {
   if (!Py_IsInitialized()) return ERYX_EXEC_INTERNAL;
-  int failed = reseed_random() != 0;
+  int failed = reseed_random() != 0 || reseed_numpy() != 0;
   long long start = 0;
   if (!failed && image_logging_start >= 0 && logging_start_time(&start) == 0 &&
       start == image_logging_start) {

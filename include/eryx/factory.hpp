@@ -43,6 +43,10 @@ struct FactoryOptions {
   std::optional<uint64_t> build_timeout_ms = 60'000;
   // cancel() or interrupt() from another thread stops the build (CancelledError).
   CancellationToken cancel = {};
+  // The guest flavour (SandboxOptions::guest) when no runtime is given. Empty: the flavour that
+  // provides a package named in `imports` (e.g. "numpy" for imports = {"numpy"}), if one was
+  // built, else the plain guest.
+  std::string guest = {};
 };
 
 class SandboxFactory {

@@ -89,7 +89,8 @@ struct SandboxOptions {
   // site-packages tree inside, as wasi-wheels makes them) and directories. They are read and
   // checked when the Sandbox or Session is created (a bad one raises InvalidArgumentError), then
   // served read-only from memory, shared by every sandbox using the same files
-  // (docs/guide/packages.md). Native extensions are not supported yet.
+  // (docs/guide/packages.md). Compiled extension modules (*.so) cannot be loaded this way
+  // (InvalidArgumentError naming the file): they come with a guest flavour (`guest`).
   std::vector<std::filesystem::path> packages = {};
   // A host directory of pure-Python packages (e.g. a virtualenv's site-packages), read the same
   // way.
@@ -97,6 +98,11 @@ struct SandboxOptions {
   // Host directories and files the guest sees (eryx/volume.hpp). Checked when the sandbox is made:
   // a missing host path or a bad guest path throws InvalidArgumentError.
   std::vector<Volume> volumes;
+  // The guest flavour to run (RuntimeOptions::flavour), e.g. "numpy": a guest with compiled
+  // packages built in (docs/guide/packages.md). Without a runtime argument the Sandbox or Session
+  // uses Runtime::shared(guest); with one, a different flavour throws InvalidArgumentError.
+  // Empty: the runtime's (the plain guest for the shared runtime).
+  std::string guest = {};
 };
 
 // Options of one execution (the execute overloads of Sandbox and Session).
@@ -121,6 +127,11 @@ struct RuntimeOptions {
   // false accepts a directory without snapshot files (e.g. assembled by hand from
   // eryx-guest.wasm and the stdlib zip) and takes that slower path.
   bool require_snapshot = true;
+  // A guest flavour: the guest built with compiled Python packages (e.g. "numpy"), in the
+  // subdirectory of that name of the guest directory (docs/guide/packages.md). Letters, digits
+  // and '_' (InvalidArgumentError otherwise); a flavour that was not built throws
+  // InitializationError. Empty: the plain guest.
+  std::string flavour = {};
 };
 
 }  // namespace eryx

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "eryx/options.hpp"
 
@@ -23,9 +25,16 @@ class Runtime {
   // (RuntimeOptions::guest_dir says where the guest is then looked for). Created on first use.
   static std::shared_ptr<Runtime> shared();
 
+  // The process-wide runtime of a guest flavour (RuntimeOptions::flavour; "" is shared()), with
+  // the options of configure_shared(). Created on first use; throws as create().
+  static std::shared_ptr<Runtime> shared(std::string_view flavour);
+
   // Sets the options shared() will use, if it has not been created yet (returns false otherwise).
   // Language bindings use it to point at the guest files they ship.
   static bool configure_shared(RuntimeOptions options);
+
+  // The guest flavour this runtime runs ("" for the plain guest).
+  const std::string& flavour() const { return flavour_; }
 
   ~Runtime();
   Runtime(const Runtime&) = delete;
@@ -34,8 +43,9 @@ class Runtime {
   detail::RuntimeCore& core() const { return *core_; }
 
  private:
-  explicit Runtime(std::unique_ptr<detail::RuntimeCore> core);
+  Runtime(std::unique_ptr<detail::RuntimeCore> core, std::string flavour);
   std::unique_ptr<detail::RuntimeCore> core_;
+  std::string flavour_;
 };
 
 }  // namespace eryx

@@ -246,7 +246,10 @@ class Sandbox:
         scrub_result: Optional[bool] = None,
         scrub_files: Optional[bool] = None,
         scrub_callback_args: Optional[bool] = None,
-    ) -> None: ...
+        guest: Optional[str] = None,
+    ) -> None:
+        """guest: a guest flavour with compiled packages built in, e.g. "numpy"
+        (docs/guide/packages.md); None: the plain guest."""
     def execute(self, code: str) -> ExecuteResult:
         """Runs code in a fresh interpreter and returns an ExecuteResult."""
     async def execute_async(self, code: str) -> ExecuteResult: ...
@@ -399,6 +402,7 @@ class Session:
         scrub_result: Optional[bool] = None,
         scrub_files: Optional[bool] = None,
         scrub_callback_args: Optional[bool] = None,
+        guest: Optional[str] = None,
     ) -> None: ...
     def execute(self, code: str) -> ExecuteResult:
         """Runs code in the session's interpreter; state persists."""
@@ -434,6 +438,7 @@ class Session:
         scrub_result: Optional[bool] = None,
         scrub_files: Optional[bool] = None,
         scrub_callback_args: Optional[bool] = None,
+        guest: Optional[str] = None,
     ) -> Session:
         """A new Session from snapshot() bytes; the options (packages too) and the VfsStorage are
         not part of the bytes."""
@@ -465,9 +470,12 @@ class SandboxFactory:
         site_packages: Optional[str | os.PathLike[str]] = None,
         build_timeout_ms: Optional[int] = 60000,
         setup_code: Optional[str] = None,
+        guest: Optional[str] = None,
     ) -> None:
         """Builds the factory: loads the packages, imports the modules, runs setup_code. Ctrl-C
-        interrupts it; a failure raises InitializationError with the guest's traceback."""
+        interrupts it; a failure raises InitializationError with the guest's traceback. guest: a
+        guest flavour (None: the one providing a package in imports, e.g. numpy, else the plain
+        guest)."""
     def create_sandbox(
         self,
         *,
@@ -531,8 +539,10 @@ class SandboxFactory:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Writes to_bytes() to a file, atomically."""
     @staticmethod
-    def load(path: str | os.PathLike[str]) -> SandboxFactory:
-        """A factory from a save()d file; a corrupt, truncated or foreign file raises EryxError."""
+    def load(path: str | os.PathLike[str], *, guest: Optional[str] = None) -> SandboxFactory:
+        """A factory from a save()d file; a corrupt, truncated or foreign file raises EryxError.
+        guest: the guest flavour it was built for."""
     @staticmethod
-    def from_bytes(data: BytesLike) -> SandboxFactory:
-        """A factory from to_bytes() data; bad data raises EryxError."""
+    def from_bytes(data: BytesLike, *, guest: Optional[str] = None) -> SandboxFactory:
+        """A factory from to_bytes() data; bad data raises EryxError. guest: the guest flavour it
+        was built for."""

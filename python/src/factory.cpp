@@ -22,8 +22,9 @@ void init_factory(nb::module_& m) {
           [](SandboxFactory* self, std::optional<std::vector<std::filesystem::path>> packages,
              std::optional<std::vector<std::string>> imports,
              std::optional<std::filesystem::path> site_packages, nb::handle build_timeout_ms,
-             std::optional<std::string> setup_code) {
+             std::optional<std::string> setup_code, std::optional<std::string> guest) {
             FactoryOptions options;
+            options.guest = guest.value_or("");
             options.setup_code = setup_code.value_or("");
             options.packages = packages.value_or(std::vector<std::filesystem::path>{});
             options.imports = imports.value_or(std::vector<std::string>{});
@@ -40,6 +41,7 @@ void init_factory(nb::module_& m) {
           nb::kw_only(), nb::arg("packages").none() = nb::none(),
           nb::arg("imports").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
           nb::arg("build_timeout_ms").none() = 60000, nb::arg("setup_code").none() = nb::none(),
+          nb::arg("guest").none() = nb::none(),
           "Builds the factory: loads the packages, imports the modules, runs setup_code. Ctrl-C "
           "interrupts it; a failure raises InitializationError with the guest's traceback.")
       .def(
@@ -104,8 +106,8 @@ void init_factory(nb::module_& m) {
             // An instance of eryx.Session (the Python class with execute_async).
             nb::object cls = nb::module_::import_("eryx").attr("Session");
             nb::object obj = nb::inst_alloc(cls);
-            new (nb::inst_ptr<PySession>(obj))
-                PySession{std::move(session), {}, built.refs, std::move(vfs), std::move(mount_path)};
+            new (nb::inst_ptr<PySession>(obj)) PySession{
+                std::move(session), {}, built.refs, std::move(vfs), std::move(mount_path)};
             nb::inst_mark_ready(obj);
             return obj;
           },
@@ -114,9 +116,9 @@ void init_factory(nb::module_& m) {
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
           nb::arg("network").none() = nb::none(), nb::arg("vfs").none() = nb::none(),
           nb::arg("vfs_mount_path").none() = nb::none(),
-          nb::arg("execution_timeout_ms").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
-          nb::arg("packages").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
-          ERYX_PY_SECRET_KWARGS,
+          nb::arg("execution_timeout_ms").none() = nb::none(),
+          nb::arg("volumes").none() = nb::none(), nb::arg("packages").none() = nb::none(),
+          nb::arg("site_packages").none() = nb::none(), ERYX_PY_SECRET_KWARGS,
           "A Session that starts from the factory's state and keeps its own from then on; reset() "
           "returns it to the factory's state. Options as Session().")
       .def_prop_ro("size_bytes", &SandboxFactory::size_bytes,
@@ -137,20 +139,23 @@ void init_factory(nb::module_& m) {
           nb::arg("path"), "Writes to_bytes() to a file, atomically.")
       .def_static(
           "load",
-          [](const std::filesystem::path& path) {
+          [](const std::filesystem::path& path, std::optional<std::string> guest) {
             GilRelease release;
-            return SandboxFactory::load(path);
+            return SandboxFactory::load(path, Runtime::shared(guest.value_or("")));
           },
-          nb::arg("path"),
-          "A factory from a save()d file; a corrupt, truncated or foreign file raises EryxError.")
+          nb::arg("path"), nb::kw_only(), nb::arg("guest").none() = nb::none(),
+          "A factory from a save()d file; a corrupt, truncated or foreign file raises EryxError. "
+          "guest: the guest flavour it was built for.")
       .def_static(
           "from_bytes",
-          [](const BytesLike& data) {
+          [](const BytesLike& data, std::optional<std::string> guest) {
             std::string_view bytes = data.view();  // the buffer is held until the call returns
             GilRelease release;
-            return SandboxFactory::from_bytes(bytes);
+            return SandboxFactory::from_bytes(bytes, Runtime::shared(guest.value_or("")));
           },
-          nb::arg("data"), "A factory from to_bytes() data; bad data raises EryxError.");
+          nb::arg("data"), nb::kw_only(), nb::arg("guest").none() = nb::none(),
+          "A factory from to_bytes() data; bad data raises EryxError. guest: the guest flavour it "
+          "was built for.");
 }
 
 }  // namespace eryx::python

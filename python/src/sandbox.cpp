@@ -36,12 +36,13 @@ void init_sandbox(nb::module_& m) {
              std::optional<std::filesystem::path> site_packages, nb::handle secrets,
              std::optional<bool> scrub_stdout, std::optional<bool> scrub_stderr,
              std::optional<bool> scrub_result, std::optional<bool> scrub_files,
-             std::optional<bool> scrub_callback_args) {
+             std::optional<bool> scrub_callback_args, std::optional<std::string> guest) {
             auto built = make_options(resource_limits, std::move(on_stdout), std::move(on_stderr),
                                       std::move(result_variable), callbacks, network, volumes,
                                       {secrets, scrub_stdout, scrub_stderr, scrub_result,
                                        scrub_files, scrub_callback_args});
             set_packages(built.options, std::move(packages), std::move(site_packages));
+            built.options.guest = guest.value_or("");
             // Made before the Python object: nanobind never destroys an object whose __init__
             // threw (a bad volume, say), so nothing may be placed in it before this can throw.
             std::unique_ptr<Sandbox> sandbox;
@@ -58,7 +59,7 @@ void init_sandbox(nb::module_& m) {
           nb::arg("result_variable").none() = "result", nb::arg("callbacks").none() = nb::none(),
           nb::arg("network").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
           nb::arg("packages").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
-          ERYX_PY_SECRET_KWARGS)
+          ERYX_PY_SECRET_KWARGS, nb::arg("guest").none() = nb::none())
       .def(
           "execute",
           [](PySandbox& self, const nb::str& code) {

@@ -22,18 +22,16 @@ void set_vfs(SandboxOptions& options, std::shared_ptr<VfsStorage> vfs,
 
 // Session.from_snapshot(data, *, ...): a classmethod, so that eryx.Session.from_snapshot (the
 // Python subclass with execute_async) returns an eryx.Session, as fork() keeps the caller's class.
-nb::object session_from_snapshot(nb::type_object cls, const BytesLike& data,
-                                 std::optional<PyResourceLimits> resource_limits,
-                                 nb::object on_stdout, nb::object on_stderr,
-                                 std::optional<std::string> result_variable, nb::handle callbacks,
-                                 const PyNetConfig* network, std::shared_ptr<VfsStorage> vfs,
-                                 std::optional<std::string> vfs_mount_path, nb::handle volumes,
-                                 std::optional<std::vector<std::filesystem::path>> packages,
-                                 std::optional<std::filesystem::path> site_packages,
-                                 nb::handle secrets, std::optional<bool> scrub_stdout,
-                                 std::optional<bool> scrub_stderr, std::optional<bool> scrub_result,
-                                 std::optional<bool> scrub_files,
-                                 std::optional<bool> scrub_callback_args) {
+nb::object session_from_snapshot(
+    nb::type_object cls, const BytesLike& data, std::optional<PyResourceLimits> resource_limits,
+    nb::object on_stdout, nb::object on_stderr, std::optional<std::string> result_variable,
+    nb::handle callbacks, const PyNetConfig* network, std::shared_ptr<VfsStorage> vfs,
+    std::optional<std::string> vfs_mount_path, nb::handle volumes,
+    std::optional<std::vector<std::filesystem::path>> packages,
+    std::optional<std::filesystem::path> site_packages, nb::handle secrets,
+    std::optional<bool> scrub_stdout, std::optional<bool> scrub_stderr,
+    std::optional<bool> scrub_result, std::optional<bool> scrub_files,
+    std::optional<bool> scrub_callback_args, std::optional<std::string> guest) {
   if (!nb::type_check(cls) ||
       !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls.ptr()),
                         reinterpret_cast<PyTypeObject*>(nb::type<PySession>().ptr()))) {
@@ -45,6 +43,7 @@ nb::object session_from_snapshot(nb::type_object cls, const BytesLike& data,
       {secrets, scrub_stdout, scrub_stderr, scrub_result, scrub_files, scrub_callback_args});
   set_vfs(built.options, vfs, vfs_mount_path);
   set_packages(built.options, std::move(packages), std::move(site_packages));
+  built.options.guest = guest.value_or("");
   std::string mount_path = built.options.vfs_mount_path;  // the options move into the session
   std::string_view bytes = data.view();
   std::unique_ptr<Session> session;
@@ -75,7 +74,7 @@ void init_session(nb::module_& m) {
              std::optional<std::filesystem::path> site_packages, nb::handle secrets,
              std::optional<bool> scrub_stdout, std::optional<bool> scrub_stderr,
              std::optional<bool> scrub_result, std::optional<bool> scrub_files,
-             std::optional<bool> scrub_callback_args) {
+             std::optional<bool> scrub_callback_args, std::optional<std::string> guest) {
             // pyeryx's Session(execution_timeout_ms=...): overrides resource_limits' timeout;
             // None leaves it as the limits say.
             std::optional<uint64_t> timeout;
@@ -89,6 +88,7 @@ void init_session(nb::module_& m) {
             set_vfs(built.options, vfs, vfs_mount_path);
             set_packages(built.options, std::move(packages), std::move(site_packages));
             if (timeout) built.options.limits.execution_timeout_ms = timeout;
+            built.options.guest = guest.value_or("");
             std::string mount_path = built.options.vfs_mount_path;
             std::unique_ptr<Session> session;
             {
@@ -107,7 +107,8 @@ void init_session(nb::module_& m) {
           nb::arg("vfs_mount_path").none() = nb::none(),
           nb::arg("execution_timeout_ms").none() = nb::none(),
           nb::arg("volumes").none() = nb::none(), nb::arg("packages").none() = nb::none(),
-          nb::arg("site_packages").none() = nb::none(), ERYX_PY_SECRET_KWARGS)
+          nb::arg("site_packages").none() = nb::none(), ERYX_PY_SECRET_KWARGS,
+          nb::arg("guest").none() = nb::none())
       .def(
           "execute",
           [](PySession& self, const nb::str& code) {
@@ -229,7 +230,7 @@ void init_session(nb::module_& m) {
       nb::arg("network").none() = nb::none(), nb::arg("vfs").none() = nb::none(),
       nb::arg("vfs_mount_path").none() = nb::none(), nb::arg("volumes").none() = nb::none(),
       nb::arg("packages").none() = nb::none(), nb::arg("site_packages").none() = nb::none(),
-      ERYX_PY_SECRET_KWARGS,
+      ERYX_PY_SECRET_KWARGS, nb::arg("guest").none() = nb::none(),
       "A new Session from snapshot() bytes; the options (packages too) and the VfsStorage are "
       "not part of the bytes.");
   session_class.attr("from_snapshot") = nb::steal(PyClassMethod_New(from_snapshot.ptr()));

@@ -5,6 +5,7 @@
 
 #include "api/code_validation.h"
 #include "api/factory_data.h"
+#include "api/flavours.h"
 #include "engine/factory_builder.h"
 #include "engine/runtime_core.h"
 #include "eryx/errors.hpp"
@@ -68,7 +69,10 @@ engine::FactorySpec make_spec(const FactoryOptions& options) {
 }  // namespace
 
 SandboxFactory::SandboxFactory(FactoryOptions options, std::shared_ptr<Runtime> runtime)
-    : runtime_(runtime ? std::move(runtime) : Runtime::shared()) {
+    : runtime_(detail::runtime_for(options.guest.empty() && !runtime
+                                       ? detail::flavour_providing(options.imports)
+                                       : options.guest,
+                                   std::move(runtime))) {
   auto spec = make_spec(options);
   const auto& variant = runtime_->core().variant_for({});
   data_ = std::make_shared<const detail::FactoryData>(

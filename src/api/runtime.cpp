@@ -4,10 +4,14 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <system_error>
 
+#include "api/flavours.h"
 #include "engine/runtime_core.h"
 #include "eryx/errors.hpp"
 
@@ -51,14 +55,40 @@ std::filesystem::path find_guest_dir() {
 #endif
 }
 
+bool is_flavour_name(const std::string& name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
-Runtime::Runtime(std::unique_ptr<detail::RuntimeCore> core) : core_(std::move(core)) {}
+Runtime::Runtime(std::unique_ptr<detail::RuntimeCore> core, std::string flavour)
+    : core_(std::move(core)), flavour_(std::move(flavour)) {}
 Runtime::~Runtime() = default;
 
 std::shared_ptr<Runtime> Runtime::create(RuntimeOptions options) {
+  if (!options.flavour.empty() && !is_flavour_name(options.flavour)) {
+    throw InvalidArgumentError("eryx: '" + options.flavour +
+                               "' is not a guest flavour name (letters, digits and '_')");
+  }
   if (options.guest_dir.empty()) options.guest_dir = find_guest_dir();
-  return std::shared_ptr<Runtime>(new Runtime(std::make_unique<detail::RuntimeCore>(options)));
+  if (!options.flavour.empty()) {
+    // A flavour is a complete guest directory of its own, beside the plain guest's files.
+    auto dir = options.guest_dir / options.flavour;
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+      throw InitializationError("eryx: the guest flavour '" + options.flavour + "' is not built: " +
+                                dir.string() + " does not exist (docs/guide/packages.md)");
+    }
+    options.guest_dir = dir;
+  }
+  auto core = std::make_unique<detail::RuntimeCore>(options);
+  return std::shared_ptr<Runtime>(new Runtime(std::move(core), options.flavour));
 }
 
 namespace {
@@ -67,7 +97,7 @@ namespace {
 // failed creation is retried on the next call.
 struct SharedRuntime {
   std::mutex mutex;
-  std::shared_ptr<Runtime> runtime;
+  std::map<std::string, std::shared_ptr<Runtime>, std::less<>> runtimes;  // by flavour
   std::optional<RuntimeOptions> options;
 };
 
@@ -78,19 +108,63 @@ SharedRuntime& shared_runtime() {
 
 }  // namespace
 
-std::shared_ptr<Runtime> Runtime::shared() {
+std::shared_ptr<Runtime> Runtime::shared() { return shared(""); }
+
+std::shared_ptr<Runtime> Runtime::shared(std::string_view flavour) {
   auto& shared = shared_runtime();
   std::lock_guard lock(shared.mutex);
-  if (!shared.runtime) shared.runtime = create(shared.options.value_or(RuntimeOptions{}));
-  return shared.runtime;
+  auto found = shared.runtimes.find(flavour);
+  if (found != shared.runtimes.end()) return found->second;
+  auto options = shared.options.value_or(RuntimeOptions{});
+  options.flavour = std::string(flavour);
+  auto runtime = create(std::move(options));
+  shared.runtimes.emplace(std::string(flavour), runtime);
+  return runtime;
 }
 
 bool Runtime::configure_shared(RuntimeOptions options) {
   auto& shared = shared_runtime();
   std::lock_guard lock(shared.mutex);
-  if (shared.runtime) return false;
+  if (!shared.runtimes.empty()) return false;
   shared.options = std::move(options);
   return true;
 }
+
+namespace detail {
+
+std::shared_ptr<Runtime> runtime_for(const std::string& guest, std::shared_ptr<Runtime> runtime) {
+  if (!runtime) return Runtime::shared(guest);
+  if (!guest.empty() && guest != runtime->flavour()) {
+    throw InvalidArgumentError(
+        "eryx: the guest flavour '" + guest + "' was asked for, but the given runtime runs " +
+        (runtime->flavour().empty() ? std::string("the plain guest")
+                                    : "the flavour '" + runtime->flavour() + "'"));
+  }
+  return runtime;
+}
+
+std::string flavour_providing(const std::vector<std::string>& imports) {
+  std::filesystem::path base;
+  {
+    auto& shared = shared_runtime();
+    std::lock_guard lock(shared.mutex);
+    if (shared.options) base = shared.options->guest_dir;
+  }
+  if (base.empty()) base = find_guest_dir();
+  // Each flavour lists the top-level packages it adds (packages.txt, cmake/GuestFlavour.cmake).
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
+    std::ifstream in(entry.path() / "packages.txt");
+    std::string package;
+    while (in >> package) {
+      for (const auto& name : imports) {
+        if (name.substr(0, name.find('.')) == package) return entry.path().filename().string();
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace detail
 
 }  // namespace eryx

@@ -2,6 +2,7 @@
 
 #include "api/code_validation.h"
 #include "api/factory_data.h"
+#include "api/flavours.h"
 #include "api/mounts.h"
 #include "api/sandbox_services.h"
 #include "engine/runtime_core.h"
@@ -14,7 +15,7 @@ Sandbox::Sandbox(SandboxOptions options, std::shared_ptr<Runtime> runtime)
 Sandbox::Sandbox(SandboxOptions options, std::shared_ptr<Runtime> runtime,
                  std::shared_ptr<const detail::FactoryData> factory)
     : options_(std::make_shared<const SandboxOptions>(std::move(options))),
-      runtime_(runtime ? std::move(runtime) : Runtime::shared()),
+      runtime_(detail::runtime_for(options_->guest, std::move(runtime))),
       factory_(std::move(factory)) {
   detail::validate_result_variable(options_->result_variable);
   detail::validate_limits(options_->limits);

@@ -7,6 +7,7 @@
 
 #include "api/code_validation.h"
 #include "api/factory_data.h"
+#include "api/flavours.h"
 #include "api/mounts.h"
 #include "api/sandbox_services.h"
 #include "engine/execution.h"
@@ -281,7 +282,7 @@ class SessionCore {
 
 Session::Session(SandboxOptions options, std::shared_ptr<Runtime> runtime)
     : core_(std::make_unique<detail::SessionCore>(
-          std::move(options), runtime ? std::move(runtime) : Runtime::shared())) {}
+          std::move(options), detail::runtime_for(options.guest, std::move(runtime)))) {}
 Session::Session(std::unique_ptr<detail::SessionCore> core) : core_(std::move(core)) {}
 
 // Here rather than in factory.cpp: it builds a SessionCore, which only this file knows.
@@ -294,7 +295,7 @@ std::string Session::snapshot() const { return core_->snapshot(); }
 Session Session::from_snapshot(std::string_view bytes, SandboxOptions options,
                                std::shared_ptr<Runtime> runtime) {
   return Session(detail::SessionCore::from_snapshot(
-      bytes, std::move(options), runtime ? std::move(runtime) : Runtime::shared()));
+      bytes, std::move(options), detail::runtime_for(options.guest, std::move(runtime))));
 }
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;

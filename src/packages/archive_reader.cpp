@@ -254,8 +254,8 @@ std::vector<ArchiveFile> read_archive(std::string_view name, std::string_view by
     if (path.empty()) fail(name, entry_name, "names the archive's root as a file");
     if (is_native_library(path)) {
       fail(name, entry_name,
-           "is a native extension; native extensions (even compiled for WASI) are not supported "
-           "yet: only pure-Python packages can be loaded");
+           "is a native extension, which cannot be loaded from a package: compiled packages are "
+           "built into a guest flavour (e.g. guest \"numpy\"; docs/guide/packages.md)");
     }
     if (files_seen.contains(path) || directories.contains(path)) {
       fail(name, entry_name, "is a duplicate name");

@@ -220,9 +220,9 @@ std::shared_ptr<const Package> load_directory(const fs::path& root, const Limits
     auto relative = normalise_entry_name(source, fs::relative(it->path(), root).generic_string());
     if (is_native_library(relative)) {
       throw InvalidArgumentError("eryx: package " + source + ": file " + net::quote(relative) +
-                                 " is a native extension; native extensions (even compiled for "
-                                 "WASI) are not supported yet: only pure-Python packages can be "
-                                 "loaded");
+                                 " is a native extension, which cannot be loaded from a package: "
+                                 "compiled packages are built into a guest flavour (e.g. guest "
+                                 "\"numpy\"; docs/guide/packages.md)");
     }
     if (package->files.size() >= limits.max_entries) {
       throw InvalidArgumentError("eryx: package " + source + " holds more than " +
